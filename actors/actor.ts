@@ -1,0 +1,112 @@
+/**
+ * An actor: one loop that takes batches from a bounded mailbox and hands them to a handler.
+ * `stop` is graceful (refuse new messages, drain, wait for the handler); `close` is immediate.
+ * When the handler throws, the actor crashes: every message it had not finished is dropped
+ * through `onDrop` (so an ack can be turned into a nack) and `done` rejects with the error.
+ */
+import { AbortedError } from "../lib/errors.ts";
+import { Mailbox } from "./mailbox.ts";
+
+export interface ActorOptions<M> {
+  /** Mailbox capacity: a full mailbox makes `tell` wait. */
+  capacity: number;
+  /** Largest batch handed to `handle`. Default 1. */
+  batchSize?: number;
+  /** How long to wait for a batch to fill once its first message is in, in ms. Default 0. */
+  lingerMs?: number;
+  /** Handles one batch; `stopping` aborts once stop or close is called (to end long waits). */
+  handle: (batch: M[], stopping: AbortSignal) => Promise<void>;
+  /** Called for each message the actor will never handle (crash or close). */
+  onDrop?: (message: M, reason: Error) => void;
+}
+
+export type ActorStatus = "idle" | "running" | "stopping" | "stopped" | "crashed";
+
+export class Actor<M> {
+  readonly mailbox: Mailbox<M>;
+  readonly done: Promise<void>;
+  #options: ActorOptions<M>;
+  #status: ActorStatus = "idle";
+  #stopping = new AbortController();
+  #resolve!: () => void;
+  #reject!: (e: Error) => void;
+
+  constructor(options: ActorOptions<M>) {
+    this.#options = options;
+    this.mailbox = new Mailbox<M>(options.capacity);
+    this.done = new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    // A crash is reported through `done`; keep an unobserved rejection from killing the process.
+    this.done.catch(() => {});
+  }
+
+  get status(): ActorStatus {
+    return this.#status;
+  }
+
+  start(): this {
+    if (this.#status !== "idle") throw new TypeError(`Actor cannot start from ${this.#status}`);
+    this.#status = "running";
+    this.#loop();
+    return this;
+  }
+
+  /** Delivers a message, waiting while the mailbox is full. Rejects once the actor stops. */
+  tell(message: M): Promise<void> {
+    return this.mailbox.put(message);
+  }
+
+  /** Delivers without waiting; false when the mailbox is full. */
+  offer(message: M): boolean {
+    return this.mailbox.offer(message);
+  }
+
+  /** Graceful stop: refuse new messages, handle what is queued, then resolve. */
+  async stop(): Promise<void> {
+    if (this.#status === "idle") this.#finish();
+    if (this.#status === "running") {
+      this.#status = "stopping";
+      this.#stopping.abort(new AbortedError("Actor is stopping"));
+      this.mailbox.seal(new AbortedError("Actor is stopping"));
+    }
+    await this.done.catch(() => {});
+  }
+
+  /** Immediate stop: queued messages are dropped, the current batch is left to finish alone. */
+  close(reason: Error = new AbortedError("Actor closed")): void {
+    if (this.#status === "stopped" || this.#status === "crashed") return;
+    this.#stopping.abort(reason);
+    for (const m of this.mailbox.close(reason)) this.#options.onDrop?.(m, reason);
+    this.#finish();
+  }
+
+  async #loop(): Promise<void> {
+    const { batchSize = 1, lingerMs = 0, handle } = this.#options;
+    while (this.#status === "running" || this.#status === "stopping") {
+      const batch = await this.mailbox.takeBatch(batchSize, lingerMs);
+      if (batch.length === 0) {
+        if (this.mailbox.closed) break;
+        continue;
+      }
+      try {
+        await handle(batch, this.#stopping.signal);
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        for (const m of batch) this.#options.onDrop?.(m, error);
+        for (const m of this.mailbox.close(error)) this.#options.onDrop?.(m, error);
+        this.#status = "crashed";
+        this.#reject(error);
+        return;
+      }
+    }
+    this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#status === "crashed" || this.#status === "stopped") return;
+    this.#status = "stopped";
+    this.#resolve();
+  }
+}

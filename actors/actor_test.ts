@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { Actor } from "./actor.ts";
+import { Mailbox } from "./mailbox.ts";
+
+Deno.test("a full mailbox refuses offers and makes put wait for space", async () => {
+  const box = new Mailbox<number>(2);
+  assert.ok(box.offer(1));
+  assert.ok(box.offer(2));
+  assert.equal(box.offer(3), false);
+  let put = false;
+  const waiting = box.put(3).then(() => (put = true));
+  await Promise.resolve();
+  assert.equal(put, false);
+  assert.deepEqual(await box.takeBatch(1, 0), [1]);
+  await waiting;
+  assert.equal(put, true);
+  assert.deepEqual(await box.takeBatch(10, 0), [2, 3]);
+});
+
+Deno.test("closing a mailbox rejects waiting producers and returns what was queued", async () => {
+  const box = new Mailbox<number>(1);
+  box.offer(1);
+  const waiting = box.put(2);
+  assert.deepEqual(box.close(), [1]);
+  await assert.rejects(waiting);
+  assert.throws(() => box.offer(3));
+});
+
+Deno.test("an actor handles messages in batches and stop drains the mailbox", async () => {
+  const seen: number[][] = [];
+  const actor = new Actor<number>({
+    capacity: 100,
+    batchSize: 10,
+    lingerMs: 5,
+    handle: (b) => {
+      seen.push(b);
+      return Promise.resolve();
+    },
+  }).start();
+  for (let i = 0; i < 25; i++) await actor.tell(i);
+  await actor.stop();
+  assert.deepEqual(seen.flat(), Array.from({ length: 25 }, (_, i) => i));
+  assert.ok(seen.every((b) => b.length <= 10));
+  assert.equal(actor.status, "stopped");
+  await assert.rejects(actor.tell(99));
+});
+
+Deno.test("a crashing actor drops its batch and mailbox through onDrop and rejects done", async () => {
+  const dropped: number[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const actor = new Actor<number>({
+    capacity: 100,
+    batchSize: 2,
+    handle: async () => {
+      await gate;
+      throw new Error("sink down");
+    },
+    onDrop: (m) => dropped.push(m),
+  }).start();
+  for (let i = 0; i < 5; i++) actor.offer(i);
+  release();
+  await assert.rejects(actor.done, /sink down/);
+  assert.deepEqual(dropped.sort(), [0, 1, 2, 3, 4]);
+  assert.equal(actor.status, "crashed");
+});
+
+Deno.test("close drops queued messages at once", async () => {
+  const dropped: number[] = [];
+  const actor = new Actor<number>({
+    capacity: 10,
+    handle: () => new Promise(() => {}),
+    onDrop: (m) => dropped.push(m),
+  }).start();
+  actor.offer(1);
+  actor.offer(2);
+  actor.offer(3);
+  await Promise.resolve();
+  actor.close();
+  await actor.done;
+  assert.ok(dropped.includes(3));
+});

@@ -1,0 +1,175 @@
+/**
+ * The aggregator: an actor fed by one consumer of `posts-classified`. Per batch it adds the
+ * posts' keywords to hopping windows, closes the windows the watermark has passed, detects
+ * trends and alerts, appends raw posts and closed windows to the data lake, publishes alerts to
+ * `trend-alerts`, then saves the closed windows, the alerts and a checkpoint (window state,
+ * detector state, lake file sizes and the per-partition offsets they reflect) in one PostgreSQL
+ * transaction, and only then acks. Kafka commits trail the checkpoint; after a crash the
+ * messages below the checkpoint's offsets are skipped, so a run with crashes produces exactly
+ * the windows and alerts of an uninterrupted one. The current trends go to the cache.
+ *
+ * Each post is counted, late, future (event time more than `windows.maxSkewMs` ahead of
+ * Jetstream's receive time: dropped without moving the watermark) or a duplicate (the URI of a
+ * post still in an open pane, as after a firehose rewind or a classifier replay: dropped, from
+ * the lake too).
+ */
+import type { Logger } from "../lib/log.ts";
+import { aggregatorEvents } from "../lib/metrics.ts";
+import { ClassifiedPost, parseMessage } from "../schemas/mod.ts";
+import type { DataLake, TrendCache, TrendStore } from "../sinks/mod.ts";
+import { keywords, TrendDetector, WindowState } from "../trends/mod.ts";
+import type { ClosedWindow, DetectConfig, Trend, TrendAlert, WindowConfig } from "../trends/mod.ts";
+import type { Envelope, Producer } from "../transport/mod.ts";
+import { Actor } from "./actor.ts";
+
+export interface AggregatorOptions {
+  name: string;
+  store: TrendStore;
+  windows: WindowConfig;
+  detect: DetectConfig;
+  keywordOptions: { minLength: number; bigrams: boolean };
+  producer: Producer;
+  alertTopic: string;
+  cache: TrendCache;
+  lake: DataLake;
+  logger: Logger;
+  batchSize?: number;
+  flushMs?: number;
+  /** Test hook: runs after the lake append, before the checkpoint commits. */
+  beforeCheckpoint?: () => void;
+}
+
+interface State {
+  windows: ReturnType<WindowState["toJSON"]>;
+  detector: ReturnType<TrendDetector["toJSON"]>;
+  lake: Record<string, number>;
+}
+
+/** The keyword standing for every post: volume and sentiment over time. */
+export const ALL_POSTS = "*";
+
+export async function createAggregator(o: AggregatorOptions): Promise<Actor<Envelope>> {
+  const cp = await o.store.loadCheckpoint(o.name);
+  const state = cp?.state as State | undefined;
+  const windows = state
+    ? WindowState.fromJSON(o.windows, state.windows)
+    : new WindowState(o.windows);
+  const detector = state
+    ? TrendDetector.fromJSON(o.detect, state.detector)
+    : new TrendDetector(o.detect);
+  await o.lake.recover(state?.lake ?? {});
+  const offsets = new Map<number, bigint>(
+    Object.entries(cp?.offsets ?? {}).map(([p, off]) => [Number(p), BigInt(off)]),
+  );
+  o.logger.info("aggregator resumed", {
+    checkpoint: cp !== null,
+    offsets: Object.fromEntries(offsets),
+  });
+
+  return new Actor<Envelope>({
+    capacity: 20_000,
+    batchSize: o.batchSize ?? 2_000,
+    lingerMs: o.flushMs ?? 200,
+    onDrop: (env, reason) => env.nack(reason),
+    handle: async (batch) => {
+      const raw: ClassifiedPost[] = [];
+      /** Each raw post's hour in the lake (event time, or receive time for a future post). */
+      const lakeAt = new Map<ClassifiedPost, number>();
+      for (const env of batch) {
+        const { partition, offset } = env.message;
+        const off = BigInt(offset);
+        if (off < (offsets.get(partition) ?? 0n)) {
+          aggregatorEvents.inc({ outcome: "replayed" });
+          continue; // already in the checkpointed state
+        }
+        offsets.set(partition, off + 1n);
+        const r = parseMessage(env.message.value, ClassifiedPost, "post");
+        if ("invalid" in r) {
+          aggregatorEvents.inc({ outcome: "invalid" });
+          continue;
+        }
+        const time = Date.parse(r.created_at);
+        const outcome = windows.add({
+          partition,
+          time,
+          receivedAt: r.time_us / 1000,
+          author: r.did,
+          uri: r.uri,
+          keywords: [ALL_POSTS, ...keywords(r.text, r.hashtags, o.keywordOptions)],
+          score: r.score,
+        });
+        aggregatorEvents.inc({ outcome });
+        // The lake keeps every post once: late and future ones too, duplicates not. A future
+        // post goes under its receive hour: a far-future hour would outlive retention.
+        if (outcome !== "duplicate") {
+          raw.push(r);
+          lakeAt.set(r, outcome === "future" ? Math.floor(r.time_us / 1000) : time);
+        }
+      }
+      const closed = windows.closeReady();
+      const trends: Trend[][] = [];
+      const alerts: TrendAlert[] = [];
+      for (const w of closed) {
+        const r = detector.onClose(withoutAll(w));
+        trends.push(r.trends);
+        alerts.push(...r.alerts);
+      }
+      await o.lake.append("posts", raw, (p) => lakeAt.get(p)!);
+      await o.lake.append("windows", closed.map(lakeRecord), (w) => w.start);
+      if (closed.length) await o.lake.prune(closed.at(-1)!.end);
+      if (alerts.length) {
+        // At least once on the topic (key keyword|window_end); exactly once in trend_alerts.
+        await o.producer.send(
+          o.alertTopic,
+          alerts.map((a) => ({ key: `${a.keyword}|${a.windowEnd}`, value: JSON.stringify(a) })),
+        );
+      }
+      o.beforeCheckpoint?.();
+      await o.store.save(o.name, closed, alerts, {
+        offsets: Object.fromEntries([...offsets].map(([p, off]) => [String(p), String(off)])),
+        state: {
+          windows: windows.toJSON(),
+          detector: detector.toJSON(),
+          lake: o.lake.sizes,
+        } satisfies State,
+      });
+      if (closed.length) {
+        const last = closed.at(-1)!;
+        await o.cache.put(
+          { windowStart: last.start, windowEnd: last.end, trends: trends.at(-1)! },
+          3 * o.windows.slideMs,
+        ).catch((err) => o.logger.warn("trend cache not updated", { err }));
+      }
+      for (const a of alerts) {
+        o.logger.info("trend alert", {
+          keyword: a.keyword,
+          kind: a.kind,
+          rank: a.rank,
+          z: a.zScore,
+        });
+      }
+      for (const env of batch) env.ack();
+    },
+  });
+}
+
+function withoutAll(w: ClosedWindow): ClosedWindow {
+  const keywords = new Map(w.keywords);
+  keywords.delete(ALL_POSTS);
+  return { ...w, keywords };
+}
+
+function lakeRecord(w: ClosedWindow) {
+  return {
+    start: w.start,
+    end: w.end,
+    // Sorted (count, then keyword) so the file does not depend on the order posts arrived in.
+    keywords: [...w.keywords].sort(([ka, a], [kb, b]) => b.count - a.count || (ka < kb ? -1 : 1))
+      .map(([k, a]) => ({
+        keyword: k,
+        count: a.count,
+        uniqueAuthors: a.authors.length,
+        sentimentMean: a.sentimentSum / a.count,
+      })),
+  };
+}

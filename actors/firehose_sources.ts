@@ -1,0 +1,150 @@
+/**
+ * Where firehose frames come from: a Jetstream WebSocket (with `wantedCollections` and the
+ * `cursor` query parameter), or a replay of an NDJSON file of Jetstream events for development
+ * and tests (honouring the cursor too, at a configurable rate, optionally looping with fresh
+ * times and keys so a dashboard keeps moving).
+ */
+import { UpstreamError } from "../lib/errors.ts";
+import { delay } from "../lib/retry.ts";
+
+export interface FrameSource {
+  readonly kind: "jetstream" | "replay";
+  /** Frames after `cursorUs` (all when null); ends when the connection or file ends. */
+  open(cursorUs: number | null, signal: AbortSignal): AsyncIterable<string>;
+  /** Why this side ended the last connection (a stall, a full queue), if it did. */
+  readonly lastCloseReason?: string | null;
+}
+
+export interface JetstreamOptions {
+  /**
+   * Frames received but not yet read, at most; past it the connection is closed (the queued frames
+   * are still read) and the reader reconnects from its cursor. A WebSocket cannot push back, so
+   * this bounds memory when the broker is slower than the firehose. Default 50_000.
+   */
+  maxQueued?: number;
+  /** A connection silent this long (a half-open socket) is closed to reconnect. Default 60_000. */
+  idleTimeoutMs?: number;
+}
+
+export class JetstreamSource implements FrameSource {
+  readonly kind = "jetstream" as const;
+  /** Why the last connection was closed from this side, if it was. */
+  lastCloseReason: string | null = null;
+  constructor(readonly url: string, readonly options: JetstreamOptions = {}) {}
+
+  async *open(cursorUs: number | null, signal: AbortSignal): AsyncIterable<string> {
+    const u = new URL(this.url);
+    u.searchParams.set("wantedCollections", "app.bsky.feed.post");
+    if (cursorUs !== null) u.searchParams.set("cursor", String(cursorUs));
+    const ws = new WebSocket(u);
+    const queue: string[] = [];
+    let wake: (() => void) | null = null;
+    let closed = false;
+    let opened = false;
+    let failure: Error | null = null;
+    const maxQueued = this.options.maxQueued ?? 50_000;
+    const idleMs = this.options.idleTimeoutMs ?? 60_000;
+    this.lastCloseReason = null;
+    const notify = () => {
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+    const giveUp = (reason: string) => {
+      if (this.lastCloseReason !== null) return;
+      this.lastCloseReason = reason;
+      ws.close();
+    };
+    let idle = setTimeout(() => giveUp(`no frame for ${idleMs} ms`), idleMs);
+    ws.onopen = () => (opened = true);
+    ws.onmessage = (e) => {
+      if (this.lastCloseReason !== null) return; // closing: the cursor brings these back
+      clearTimeout(idle);
+      idle = setTimeout(() => giveUp(`no frame for ${idleMs} ms`), idleMs);
+      queue.push(typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data));
+      if (queue.length >= maxQueued) giveUp(`${maxQueued} frames queued unread`);
+      notify();
+    };
+    ws.onerror = (e) => {
+      failure = new UpstreamError(
+        "JETSTREAM_ERROR",
+        `Jetstream connection failed: ${(e as ErrorEvent).message ?? "error"}`,
+      );
+    };
+    ws.onclose = () => {
+      closed = true;
+      notify();
+    };
+    const onAbort = () => ws.close();
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      while (true) {
+        if (queue.length > 0) {
+          yield queue.shift()!;
+          continue;
+        }
+        if (closed) break;
+        await new Promise<void>((r) => (wake = r));
+      }
+      if (!opened && failure) throw failure;
+    } finally {
+      clearTimeout(idle);
+      signal.removeEventListener("abort", onAbort);
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
+    }
+  }
+}
+
+export interface ReplayOptions {
+  /** Events per second; 0 replays as fast as possible. */
+  rate: number;
+  /** Replay forever, shifting times to now and making keys unique per round. */
+  loop?: boolean;
+}
+
+export class ReplaySource implements FrameSource {
+  readonly kind = "replay" as const;
+  #round = 0;
+  constructor(readonly path: string, readonly options: ReplayOptions) {}
+
+  async *open(cursorUs: number | null, signal: AbortSignal): AsyncIterable<string> {
+    const lines = (await Deno.readTextFile(this.path)).split("\n").filter((l) => l.trim());
+    const gapMs = this.options.rate > 0 ? 1000 / this.options.rate : 0;
+    do {
+      const shifted = this.options.loop ? this.#shift(lines, this.#round++) : lines;
+      for (const line of shifted) {
+        if (signal.aborted) return;
+        const t = timeOf(line);
+        if (cursorUs !== null && t !== null && t <= cursorUs) continue;
+        if (gapMs > 0) await delay(gapMs, signal).catch(() => {});
+        yield line;
+      }
+    } while (this.options.loop && !signal.aborted);
+  }
+
+  /** Round `n` of a looping replay: times moved to now onward, rkeys made unique. */
+  #shift(lines: string[], n: number): string[] {
+    const times = lines.map(timeOf).filter((t): t is number => t !== null);
+    const first = Math.min(...times);
+    const base = Date.now() * 1000;
+    return lines.map((line) => {
+      try {
+        const ev = JSON.parse(line);
+        if (typeof ev.time_us !== "number") return line;
+        ev.time_us = base + (ev.time_us - first);
+        if (ev.commit?.rkey) ev.commit.rkey = `${ev.commit.rkey}r${n}`;
+        if (ev.commit?.record?.createdAt) {
+          ev.commit.record.createdAt = new Date(ev.time_us / 1000).toISOString();
+        }
+        return JSON.stringify(ev);
+      } catch {
+        return line; // malformed on purpose: replayed as is
+      }
+    });
+  }
+}
+
+function timeOf(line: string): number | null {
+  const m = /"time_us"\s*:\s*(\d+)/.exec(line);
+  return m ? Number(m[1]) : null;
+}

@@ -1,0 +1,192 @@
+/**
+ * The order processor: an actor fed by the `order-processors` consumer group. Per batch it
+ * validates each order (schema and business rules), stores the valid ones idempotently by
+ * order_id, tells duplicates (same content: counted) from conflicts (same id, other content:
+ * logged and dead-lettered, never overwritten), and only then acks. A database failure is
+ * retried 3 times with exponential backoff; if the database stays down the batch is held (the
+ * consumer stays paused, heartbeating) and retried every few seconds, with a condition raised
+ * for `/ready`, instead of being skipped or committed. An order the database refuses (a data
+ * error the schema did not catch) is isolated from its batch and dead-lettered with the
+ * database's reason, so it never holds its partition.
+ */
+import { hostname } from "node:os";
+import { AbortedError, errorMessage, isRetriable } from "../lib/errors.ts";
+import { clearCondition, raiseCondition } from "../lib/health.ts";
+import type { Logger } from "../lib/log.ts";
+import { orderLatency, ordersCounter, writeRetries } from "../lib/metrics.ts";
+import { backoffDelay, delay } from "../lib/retry.ts";
+import { Order, parseMessage } from "../schemas/mod.ts";
+import type { InsertOutcome, OrderStore } from "../sinks/mod.ts";
+import type { Envelope, Producer } from "../transport/mod.ts";
+import { Actor } from "./actor.ts";
+import { DeadLetters } from "./dead_letters.ts";
+import { insertIsolating } from "./_isolate.ts";
+
+export const MEMBER = `${hostname()}-${Deno.pid}`;
+
+export interface OrderProcessorOptions {
+  store: OrderStore;
+  producer: Producer;
+  logger: Logger;
+  capacity?: number;
+  batchSize?: number;
+  flushMs?: number;
+  /** First retry delay in ms (then doubling). Default 200. */
+  retryInitialMs?: number;
+  /** Delay between attempts once the 3 retries are spent, in ms. Default 5_000. */
+  outageRetryMs?: number;
+  /**
+   * Aborted when the role begins to stop: a batch held during an outage is given up (nacked,
+   * never committed) so the consumer in front of this actor can stop in time.
+   */
+  release?: AbortSignal;
+}
+
+/** The order, or the reason it is invalid. */
+export function parseOrder(value: Uint8Array | null): Order | string {
+  const r = parseMessage(value, Order, "order");
+  return "invalid" in r ? r.invalid : r;
+}
+
+export function createOrderProcessor(o: OrderProcessorOptions): Actor<Envelope> {
+  const log = o.logger;
+  const dlq = new DeadLetters(o.producer, log);
+
+  type Stored = { out: InsertOutcome; rejected: Array<{ item: Order; reason: string }> };
+  /** Retries 3 times with backoff, then holds on, retrying, until stored or stopping. */
+  const store = async (orders: Order[], actorStopping: AbortSignal): Promise<Stored> => {
+    const stopping = o.release ? AbortSignal.any([actorStopping, o.release]) : actorStopping;
+    for (let attempt = 0;; attempt++) {
+      try {
+        const { result, rejected } = await insertIsolating(
+          orders,
+          (x) => o.store.insertBatch(x),
+          mergeOutcomes,
+        );
+        if (attempt > 3) log.info("database is back; orders stored", { orders: orders.length });
+        clearCondition("orders");
+        return { out: result ?? emptyOutcome(), rejected };
+      } catch (err) {
+        // The statement itself is at fault (a missing table, say): no retry can help.
+        if (!isRetriable(err)) throw err;
+        if (stopping.aborted) throw new AbortedError("Stopped while the database was down", err);
+        writeRetries.inc({ pipeline: "orders" });
+        ordersCounter.inc({ outcome: "retries" });
+        const outage = attempt >= 3;
+        const wait = outage
+          ? (o.outageRetryMs ?? 5_000)
+          : backoffDelay(attempt, { initialMs: o.retryInitialMs ?? 200 });
+        if (outage) {
+          raiseCondition(
+            "orders",
+            `database unavailable, holding ${orders.length} orders: ${errorMessage(err)}`,
+          );
+        }
+        log.warn(
+          outage ? "database still down; holding the batch" : "storing orders failed, retrying",
+          {
+            attempt: attempt + 1,
+            delayMs: wait,
+            // A batch: the first order's id, and how many are held with it.
+            order_id: orders[0]?.order_id,
+            orders: orders.length,
+            err,
+          },
+        );
+        await delay(wait, stopping).catch(() => {});
+      }
+    }
+  };
+
+  return new Actor<Envelope>({
+    capacity: o.capacity ?? 10_000,
+    batchSize: o.batchSize ?? 1_000,
+    lingerMs: o.flushMs ?? 20,
+    onDrop: (env, reason) => env.nack(reason),
+    handle: async (batch, stopping) => {
+      const bad: Array<{ env: Envelope; reason: string; fields?: Record<string, unknown> }> = [];
+      const first = new Map<string, { order: Order; env: Envelope; text: string }>();
+      const repeats: Array<{ order: Order; env: Envelope; text: string }> = [];
+      for (const env of batch) {
+        const parsed = parseOrder(env.message.value);
+        if (typeof parsed === "string") {
+          bad.push({ env, reason: parsed, fields: { order_id: rawOrderId(env.message.value) } });
+          continue;
+        }
+        const item = { order: parsed, env, text: JSON.stringify(parsed) };
+        if (first.has(parsed.order_id)) repeats.push(item);
+        else first.set(parsed.order_id, item);
+      }
+      const { out, rejected } = await store([...first.values()].map((x) => x.order), stopping);
+      // Dead-lettering logs each refused order, with its order_id and the database's reason.
+      const refused = new Map<string, string>();
+      for (const { item, reason } of rejected) {
+        const why = `rejected by the database: ${reason}`;
+        refused.set(item.order_id, why);
+        bad.push({
+          env: first.get(item.order_id)!.env,
+          reason: why,
+          fields: { order_id: item.order_id },
+        });
+      }
+      for (const r of repeats) {
+        if (refused.has(r.order.order_id)) {
+          const reason = refused.get(r.order.order_id)!;
+          bad.push({ env: r.env, reason, fields: { order_id: r.order.order_id } });
+          continue;
+        }
+        const same = first.get(r.order.order_id)!.text === r.text;
+        if (same) out.duplicates.add(`${r.order.order_id}#${r.env.message.offset}`);
+        else {
+          bad.push({
+            env: r.env,
+            reason: "conflict: order_id repeated with different content",
+            fields: { order_id: r.order.order_id },
+          });
+        }
+      }
+      for (const [id, reason] of out.conflicts) {
+        const { env } = first.get(id)!;
+        log.warn("order conflict", { order_id: id, reason });
+        bad.push({ env, reason: `conflict: ${reason}`, fields: { order_id: id } });
+      }
+      if (bad.length) await dlq.send(bad);
+      const now = Date.now();
+      for (const id of out.inserted) {
+        const { env } = first.get(id)!;
+        orderLatency.observe(
+          { member: MEMBER },
+          Math.max(0, now - Number(env.message.timestamp)) / 1000,
+        );
+      }
+      const conflicts = bad.filter((b) => b.reason.startsWith("conflict")).length;
+      ordersCounter.inc({ outcome: "processed" }, out.inserted.size);
+      ordersCounter.inc({ outcome: "duplicates" }, out.duplicates.size);
+      ordersCounter.inc({ outcome: "conflicts" }, conflicts);
+      ordersCounter.inc({ outcome: "invalid" }, bad.length - conflicts);
+      for (const env of batch) env.ack();
+    },
+  });
+}
+
+function emptyOutcome(): InsertOutcome {
+  return { inserted: new Set(), duplicates: new Set(), conflicts: new Map() };
+}
+
+function mergeOutcomes(a: InsertOutcome, b: InsertOutcome): InsertOutcome {
+  return {
+    inserted: new Set([...a.inserted, ...b.inserted]),
+    duplicates: new Set([...a.duplicates, ...b.duplicates]),
+    conflicts: new Map([...a.conflicts, ...b.conflicts]),
+  };
+}
+
+/** The `order_id` of an invalid order, when its bytes still name one (for the logs). */
+function rawOrderId(value: Uint8Array | null): string | undefined {
+  try {
+    const v = JSON.parse(new TextDecoder().decode(value ?? new Uint8Array()));
+    return typeof v?.order_id === "string" ? v.order_id.slice(0, 64) : undefined;
+  } catch {
+    return undefined; // not JSON: no id to log
+  }
+}

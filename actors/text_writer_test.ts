@@ -1,0 +1,15 @@
+import assert from "node:assert/strict";
+import { parseText } from "./text_writer.ts";
+
+const enc = new TextEncoder();
+
+Deno.test("parseText accepts a valid message and names what is wrong with others", () => {
+  const id = crypto.randomUUID();
+  assert.deepEqual(parseText(enc.encode(JSON.stringify({ id, text: "hi" }))), { id, text: "hi" });
+  assert.match(parseText(null) as string, /tombstone/);
+  assert.match(parseText(enc.encode("{")) as string, /^malformed JSON/);
+  assert.match(parseText(new Uint8Array([0xff, 0xfe])) as string, /^malformed JSON/);
+  assert.match(parseText(enc.encode(JSON.stringify({ id: "x", text: "hi" }))) as string, /id/);
+  assert.match(parseText(enc.encode(JSON.stringify({ id, text: "" }))) as string, /text/);
+  assert.match(parseText(enc.encode(JSON.stringify([1]))) as string, /invalid message/);
+});

@@ -1,0 +1,145 @@
+/**
+ * `deno task bench`: end-to-end figures on the real broker and PostgreSQL.
+ *
+ * Writer: pre-fill a topic with BENCH_MESSAGES (default 200,000) text messages, start the
+ * text-writer role, and measure messages per second from consume to committed rows (until the
+ * group's committed offsets cover every message). In the same run, the naive peer (one insert
+ * and one commit per message) consumes BENCH_NAIVE_MESSAGES (default 3,000) from the same topic
+ * into its own schema. Prints both rates and their ratio, and writes bench/out/writer.json.
+ */
+import { Supervisor } from "../actors/supervisor.ts";
+import { Runtime } from "../roles/runtime.ts";
+import { supervisorOptions, textWriterRole } from "../roles/text_writer.ts";
+import { migrate, PostgresDb } from "../sinks/mod.ts";
+import {
+  committedTotal,
+  DATABASE_URL,
+  KAFKA_BROKERS,
+  produceTexts,
+  rowCount,
+  sandbox,
+  textMessages,
+  until,
+} from "../tests/helpers/mod.ts";
+import { runNaivePeer } from "./naive_peer.ts";
+import { orderBench } from "./orders.ts";
+import { classifierBench } from "./classifier.ts";
+import { trendRouteBench } from "./trends.ts";
+
+const N = Number(Deno.env.get("BENCH_MESSAGES") ?? 200_000);
+const NAIVE_N = Number(Deno.env.get("BENCH_NAIVE_MESSAGES") ?? 3_000);
+const out = (line: string) => Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
+
+async function writerBench() {
+  const s = await sandbox({ TOPIC_PARTITIONS: "3" });
+  try {
+    out(`pre-filling ${s.topic} with ${N} messages...`);
+    const t0 = performance.now();
+    await produceTexts(s, textMessages(N, "bench message with a little text"), 10_000);
+    out(`  produced in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    const rt = new Runtime(s.config, { transport: s.kafka });
+    const root = new Supervisor([textWriterRole(rt)], supervisorOptions(rt, "bench"));
+    rt.root = root;
+    const start = performance.now();
+    await root.start();
+    let firstAt = 0, firstRows = 0;
+    await until(
+      "first rows",
+      async () => {
+        firstRows = (await rowCount(s)).total;
+        firstAt = performance.now();
+        return firstRows > 0;
+      },
+      60_000,
+      5,
+    );
+    await until("every offset committed", async () => (await committedTotal(s)) >= N, 600_000, 20);
+    const end = performance.now();
+    await root.stop();
+    await rt.close();
+    const rows = await rowCount(s);
+    if (rows.total !== N || rows.distinct !== N) {
+      throw new Error(`expected ${N} rows, got ${rows.total}`);
+    }
+    const total = (end - start) / 1000;
+    const sustained = (N - firstRows) / ((end - firstAt) / 1000);
+
+    out(`naive peer: ${NAIVE_N} messages, one insert + one commit each...`);
+    const naiveSchema = `${s.schema}_naive`;
+    const ndb = new PostgresDb({ url: DATABASE_URL, schema: naiveSchema });
+    await ndb.exec(`CREATE SCHEMA IF NOT EXISTS ${naiveSchema}`);
+    await migrate(ndb);
+    const naive = await runNaivePeer({
+      brokers: KAFKA_BROKERS.split(","),
+      topic: s.topic,
+      groupId: `${s.topic}-naive`,
+      databaseUrl: DATABASE_URL,
+      schema: naiveSchema,
+      count: NAIVE_N,
+    });
+    await ndb.exec(`DROP SCHEMA ${naiveSchema} CASCADE`);
+    await ndb.close();
+    const naiveRate = naive.messages / naive.seconds;
+    return {
+      messages: N,
+      totalSeconds: total,
+      overallRate: N / total,
+      sustainedRate: sustained,
+      naiveRate,
+    };
+  } finally {
+    await s.dispose();
+  }
+}
+
+const only = Deno.env.get("BENCH_ONLY");
+const r = only && only !== "writer" ? null : await writerBench();
+const o = only && only !== "orders" ? null : await orderBench(out);
+const k = only && only !== "classifier" ? null : await classifierBench(out);
+const tr = only && only !== "trends" ? null : await trendRouteBench(out);
+const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
+out("");
+if (r) {
+  out(
+    `writer   : ${fmt(r.sustainedRate)} msg/s sustained, ${
+      fmt(r.overallRate)
+    } msg/s including start-up (${r.messages} messages in ${r.totalSeconds.toFixed(2)} s)`,
+  );
+  out(`naive    : ${fmt(r.naiveRate)} msg/s (one insert + one commit per message)`);
+  out(`ratio    : ${(r.sustainedRate / r.naiveRate).toFixed(1)} x`);
+}
+if (o) {
+  out(
+    `orders   : ${fmt(o.ordersPerSecond)} orders/s (backlog of ${o.orders} in ${
+      o.seconds.toFixed(2)
+    } s)`,
+  );
+  out(
+    `latency  : p50 ${o.p50Ms.toFixed(1)} ms, p99 ${
+      o.p99Ms.toFixed(1)
+    } ms at 10 orders/s (${o.latencyOrders} orders)`,
+  );
+}
+if (k) {
+  out(`classifier: ${fmt(k.postsPerSecond)} posts/s, local backend, one core (${k.posts} posts)`);
+}
+if (tr) {
+  for (const [route, x] of Object.entries(tr.routes)) {
+    out(
+      `trends   : GET ${route} p50 ${x.p50Ms.toFixed(2)} ms, p99 ${
+        x.p99Ms.toFixed(2)
+      } ms (${tr.requests} requests, Redis cache)`,
+    );
+  }
+}
+await Deno.mkdir(new URL("./out/", import.meta.url), { recursive: true });
+await Deno.writeTextFile(
+  new URL("./out/results.json", import.meta.url),
+  JSON.stringify(
+    { date: new Date().toISOString(), writer: r, orders: o, classifier: k, trends: tr },
+    null,
+    2,
+  ),
+);
+Deno.exit(0);

@@ -1,0 +1,39 @@
+/** Output for the CLI: JSON as is, or readable tables and key-value lists. */
+
+export type Format = "json" | "pretty";
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return "-";
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+/** An aligned text table of `rows` over `columns`. */
+export function table(rows: Array<Record<string, unknown>>, columns: string[]): string {
+  if (rows.length === 0) return "(none)";
+  const cells = rows.map((r) => columns.map((c) => cell(r[c]).replaceAll("\n", " ")));
+  const widths = columns.map((c, i) =>
+    Math.max(c.length, ...cells.map((r) => Math.min(r[i].length, 60)))
+  );
+  const line = (vals: string[]) =>
+    vals.map((v, i) => (v.length > 60 ? v.slice(0, 57) + "..." : v).padEnd(widths[i])).join("  ")
+      .trimEnd();
+  return [
+    line(columns.map((c) => c.toUpperCase())),
+    line(widths.map((w) => "-".repeat(w))),
+    ...cells.map(line),
+  ]
+    .join("\n");
+}
+
+/** `key: value` lines, nested objects flattened with dots. */
+export function keyValues(obj: Record<string, unknown>, prefix = ""): string {
+  const lines: string[] = [];
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix + k;
+    if (v && typeof v === "object" && !Array.isArray(v)) {
+      lines.push(keyValues(v as Record<string, unknown>, key + "."));
+    } else lines.push(`${key}: ${cell(v)}`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,260 @@
+/**
+ * The command-line client of the HTTP API: `main.ts cli <command> [options]`.
+ * Exit codes: 0 success, 1 the server failed or could not be reached (or the input file could
+ * not be read), 2 usage error.
+ */
+import { parseArgs } from "node:util";
+import { keyValues, table } from "./format.ts";
+import type { Format } from "./format.ts";
+import { sendFile } from "./send_file.ts";
+
+export const USAGE = `usage: sluice cli [--url URL] [--format json|pretty] <command>
+
+commands:
+  health                     liveness and supervised children
+  list [--limit N] [--offset N]
+                             stored messages, newest first
+  get <id>                   one message
+  create <text> [--id UUID] [--wait]
+                             publish a message (--wait: until stored)
+  stats                      rows, consumer lag, counters
+  send-file <path>           one message per line, with progress and a summary
+  orders [--limit N] [--offset N] [--customer CUST-XXXXX]
+                             stored food orders, newest first
+  order <order_id>           one food order
+
+options:
+  --url URL                  API address (default $SLUICE_URL or http://127.0.0.1:8080)
+  --format json|pretty       output format (default pretty)`;
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const enc = new TextEncoder();
+const stdio: Io = {
+  out: (l) => Deno.stdout.writeSync(enc.encode(l + "\n")),
+  err: (l) => Deno.stderr.writeSync(enc.encode(l + "\n")),
+};
+
+/** Bad command line: the usage text follows, exit 2. */
+class UsageError extends Error {}
+/** The server failed, could not be reached, or the input could not be read: exit 1. */
+class CommandFailure extends Error {}
+
+async function call(
+  url: string,
+  path: string,
+  init?: RequestInit,
+): Promise<Record<string, unknown>> {
+  let res: Response;
+  try {
+    res = await fetch(url + path, init);
+  } catch (err) {
+    throw new CommandFailure(
+      `cannot reach ${url}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  const text = await res.text();
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = { raw: text };
+  }
+  if (!res.ok) throw new CommandFailure(`HTTP ${res.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** The single positional argument of `cmd`, or a usage error naming it. */
+function one(rest: string[], cmd: string, name: string): string {
+  if (rest.length === 0) throw new UsageError(`${cmd} needs ${name}`);
+  if (rest.length > 1) throw new UsageError(`${cmd} takes one ${name}, got ${rest.length}`);
+  return rest[0];
+}
+
+/** The non-empty lines of a file; a file that cannot be read fails the command (exit 1). */
+async function readLines(path: string): Promise<string[]> {
+  try {
+    return (await Deno.readTextFile(path)).split(/\r?\n/).filter((l) => l.trim() !== "");
+  } catch (err) {
+    throw new CommandFailure(
+      `cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
+
+export async function runCli(args: string[], io: Io = stdio): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        url: { type: "string" },
+        format: { type: "string", default: "pretty" },
+        limit: { type: "string" },
+        offset: { type: "string" },
+        id: { type: "string" },
+        customer: { type: "string" },
+        wait: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (err) {
+    io.err(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values: v, positionals: [cmd, ...rest] } = parsed;
+  if (v.help || cmd === "help") {
+    io.out(USAGE);
+    return 0;
+  }
+  if (cmd === undefined) {
+    io.err(`a command is needed\n\n${USAGE}`);
+    return 2;
+  }
+  const url = (v.url ?? Deno.env.get("SLUICE_URL") ?? "http://127.0.0.1:8080").replace(/\/$/, "");
+  const format = v.format as Format;
+  try {
+    if (format !== "json" && format !== "pretty") {
+      throw new UsageError("--format must be json or pretty");
+    }
+    for (const flag of ["limit", "offset"] as const) {
+      const raw = v[flag];
+      if (raw !== undefined && !/^\d+$/.test(raw)) {
+        throw new UsageError(`--${flag} must be a non-negative integer`);
+      }
+    }
+    const show = (body: unknown, pretty: () => string) =>
+      io.out(format === "json" ? JSON.stringify(body, null, 2) : pretty());
+    switch (cmd) {
+      case "health": {
+        const b = await call(url, "/health");
+        show(
+          b,
+          () =>
+            `status: ${b.status}  uptime: ${b.uptimeS}s  runtime: ${
+              JSON.stringify(b.runtime)
+            }\n\n` +
+            table(b.children as Array<Record<string, unknown>>, [
+              "id",
+              "status",
+              "restarts",
+              "lastError",
+              "since",
+            ]),
+        );
+        return 0;
+      }
+      case "list": {
+        const q = new URLSearchParams();
+        if (v.limit) q.set("limit", v.limit);
+        if (v.offset) q.set("offset", v.offset);
+        const b = await call(url, `/messages?${q}`);
+        show(
+          b,
+          () => table(b.items as Array<Record<string, unknown>>, ["id", "message", "created_at"]),
+        );
+        return 0;
+      }
+      case "get": {
+        const target = one(rest, "get", "<id>");
+        const b = await call(url, `/messages/${encodeURIComponent(target)}`);
+        show(b, () => keyValues(b));
+        return 0;
+      }
+      case "create": {
+        if (!rest[0]) throw new UsageError("create needs a <text>");
+        const body = JSON.stringify({ message: rest.join(" "), ...(v.id ? { id: v.id } : {}) });
+        const b = await call(url, `/messages${v.wait ? "?wait=true" : ""}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        });
+        show(b, () => keyValues(b));
+        return 0;
+      }
+      case "stats": {
+        const b = await call(url, "/stats");
+        const group = b.consumerGroup as Record<string, unknown>;
+        show(b, () =>
+          [
+            keyValues({
+              messages: b.messages,
+              counters: b.counters,
+              deadLetterTopic: b.deadLetterTopic,
+              restarts: b.restarts,
+            }),
+            `\nconsumer group ${group.groupId} (${group.state}, ${group.members} members, lag ${group.totalLag})`,
+            table(group.partitions as Array<Record<string, unknown>>, [
+              "partition",
+              "committed",
+              "high",
+              "lag",
+            ]),
+          ].join("\n"));
+        return 0;
+      }
+      case "orders": {
+        const q = new URLSearchParams();
+        if (v.limit) q.set("limit", v.limit);
+        if (v.offset) q.set("offset", v.offset);
+        if (v.customer) q.set("customer_id", v.customer);
+        const b = await call(url, `/orders?${q}`);
+        show(b, () =>
+          table(
+            (b.items as Array<Record<string, unknown>>).map((o) => ({
+              ...o,
+              lines: (o.items as unknown[]).length,
+            })),
+            ["order_id", "customer_id", "lines", "total_amount", "status", "created_at"],
+          ));
+        return 0;
+      }
+      case "order": {
+        const target = one(rest, "order", "<order_id>");
+        const b = await call(url, `/orders/${encodeURIComponent(target)}`);
+        show(b, () => {
+          const { items, ...head } = b;
+          return keyValues(head) + "\n\n" +
+            table(items as Array<Record<string, unknown>>, [
+              "item_id",
+              "name",
+              "price",
+              "quantity",
+            ]);
+        });
+        return 0;
+      }
+      case "send-file": {
+        const target = one(rest, "send-file", "<path>");
+        const lines = await readLines(target);
+        await call(url, "/health");
+        const s = await sendFile(url, lines, io);
+        const summary = {
+          sent: s.sent,
+          failed: s.failed,
+          seconds: Number(s.seconds.toFixed(2)),
+          perSecond: Math.round((s.sent + s.failed) / (s.seconds || 1)),
+          errors: s.errors,
+        };
+        show(summary, () => keyValues({ ...summary, errors: s.errors.join(" | ") || "none" }));
+        return s.failed === 0 ? 0 : 1;
+      }
+      default:
+        throw new UsageError(`unknown command: ${cmd}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof CommandFailure) {
+      io.err(err.message);
+      return 1;
+    }
+    throw err;
+  }
+}

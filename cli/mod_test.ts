@@ -1,0 +1,187 @@
+/**
+ * The CLI in process against the real routes served over HTTP, on in-memory parts (PGlite,
+ * the memory broker and a running text writer). `tests/cli_test.ts` drives `main.ts cli` as
+ * a separate process against `main.ts all`.
+ */
+import assert from "node:assert/strict";
+import { testApp } from "../routes/test_app.ts";
+import { runCli } from "./mod.ts";
+import type { Io } from "./mod.ts";
+import { sendFile } from "./send_file.ts";
+
+async function until(what: string, cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Runs the CLI with its output captured. */
+async function cli(...args: string[]) {
+  const out: string[] = [], err: string[] = [];
+  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
+  const code = await runCli(args, io);
+  return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+}
+
+Deno.test("the CLI against the API", async (t) => {
+  const { app, store, close } = await testApp();
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, app.fetch);
+  const url = `http://127.0.0.1:${server.addr.port}`;
+  const dir = await Deno.makeTempDir({ prefix: "sluice-cli-" });
+  const run = (...args: string[]) => cli("--url", url, ...args);
+  try {
+    await t.step("health prints the status and a table of children", async () => {
+      const r = await run("health");
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^status: ok {2}uptime: \d+s/);
+      assert.match(r.stdout, /\(none\)/);
+    });
+
+    const id = crypto.randomUUID();
+    await t.step("create --wait stores the message; get shows it as key-values", async () => {
+      const c = await run("create", "hello", "from", "cli", "--id", id, "--wait");
+      assert.equal(c.code, 0, c.stderr);
+      assert.match(c.stdout, new RegExp(`^id: ${id}$`, "m"));
+      assert.match(c.stdout, /^status: stored$/m);
+      assert.match(c.stdout, /^message\.message: hello from cli$/m);
+      const g = await run("get", id);
+      assert.equal(g.code, 0, g.stderr);
+      assert.match(g.stdout, /^message: hello from cli$/m);
+      assert.match(g.stdout, /^created_at: /m);
+    });
+
+    await t.step("create without --wait is accepted with its place on the topic", async () => {
+      const c = await run("--format", "json", "create", "no wait");
+      assert.equal(c.code, 0, c.stderr);
+      const b = JSON.parse(c.stdout);
+      assert.equal(b.status, "accepted");
+      assert.equal(b.topic, "text-messages");
+      await until("the row", async () => (await store.get(b.id)) !== null);
+    });
+
+    await t.step("send-file sends every non-empty line and summarises", async () => {
+      const path = `${dir}/lines.txt`;
+      const lines = Array.from({ length: 50 }, (_, i) => `line ${i}`);
+      await Deno.writeTextFile(path, lines.join("\n") + "\n\n  \n");
+      const r = await run("--format", "json", "send-file", path);
+      assert.equal(r.code, 0, r.stderr);
+      const s = JSON.parse(r.stdout);
+      assert.equal(s.sent, 50);
+      assert.equal(s.failed, 0);
+      assert.deepEqual(s.errors, []);
+      assert.equal(typeof s.seconds, "number");
+      assert.equal(typeof s.perSecond, "number");
+      await until("52 rows", async () => (await store.stats()).total === 52);
+    });
+
+    await t.step("list --format json answers the page as the server sent it", async () => {
+      const r = await run("--format", "json", "list", "--limit", "5", "--offset", "1");
+      assert.equal(r.code, 0, r.stderr);
+      const b = JSON.parse(r.stdout);
+      assert.equal(b.items.length, 5);
+      assert.equal(b.limit, 5);
+      assert.equal(b.offset, 1);
+    });
+
+    await t.step("list and stats print aligned tables", async () => {
+      const l = await run("list", "--limit", "3");
+      assert.equal(l.code, 0, l.stderr);
+      const rows = l.stdout.split("\n");
+      assert.match(rows[0], /^ID\s+MESSAGE\s+CREATED_AT$/);
+      assert.equal(rows.length, 5);
+      assert.equal(rows[2].indexOf("  ", 36), rows[0].indexOf("MESSAGE") - 2);
+      const s = await run("stats");
+      assert.equal(s.code, 0, s.stderr);
+      assert.match(s.stdout, /^messages\.total: 52$/m);
+      assert.match(s.stdout, /^counters\.written: \d+$/m);
+      assert.match(s.stdout, /^deadLetterTopic\.topic: text-messages\.dlq$/m);
+      assert.match(s.stdout, /consumer group text-writers \(\w+, 1 members, lag \d+\)/);
+      assert.match(s.stdout, /^PARTITION\s+COMMITTED\s+HIGH\s+LAG$/m);
+    });
+
+    await t.step("an HTTP error prints the server's error and exits 1", async () => {
+      const r = await run("get", "not-a-uuid");
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^HTTP 400: \{"error":"id: must be a UUID","field":"id"\}$/);
+      const missing = await run("get", crypto.randomUUID());
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /^HTTP 404: .*not found/);
+    });
+
+    await t.step("a file that cannot be read exits 1 naming it", async () => {
+      const r = await run("send-file", `${dir}/absent.txt`);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^cannot read .*absent\.txt: /);
+    });
+  } finally {
+    await server.shutdown();
+    await close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the CLI says when the server cannot be reached, exit 1", async () => {
+  // Port 9 (discard) is closed on test machines: the connection is refused at once.
+  const r = await cli("--url", "http://127.0.0.1:9", "health");
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^cannot reach http:\/\/127\.0\.0\.1:9: /);
+});
+
+Deno.test("the CLI answers usage errors with the usage text and exit 2", async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [["frobnicate"], /^unknown command: frobnicate/],
+    [[], /^a command is needed/],
+    [["get"], /^get needs <id>/],
+    [["get", "a", "b"], /^get takes one <id>, got 2/],
+    [["create"], /^create needs a <text>/],
+    [["send-file"], /^send-file needs <path>/],
+    [["--bogus", "health"], /Unknown option '--bogus'/],
+    [["--format", "yaml", "health"], /^--format must be json or pretty/],
+    [["list", "--limit", "ten"], /^--limit must be a non-negative integer/],
+    [["list", "--offset", "-1"], /--offset/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await cli("--url", "http://127.0.0.1:9", ...args);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(r.stderr, message, args.join(" "));
+    assert.match(r.stderr, /^usage: sluice cli/m, args.join(" "));
+  }
+});
+
+Deno.test("help and --help print the usage on stdout, exit 0", async () => {
+  for (const args of [["help"], ["--help"], ["list", "-h"]]) {
+    const r = await cli(...args);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^usage: sluice cli/);
+    assert.match(r.stdout, /send-file <path>/);
+  }
+});
+
+Deno.test("sendFile counts failures, keeps the first few and prints plain progress", async () => {
+  let calls = 0;
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, () => {
+    calls++;
+    return calls % 2 === 0
+      ? Response.json({ error: "message: must not be empty", field: "message" }, { status: 400 })
+      : Response.json({ status: "accepted" }, { status: 202 });
+  });
+  const err: string[] = [];
+  try {
+    const s = await sendFile(
+      `http://127.0.0.1:${server.addr.port}`,
+      Array.from({ length: 20 }, (_, i) => `m${i}`),
+      { out: () => {}, err: (l) => err.push(l) },
+      { concurrency: 4, tty: false, progressMs: 0 },
+    );
+    assert.equal(s.sent, 10);
+    assert.equal(s.failed, 10);
+    assert.equal(s.errors.length, 5);
+    assert.match(s.errors[0], /^HTTP 400: .*must not be empty/);
+    assert.ok(err.length > 0);
+    assert.match(err[0], /^sent \d+\/20 \(\d+ failed\)$/);
+  } finally {
+    await server.shutdown();
+  }
+});

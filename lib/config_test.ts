@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { ConfigError } from "./errors.ts";
+import { loadConfig } from "./config.ts";
+
+Deno.test("defaults give the embedded setup: no broker, no database URL", () => {
+  const c = loadConfig({});
+  assert.equal(c.KAFKA_BROKERS, undefined);
+  assert.equal(c.DATABASE_URL, undefined);
+  assert.equal(c.PORT, 8080);
+  assert.equal(c.TEXT_TOPIC, "text-messages");
+});
+
+Deno.test("KAFKA_BROKERS is split into host:port entries", () => {
+  assert.deepEqual(loadConfig({ KAFKA_BROKERS: "a:9092, b:9093" }).KAFKA_BROKERS, [
+    "a:9092",
+    "b:9093",
+  ]);
+});
+
+Deno.test("a bad variable stops start-up with a message naming it", () => {
+  const cases: Array<[Record<string, string>, string]> = [
+    [{ PORT: "eighty" }, "PORT"],
+    [{ KAFKA_BROKERS: "localhost" }, "KAFKA_BROKERS"],
+    [{ KAFKA_BROKERS: " , " }, "KAFKA_BROKERS"],
+    [{ REDIS_STREAM_MAXLEN: "0" }, "REDIS_STREAM_MAXLEN"],
+    [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
+    [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ WRITER_BATCH_SIZE: "0" }, "WRITER_BATCH_SIZE"],
+  ];
+  for (const [env, variable] of cases) {
+    assert.throws(() => loadConfig(env), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.variable, variable);
+      assert.match(err.message, new RegExp(`^Invalid configuration: ${variable}=`));
+      return true;
+    });
+  }
+});

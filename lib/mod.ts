@@ -1,0 +1,7 @@
+/** Shared plumbing: errors, structured logs, configuration and retry with backoff. */
+export * from "./errors.ts";
+export * from "./log.ts";
+export * from "./config.ts";
+export * from "./retry.ts";
+export * from "./metrics.ts";
+export * from "./health.ts";

@@ -1,0 +1,117 @@
+/**
+ * Sluice entrypoint.
+ *
+ *   deno run main.ts <role>     run one role: text-writer | order-processor | order-producer | api
+ *   deno run main.ts a,b        run several roles in one process
+ *   deno run main.ts all        run every role in one process, under one supervisor
+ *   deno run main.ts migrate    apply pending database migrations and exit
+ *   deno run main.ts cli ...    the command-line client (see `main.ts cli help`)
+ *
+ * A role runs under a root supervisor. SIGINT/SIGTERM stop it gracefully (stop fetching,
+ * finish and ack in-flight batches, commit, close) and exit 0 within SHUTDOWN_TIMEOUT_MS;
+ * an escalation (restart intensity exceeded, or a non-retriable crash) exits 1.
+ */
+import { Supervisor } from "./actors/supervisor.ts";
+import { ConfigError, errorMessage } from "./lib/errors.ts";
+import { loadConfig } from "./lib/config.ts";
+import type { Config } from "./lib/config.ts";
+import { rootLogger, setLogLevel } from "./lib/log.ts";
+import { parseRoles, ROLES, roleSpecs, Runtime, supervisorOptions } from "./roles/mod.ts";
+import { migrate } from "./sinks/mod.ts";
+
+const USAGE = `usage: main.ts <all | ${ROLES.join(" | ")} | role,role... | migrate | cli ...>`;
+const encoder = new TextEncoder();
+const log = rootLogger.child("main");
+
+function say(line: string): void {
+  Deno.stdout.writeSync(encoder.encode(line + "\n"));
+}
+
+function config(): Config {
+  try {
+    const c = loadConfig();
+    setLogLevel(c.LOG_LEVEL);
+    return c;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      log.error(err.message, { variable: err.variable });
+      Deno.exit(2);
+    }
+    throw err;
+  }
+}
+
+async function runMigrate(): Promise<number> {
+  const rt = new Runtime(config());
+  try {
+    const applied = await migrate(await rt.db());
+    say(applied.length ? `applied migrations: ${applied.join(", ")}` : "no pending migrations");
+    return 0;
+  } catch (err) {
+    log.error("migration failed", { err });
+    return 1;
+  } finally {
+    await rt.close();
+  }
+}
+
+async function runRoles(role: string): Promise<never> {
+  const c = config();
+  const rt = new Runtime(c);
+  log.info("starting", { role, ...rt.describe() });
+  const root = new Supervisor(
+    roleSpecs(rt, role, (url) => say(`Sluice API listening on ${url}`)),
+    supervisorOptions(rt, role),
+  );
+  rt.root = root;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal, deadlineMs: c.SHUTDOWN_TIMEOUT_MS });
+    const deadline = setTimeout(() => {
+      log.error("shutdown deadline exceeded, exiting", { deadlineMs: c.SHUTDOWN_TIMEOUT_MS });
+      Deno.exit(1);
+    }, c.SHUTDOWN_TIMEOUT_MS);
+    await root.stop();
+    await rt.close();
+    clearTimeout(deadline);
+    log.info("stopped cleanly", { signal });
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
+  root.done.catch(async (err) => {
+    if (stopping) return;
+    log.error("supervisor escalated, exiting", { err, reason: errorMessage(err) });
+    await rt.close();
+    Deno.exit(1);
+  });
+  await root.start();
+  return await new Promise<never>(() => {});
+}
+
+function isRoleList(arg: string | undefined): arg is string {
+  if (!arg) return false;
+  try {
+    parseRoles(arg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (import.meta.main) {
+  const [cmd, ...rest] = Deno.args;
+  if (cmd === "cli") {
+    const { runCli } = await import("./cli/mod.ts");
+    Deno.exit(await runCli(rest));
+  } else if (cmd === "migrate") {
+    Deno.exit(await runMigrate());
+  } else if (cmd === "all" || isRoleList(cmd)) {
+    await runRoles(cmd);
+  } else {
+    say(USAGE);
+    Deno.exit(cmd === undefined || cmd === "help" || cmd === "--help" ? 0 : 2);
+  }
+}

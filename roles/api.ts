@@ -1,0 +1,82 @@
+/** Role `api`: the Hono HTTP API served with Deno.serve. */
+import type { ChildSpec } from "../actors/supervisor.ts";
+import { createApp } from "../routes/mod.ts";
+import { migrate, OrderStore, TextMessageStore, TrendStore } from "../sinks/mod.ts";
+import type { Runtime } from "./runtime.ts";
+import { firehoseStatus } from "./social.ts";
+import { trendCache } from "./trends.ts";
+import type { Admin, Producer } from "../transport/mod.ts";
+
+export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpec {
+  const c = rt.config;
+  return {
+    id: "api",
+    start: async (ctx) => {
+      // The API serves even while the broker or the database is down: `/ready` says which.
+      const db = await rt.db();
+      await migrate(db).catch((err) =>
+        ctx.logger.warn("migrations not applied yet; the writer applies them", { err })
+      );
+      const cache = trendCache(rt);
+      const app = createApp({
+        texts: new TextMessageStore(db),
+        db,
+        producer: lazyProducer(rt),
+        admin: lazyAdmin(rt),
+        children: () => rt.children(),
+        restarts: () => rt.root?.totalRestarts() ?? 0,
+        textTopic: c.TEXT_TOPIC,
+        textGroup: c.TEXT_GROUP,
+        orders: new OrderStore(db),
+        firehose: () => firehoseStatus,
+        trends: new TrendStore(db),
+        trendCache: cache.cache,
+        orderTopic: c.ORDER_TOPIC,
+        orderGroup: c.ORDER_GROUP,
+        waitTimeoutMs: c.WAIT_TIMEOUT_MS,
+        runtime: rt.describe(),
+      });
+      const server = Deno.serve({
+        port: c.PORT,
+        hostname: c.HOST,
+        onListen: ({ hostname, port }) => {
+          const url = `http://${hostname}:${port}`;
+          ctx.logger.info("api listening", { url });
+          onListen?.(url);
+        },
+      }, app.fetch);
+      return {
+        done: server.finished,
+        stop: async () => {
+          await server.shutdown();
+          await cache.close();
+        },
+        close: () => {
+          void server.shutdown();
+          void cache.close();
+        },
+      };
+    },
+  };
+}
+
+/** A producer that connects on first use (and again after a failed connect). */
+function lazyProducer(rt: Runtime): Producer {
+  return {
+    send: async (topic, records) => (await rt.producer()).send(topic, records),
+    close: () => Promise.resolve(),
+  };
+}
+
+function lazyAdmin(rt: Runtime): Admin {
+  const admin = () => rt.admin();
+  return {
+    ensureTopics: async (specs) => (await admin()).ensureTopics(specs),
+    lag: async (group, topic) => (await admin()).lag(group, topic),
+    describeGroup: async (group) => (await admin()).describeGroup(group),
+    topicSize: async (topic) => (await admin()).topicSize(topic),
+    ping: async () => (await admin()).ping(),
+    deleteTopics: async (topics) => (await admin()).deleteTopics(topics),
+    close: () => Promise.resolve(),
+  };
+}

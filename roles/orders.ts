@@ -1,0 +1,84 @@
+/**
+ * Roles `order-producer` (mock orders at ORDER_RATE per second to `food-orders`) and
+ * `order-processor` (member of `order-processors`, validating and storing orders).
+ */
+import { OrderIds } from "../actors/order_generator.ts";
+import { createOrderProcessor } from "../actors/order_processor.ts";
+import { startOrderProducer } from "../actors/order_producer.ts";
+import { Supervisor } from "../actors/supervisor.ts";
+import type { ChildSpec } from "../actors/supervisor.ts";
+import { migrate, OrderStore } from "../sinks/mod.ts";
+import { actorChild, consumerChild } from "./children.ts";
+import type { Runtime } from "./runtime.ts";
+import { ensureTopic, supervisorOptions } from "./text_writer.ts";
+
+async function prepare(rt: Runtime): Promise<OrderStore> {
+  const c = rt.config;
+  const db = await rt.db();
+  await migrate(db);
+  await ensureTopic(rt, c.ORDER_TOPIC, c.ORDER_PARTITIONS, c.ORDER_RETENTION_MS);
+  return new OrderStore(db);
+}
+
+export function orderProducerRole(rt: Runtime): ChildSpec {
+  const c = rt.config;
+  return {
+    id: "order-producer",
+    // With ORDER_COUNT the producer finishes normally and is not restarted.
+    restart: "transient",
+    shutdownMs: c.SHUTDOWN_TIMEOUT_MS,
+    start: async (ctx) => {
+      const store = await prepare(rt);
+      return startOrderProducer({
+        producer: await rt.producer(),
+        ids: new OrderIds((day, size) => store.reserveIds(day, size)),
+        topic: c.ORDER_TOPIC,
+        rate: c.ORDER_RATE,
+        count: c.ORDER_COUNT,
+        logger: ctx.logger,
+      });
+    },
+  };
+}
+
+export function orderProcessorRole(rt: Runtime): ChildSpec {
+  const c = rt.config;
+  return {
+    id: "order-processor",
+    shutdownMs: c.SHUTDOWN_TIMEOUT_MS,
+    start: async () => {
+      const store = await prepare(rt);
+      const producer = await rt.producer();
+      const release = new AbortController();
+      const sup = new Supervisor([
+        actorChild("processor", (pctx) =>
+          createOrderProcessor({
+            store,
+            producer,
+            logger: pctx.logger,
+            capacity: c.MAILBOX_CAPACITY,
+            batchSize: c.ORDER_BATCH_SIZE,
+            release: release.signal,
+          })),
+        consumerChild("consumer", rt.transport, {
+          groupId: c.ORDER_GROUP,
+          topics: [c.ORDER_TOPIC],
+          targetId: "processor",
+          sessionTimeoutMs: c.KAFKA_SESSION_TIMEOUT_MS,
+        }),
+      ], { ...supervisorOptions(rt, "order-processor"), strategy: "rest_for_one" });
+      const handle = await sup.start();
+      // The consumer stops first and waits for its batches: a batch held through a database
+      // outage must be let go before, or a graceful stop would wait for the database.
+      return {
+        done: handle.done,
+        ref: handle.ref,
+        close: (reason?: Error) => handle.close(reason),
+        stop: () => {
+          release.abort(new Error("the order processor is stopping"));
+          return handle.stop();
+        },
+      };
+    },
+  };
+}

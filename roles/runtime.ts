@@ -1,0 +1,86 @@
+/**
+ * The resources a process shares between its roles, opened lazily and closed once: the
+ * transport (Kafka when KAFKA_BROKERS is set, else the in-memory broker), the database
+ * (PostgreSQL when DATABASE_URL is set, else PGlite under PGLITE_DIR), one producer, one admin.
+ */
+import type { Config } from "../lib/config.ts";
+import { rootLogger } from "../lib/log.ts";
+import type { Logger } from "../lib/log.ts";
+import { PgliteDb, PostgresDb } from "../sinks/mod.ts";
+import type { Db } from "../sinks/mod.ts";
+import { KafkaTransport, MemoryTransport } from "../transport/mod.ts";
+import type { Admin, Producer, Transport } from "../transport/mod.ts";
+import type { ChildState, Supervisor } from "../actors/supervisor.ts";
+
+export class Runtime {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly transport: Transport;
+  /** The process's root supervisor, once started (for health and stats). */
+  root: Supervisor | null = null;
+  #db: Promise<Db> | null = null;
+  #producer: Promise<Producer> | null = null;
+
+  constructor(config: Config, options: { transport?: Transport; logger?: Logger } = {}) {
+    this.config = config;
+    this.log = options.logger ?? rootLogger;
+    this.transport = options.transport ?? (config.KAFKA_BROKERS
+      ? new KafkaTransport({
+        brokers: config.KAFKA_BROKERS,
+        clientId: config.KAFKA_CLIENT_ID,
+        logger: this.log,
+      })
+      : new MemoryTransport());
+    if (this.transport instanceof MemoryTransport) {
+      this.transport.broker.defaultPartitions = config.TOPIC_PARTITIONS;
+    }
+  }
+
+  db(): Promise<Db> {
+    this.#db ??= (async () => {
+      const c = this.config;
+      if (c.DATABASE_URL) {
+        return new PostgresDb({
+          url: c.DATABASE_URL,
+          schema: c.DATABASE_SCHEMA,
+          poolSize: c.DATABASE_POOL_SIZE,
+        });
+      }
+      return await PgliteDb.open(c.PGLITE_DIR, c.DATABASE_SCHEMA);
+    })();
+    return this.#db;
+  }
+
+  producer(): Promise<Producer> {
+    this.#producer ??= this.transport.producer();
+    this.#producer.catch(() => (this.#producer = null));
+    return this.#producer;
+  }
+
+  admin(): Promise<Admin> {
+    return this.transport.admin();
+  }
+
+  children(): ChildState[] {
+    return this.root?.states() ?? [];
+  }
+
+  describe(): { transport: string; database: string } {
+    return {
+      transport: this.transport.kind,
+      database: this.config.DATABASE_URL ? "postgres" : `pglite (${this.config.PGLITE_DIR})`,
+    };
+  }
+
+  async close(): Promise<void> {
+    const producer = this.#producer;
+    const db = this.#db;
+    this.#producer = null;
+    this.#db = null;
+    await Promise.allSettled([
+      producer?.then((p) => p.close()),
+      db?.then((d) => d.close()),
+      this.transport.close(),
+    ]);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * What the HTTP API needs from the rest of the process, as plain interfaces: routes never
+ * touch a broker client or a driver directly, so tests can hand them in-memory parts.
+ */
+import type { FirehoseStatus } from "../actors/firehose.ts";
+import type { ChildState } from "../actors/supervisor.ts";
+import type {
+  OrderStore,
+  Queryable,
+  TextMessageStore,
+  TrendCache,
+  TrendStore,
+} from "../sinks/mod.ts";
+import type { Admin, Producer } from "../transport/mod.ts";
+
+export interface ApiDeps {
+  texts: TextMessageStore;
+  /** Used by `/ready` (a `SELECT 1`). */
+  db: Queryable;
+  /** Publishes `POST /messages` to the topic: there is one write path. */
+  producer: Producer;
+  admin: Admin;
+  /** Supervised children of this process and their states. */
+  children: () => ChildState[];
+  /** Restarts counted by this process's supervisors. */
+  restarts: () => number;
+  textTopic: string;
+  textGroup: string;
+  /** How long `POST /messages?wait=true` waits for the row. */
+  waitTimeoutMs: number;
+  orders: OrderStore;
+  /** The firehose reader of this process, when it runs one. */
+  firehose: () => FirehoseStatus | null;
+  orderTopic: string;
+  orderGroup: string;
+  /** Windows and alerts in PostgreSQL. */
+  trends: TrendStore;
+  /** Current trends, answered without touching PostgreSQL. */
+  trendCache: TrendCache;
+  /** Which transport and database this process runs on (for `/health`). */
+  runtime: { transport: string; database: string };
+}

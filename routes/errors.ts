@@ -1,0 +1,34 @@
+/** The one error handler: typed errors become JSON responses with the right status. */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { SluiceError, UpstreamError, ValidationError } from "../lib/errors.ts";
+import { rootLogger } from "../lib/log.ts";
+
+const log = rootLogger.child("api");
+
+export function onError(err: Error, c: Context): Response {
+  if (err instanceof ValidationError) {
+    return c.json({ error: err.message, field: err.field ?? null }, 400);
+  }
+  if (err instanceof HTTPException) return c.json({ error: err.message }, err.status);
+  if (err instanceof SluiceError && err.retriable) {
+    log.warn("upstream unavailable", { path: c.req.path, err });
+    return c.json({ error: err.message }, 503);
+  }
+  log.error("request failed", { path: c.req.path, err });
+  return c.json({ error: "internal error" }, 500);
+}
+
+/**
+ * Marks a failure of `deps.admin` as the broker's: a Kafka client error that is not already a
+ * SluiceError becomes a retriable UpstreamError (503). Programmer errors stay 500.
+ */
+export function fromBroker<T>(action: string, call: Promise<T>): Promise<T> {
+  return call.catch((err: unknown) => {
+    if (err instanceof SluiceError || err instanceof TypeError || err instanceof RangeError) {
+      throw err;
+    }
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new UpstreamError("BROKER_UNAVAILABLE", `${action} failed: ${detail}`, { cause: err });
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * The text-message service's routes. `POST /messages` publishes to the topic (there is one
+ * write path, through the writer); `?wait=true` then waits until the row is stored.
+ */
+import { Hono } from "hono";
+import { ValidationError } from "../lib/errors.ts";
+import { CreateMessage, describeIssue, MessageId } from "../schemas/mod.ts";
+import type { ApiDeps } from "./deps.ts";
+import { fromBroker } from "./errors.ts";
+
+const MAX_LIMIT = 1_000;
+const MAX_RECORD_BYTES = 1_000_000;
+const encoder = new TextEncoder();
+
+/** An optional non-negative integer query parameter, bounded; 400 naming it otherwise. */
+export function intParam(raw: string | undefined, name: string, def: number, max: number): number {
+  if (raw === undefined || raw === "") return def;
+  if (!/^\d+$/.test(raw)) {
+    throw new ValidationError(`${name}: must be a non-negative integer`, { field: name });
+  }
+  const n = Number(raw);
+  if (n > max) throw new ValidationError(`${name}: must be at most ${max}`, { field: name });
+  return n;
+}
+
+async function readJson(req: Request): Promise<unknown> {
+  try {
+    return await req.json();
+  } catch {
+    throw new ValidationError("body: must be valid JSON", { field: "body" });
+  }
+}
+
+export function messageRoutes(deps: ApiDeps): Hono {
+  const app = new Hono();
+
+  app.get("/messages", async (c) => {
+    const limit = intParam(c.req.query("limit"), "limit", 50, MAX_LIMIT);
+    const offset = intParam(c.req.query("offset"), "offset", 0, Number.MAX_SAFE_INTEGER);
+    if (limit === 0) throw new ValidationError("limit: must be at least 1", { field: "limit" });
+    return c.json({ items: await deps.texts.list(limit, offset), limit, offset });
+  });
+
+  app.get("/messages/:id", async (c) => {
+    const id = c.req.param("id");
+    if (!MessageId.safeParse(id).success) {
+      throw new ValidationError("id: must be a UUID", { field: "id" });
+    }
+    const row = await deps.texts.get(id);
+    return row ? c.json(row) : c.json({ error: `message ${id} not found` }, 404);
+  });
+
+  app.post("/messages", async (c) => {
+    const parsed = CreateMessage.safeParse(await readJson(c.req.raw));
+    if (!parsed.success) {
+      const { field, message } = describeIssue(parsed.error);
+      throw new ValidationError(message, { field });
+    }
+    const id = parsed.data.id ?? crypto.randomUUID();
+    const value = JSON.stringify({ id, text: parsed.data.message });
+    // Kafka's default limit is about 1 MB per record: a bigger one can never be published.
+    if (encoder.encode(value).length > MAX_RECORD_BYTES) {
+      throw new ValidationError(`message: must encode to at most ${MAX_RECORD_BYTES} bytes`, {
+        field: "message",
+      });
+    }
+    const [delivery] = await fromBroker(
+      "Publishing the message",
+      deps.producer.send(deps.textTopic, [
+        { key: id, value },
+      ]),
+    );
+    if (c.req.query("wait") !== "true") {
+      return c.json({ id, status: "accepted", ...delivery }, 202);
+    }
+    const deadline = Date.now() + deps.waitTimeoutMs;
+    while (Date.now() < deadline) {
+      const row = await deps.texts.get(id);
+      if (row) return c.json({ id, status: "stored", message: row }, 201);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return c.json({ error: "timed out waiting for the message to be stored", id }, 504);
+  });
+
+  return app;
+}

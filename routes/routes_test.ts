@@ -1,0 +1,172 @@
+import assert from "node:assert/strict";
+import { testApp } from "./test_app.ts";
+
+async function until(cond: () => Promise<boolean>, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error("condition not met before the deadline");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const post = (body: string, query = "") => ({
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body,
+  query,
+});
+
+Deno.test("routes", async (t) => {
+  const { app, store, close } = await testApp();
+  const send = (path: string, init?: ReturnType<typeof post>) =>
+    app.request(path + (init?.query ?? ""), init);
+  try {
+    await t.step("GET /health reports ok and the runtime", async () => {
+      const res = await send("/health");
+      assert.equal(res.status, 200);
+      const b = await res.json();
+      assert.equal(b.status, "ok");
+      assert.deepEqual(b.runtime, { transport: "memory", database: "pglite" });
+    });
+
+    await t.step("GET /ready is 200 when the database and broker answer", async () => {
+      const res = await send("/ready");
+      assert.equal(res.status, 200);
+      assert.deepEqual((await res.json()).checks, { database: "ok", broker: "ok" });
+    });
+
+    let id = "";
+    await t.step(
+      "POST /messages answers 202 with the id, and the message gets stored",
+      async () => {
+        const res = await send("/messages", post(JSON.stringify({ message: "hello" })));
+        assert.equal(res.status, 202);
+        const b = await res.json();
+        assert.equal(b.status, "accepted");
+        assert.match(b.id, /^[0-9a-f-]{36}$/);
+        id = b.id;
+        await until(async () => (await store.get(id)) !== null);
+      },
+    );
+
+    await t.step("POST /messages?wait=true answers 201 once stored, with a given id", async () => {
+      const given = crypto.randomUUID();
+      const res = await send(
+        "/messages",
+        post(JSON.stringify({ message: "waited", id: given }), "?wait=true"),
+      );
+      assert.equal(res.status, 201);
+      const b = await res.json();
+      assert.equal(b.id, given);
+      assert.equal(b.message.message, "waited");
+    });
+
+    await t.step("POST /messages rejects bad input with 400 naming the field", async () => {
+      const cases: Array<[string, string]> = [
+        ["{nope", "body"],
+        [JSON.stringify({}), "message"],
+        [JSON.stringify({ message: "" }), "message"],
+        [JSON.stringify({ message: "x", id: "123" }), "id"],
+      ];
+      for (const [body, field] of cases) {
+        const res = await send("/messages", post(body));
+        assert.equal(res.status, 400, body);
+        assert.equal((await res.json()).field, field, body);
+      }
+    });
+
+    await t.step("GET /messages/:id: 200, 404 when absent, 400 when not a uuid", async () => {
+      assert.equal((await send(`/messages/${id}`)).status, 200);
+      assert.equal((await (await send(`/messages/${id}`)).json()).message, "hello");
+      assert.equal((await send(`/messages/${crypto.randomUUID()}`)).status, 404);
+      const bad = await send("/messages/not-a-uuid");
+      assert.equal(bad.status, 400);
+      assert.equal((await bad.json()).field, "id");
+    });
+
+    await t.step("GET /messages paginates and bounds the limit", async () => {
+      const page = await (await send("/messages?limit=1&offset=0")).json();
+      assert.equal(page.items.length, 1);
+      const all = await (await send("/messages")).json();
+      assert.equal(all.items.length, 2);
+      assert.equal(all.limit, 50);
+      for (const q of ["limit=1001", "limit=abc", "limit=0", "offset=-1"]) {
+        const res = await send(`/messages?${q}`);
+        assert.equal(res.status, 400, q);
+        assert.equal((await res.json()).field, q.split("=")[0], q);
+      }
+    });
+
+    await t.step("GET /stats reports rows, the group's lag and counters", async () => {
+      const b = await (await send("/stats")).json();
+      assert.equal(b.messages.total, 2);
+      assert.equal(b.consumerGroup.groupId, "text-writers");
+      assert.equal(b.consumerGroup.partitions.length, 3);
+      assert.equal(b.consumerGroup.totalLag, 0);
+      assert.ok(b.counters.written >= 2);
+      assert.deepEqual(b.deadLetterTopic, { topic: "text-messages.dlq", messages: 0 });
+      assert.deepEqual(Object.keys(b.messages).sort(), ["lastHour", "newest", "oldest", "total"]);
+      assert.deepEqual(Object.keys(b.counters).sort(), [
+        "deadLettered",
+        "duplicates",
+        "writeRetries",
+        "written",
+      ]);
+      assert.deepEqual(Object.keys(b.consumerGroup.partitions[0]).sort(), [
+        "committed",
+        "high",
+        "lag",
+        "partition",
+      ]);
+      assert.equal(typeof b.consumerGroup.state, "string");
+      assert.equal(typeof b.consumerGroup.members, "number");
+      assert.equal(b.restarts, 0);
+      assert.deepEqual(b.children, []);
+    });
+
+    await t.step("GET /metrics serves Prometheus text", async () => {
+      const res = await send("/metrics");
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /sluice_messages_written_total\{pipeline="text"\}/);
+    });
+
+    await t.step("an unknown route is a JSON 404", async () => {
+      const res = await send("/nope");
+      assert.equal(res.status, 404);
+      assert.match((await res.json()).error, /no route/);
+    });
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("GET /ready is 503 naming the broker when it does not answer", async () => {
+  const { app, close } = await testApp(({ admin }) => ({
+    admin: { ...admin, ping: () => Promise.reject(new Error("broker down")) },
+  }));
+  try {
+    const res = await app.request("/ready");
+    assert.equal(res.status, 503);
+    const b = await res.json();
+    assert.equal(b.ready, false);
+    assert.equal(b.checks.broker, "broker down");
+    assert.equal(b.checks.database, "ok");
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("GET /ready is 503 naming the database when it does not answer", async () => {
+  const { app, close } = await testApp(() => ({
+    db: { query: () => Promise.reject(new Error("connection refused")) },
+  }));
+  try {
+    const res = await app.request("/ready");
+    assert.equal(res.status, 503);
+    const b = await res.json();
+    assert.equal(b.ready, false);
+    assert.deepEqual(b.checks, { database: "connection refused", broker: "ok" });
+  } finally {
+    await close();
+  }
+});

@@ -1,0 +1,64 @@
+/** Test wiring for the routes: PGlite in memory, the in-memory broker and a running writer. */
+import { createTextWriter } from "../actors/text_writer.ts";
+import { createLogger, setLogLevel } from "../lib/log.ts";
+import {
+  MemoryTrendCache,
+  migrate,
+  OrderStore,
+  PgliteDb,
+  TextMessageStore,
+  TrendStore,
+} from "../sinks/mod.ts";
+import { MemoryTransport } from "../transport/mod.ts";
+import { createApp } from "./mod.ts";
+import type { ApiDeps } from "./deps.ts";
+
+setLogLevel("silent");
+
+/** `override` replaces parts of the real deps, e.g. an admin whose ping fails. */
+export async function testApp(override: (deps: ApiDeps) => Partial<ApiDeps> = () => ({})) {
+  const db = await PgliteDb.open("memory://");
+  await migrate(db);
+  const store = new TextMessageStore(db);
+  const transport = new MemoryTransport();
+  const admin = await transport.admin();
+  await admin.ensureTopics([{ topic: "text-messages", partitions: 3 }]);
+  const producer = await transport.producer();
+  const writer = createTextWriter({ store, producer, logger: createLogger("test"), flushMs: 1 })
+    .start();
+  const consumer = transport.consumer({
+    groupId: "text-writers",
+    topics: ["text-messages"],
+    target: writer,
+  });
+  await consumer.start();
+  const deps: ApiDeps = {
+    texts: store,
+    db,
+    producer,
+    admin,
+    children: () => [],
+    restarts: () => 0,
+    textTopic: "text-messages",
+    textGroup: "text-writers",
+    orders: new OrderStore(db),
+    firehose: () => null,
+    trends: new TrendStore(db),
+    trendCache: new MemoryTrendCache(),
+    orderTopic: "food-orders",
+    orderGroup: "order-processors",
+    waitTimeoutMs: 5_000,
+    runtime: { transport: "memory", database: "pglite" },
+  };
+  return {
+    app: createApp({ ...deps, ...override(deps) }),
+    store,
+    deps,
+    async close() {
+      await consumer.stop();
+      await writer.stop();
+      await transport.close();
+      await db.close();
+    },
+  };
+}

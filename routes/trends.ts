@@ -1,0 +1,84 @@
+/**
+ * Trend routes. `/trends` and the current state in `/trends/:keyword` come from the cache (no
+ * PostgreSQL on that path). History, alerts and sentiment over time come from PostgreSQL once per
+ * closed window: their answers are cached under the end of the latest closed window, so at rest
+ * every route answers from the cache, and a newly closed window makes the next answer fresh.
+ */
+import { Hono } from "hono";
+import { ValidationError } from "../lib/errors.ts";
+import type { ApiDeps } from "./deps.ts";
+import { intParam } from "./messages.ts";
+
+/** How long a cached answer lives at most (a closing window replaces it sooner). */
+const ANSWER_TTL_MS = 10 * 60_000;
+
+/** `load()`'s answer, cached until the next window closes (uncached before the first one). */
+async function perWindow<T>(deps: ApiDeps, key: string, load: () => Promise<T>): Promise<T> {
+  const top = await deps.trendCache.top();
+  if (!top) return load();
+  const k = `${top.windowEnd}:${key}`;
+  const hit = await deps.trendCache.answer(k);
+  if (hit !== null) return hit as T;
+  const value = await load();
+  await deps.trendCache.putAnswer(k, value, ANSWER_TTL_MS);
+  return value;
+}
+
+export function trendRoutes(deps: ApiDeps): Hono {
+  const app = new Hono();
+
+  app.get("/trends", async (c) => {
+    const limit = intParam(c.req.query("limit"), "limit", 10, 100);
+    const top = await deps.trendCache.top();
+    return c.json({
+      windowStart: top ? new Date(top.windowStart).toISOString() : null,
+      windowEnd: top ? new Date(top.windowEnd).toISOString() : null,
+      trends: (top?.trends ?? []).slice(0, limit),
+    });
+  });
+
+  app.get("/trends/:keyword", async (c) => {
+    const keyword = decodeURIComponent(c.req.param("keyword")).toLowerCase();
+    if (!keyword || keyword.length > 100) {
+      throw new ValidationError("keyword: must be 1 to 100 characters", { field: "keyword" });
+    }
+    const limit = intParam(c.req.query("limit"), "limit", 30, 500);
+    const [current, history] = await Promise.all([
+      deps.trendCache.keyword(keyword),
+      perWindow(deps, `history:${limit}:${keyword}`, () => deps.trends.history(keyword, limit)),
+    ]);
+    return c.json({ keyword, trending: current !== null, current, history });
+  });
+
+  app.get("/alerts", async (c) => {
+    const raw = c.req.query("since");
+    const since = raw ? new Date(raw) : new Date(0);
+    if (Number.isNaN(since.getTime())) {
+      throw new ValidationError("since: must be an ISO date-time", { field: "since" });
+    }
+    const limit = intParam(c.req.query("limit"), "limit", 100, 1_000);
+    const alerts = await perWindow(
+      deps,
+      `alerts:${limit}:${since.getTime()}`,
+      () => deps.trends.alerts(since, limit),
+    );
+    return c.json({ since: since.toISOString(), alerts });
+  });
+
+  app.get("/sentiment", async (c) => {
+    const source = (c.req.query("source") || "all").toLowerCase();
+    const bucket = c.req.query("bucket") || "window";
+    if (bucket !== "window" && bucket !== "hour") {
+      throw new ValidationError("bucket: must be window or hour", { field: "bucket" });
+    }
+    const limit = intParam(c.req.query("limit"), "limit", 60, 1_000);
+    const rows = await perWindow(
+      deps,
+      `sentiment:${bucket}:${limit}:${source}`,
+      () => deps.trends.sentiment(source === "all" ? "*" : source, bucket, limit),
+    );
+    return c.json({ source, bucket, points: [...rows].reverse() });
+  });
+
+  return app;
+}

@@ -1,0 +1,35 @@
+/** Wire and API schemas (zod). A schema and its type share a name. */
+export * from "./text_message.ts";
+
+import type { z } from "zod";
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Decodes and validates one message value: the parsed value, or the reason it is invalid
+ * (`label` names what was expected, e.g. "message" or "order").
+ */
+export function parseMessage<T>(
+  value: Uint8Array | null,
+  schema: z.ZodType<T>,
+  label: string,
+): T | { invalid: string } {
+  if (value === null) return { invalid: "empty message (tombstone)" };
+  let json: unknown;
+  try {
+    json = JSON.parse(utf8.decode(value));
+  } catch (err) {
+    return { invalid: `malformed JSON: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const r = schema.safeParse(json);
+  return r.success ? r.data : { invalid: `invalid ${label}: ${describeIssue(r.error).message}` };
+}
+
+/** The first issue of a failed parse as "field: message". */
+export function describeIssue(error: z.ZodError): { field: string; message: string } {
+  const issue = error.issues[0];
+  const field = issue?.path.length ? issue.path.join(".") : "body";
+  return { field, message: `${field}: ${issue?.message ?? "invalid"}` };
+}
+export * from "./order.ts";
+export * from "./post.ts";

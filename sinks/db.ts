@@ -1,0 +1,162 @@
+/**
+ * One small SQL interface over PostgreSQL (node-postgres pool) and PGlite (embedded, for
+ * `deno task dev`). Database errors are classified here: data and integrity errors are not
+ * retriable; connection, resource and permission errors are.
+ */
+import pg from "pg";
+import { SluiceError, UpstreamError } from "../lib/errors.ts";
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: "postgres" | "pglite";
+  /** Runs several statements (no parameters). */
+  exec(sql: string): Promise<void>;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const NOT_RETRIABLE_CLASSES = ["22", "23", "42", "0A", "P0"];
+
+/** Wraps a driver error: a retriable UpstreamError unless the statement itself is at fault. */
+export function dbError(err: unknown, action: string): SluiceError {
+  if (err instanceof SluiceError) return err;
+  const code = (err as { code?: unknown })?.code;
+  const sqlState = typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  const retriable = sqlState === undefined || sqlState === "42501" ||
+    !NOT_RETRIABLE_CLASSES.includes(sqlState.slice(0, 2));
+  const detail = err instanceof Error ? err.message : String(err);
+  return new UpstreamError(`DB_${sqlState ?? "UNAVAILABLE"}`, `${action} failed: ${detail}`, {
+    retriable,
+    cause: err,
+  });
+}
+
+export interface PostgresOptions {
+  url: string;
+  schema?: string;
+  poolSize?: number;
+}
+
+export class PostgresDb implements Db {
+  readonly kind = "postgres" as const;
+  readonly pool: pg.Pool;
+
+  constructor(options: PostgresOptions) {
+    const schema = options.schema ?? "public";
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 5,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 10_000,
+      options: `-c search_path=${schema}`,
+    });
+    // An idle client losing its connection must not crash the process; the next query reports it.
+    this.pool.on("error", () => {});
+  }
+
+  async query<T>(sql: string, params?: unknown[]): Promise<T[]> {
+    try {
+      const res = await this.pool.query(sql, params);
+      return res.rows as T[];
+    } catch (err) {
+      throw dbError(err, "Query");
+    }
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.query(sql);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw dbError(err, "Connecting to PostgreSQL");
+    }
+    const tx: Queryable = {
+      query: async <R>(sql: string, params?: unknown[]) => {
+        try {
+          return (await client.query(sql, params)).rows as R[];
+        } catch (err) {
+          throw dbError(err, "Query");
+        }
+      },
+    };
+    try {
+      await tx.query("BEGIN");
+      const out = await fn(tx);
+      await tx.query("COMMIT");
+      client.release();
+      return out;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => {});
+      client.release(true);
+      throw err;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+/** PGlite: PostgreSQL compiled to WASM, data kept in a local folder. */
+export class PgliteDb implements Db {
+  readonly kind = "pglite" as const;
+  // deno-lint-ignore no-explicit-any
+  #db: any;
+
+  private constructor(db: unknown) {
+    this.#db = db;
+  }
+
+  static async open(dir: string, schema = "public"): Promise<PgliteDb> {
+    const { PGlite } = await import("@electric-sql/pglite");
+    if (dir !== "memory://") await Deno.mkdir(dir, { recursive: true });
+    const db = new PGlite(dir);
+    await db.waitReady;
+    if (schema !== "public") {
+      await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}`);
+    }
+    return new PgliteDb(db);
+  }
+
+  async query<T>(sql: string, params?: unknown[]): Promise<T[]> {
+    try {
+      return (await this.#db.query(sql, params)).rows as T[];
+    } catch (err) {
+      throw dbError(err, "Query");
+    }
+  }
+
+  async exec(sql: string): Promise<void> {
+    try {
+      await this.#db.exec(sql);
+    } catch (err) {
+      throw dbError(err, "Exec");
+    }
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    // deno-lint-ignore no-explicit-any
+    return this.#db.transaction((tx: any) =>
+      fn({
+        query: async <R>(sql: string, params?: unknown[]) => {
+          try {
+            return (await tx.query(sql, params)).rows as R[];
+          } catch (err) {
+            throw dbError(err, "Query");
+          }
+        },
+      })
+    );
+  }
+
+  close(): Promise<void> {
+    return this.#db.close();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Versioned migrations: `migrations/NNNN_name.sql`, applied in order, each once, recorded in
+ * `schema_migrations`. One transaction holding an advisory lock, so two writers starting at the
+ * same moment do not apply a migration twice.
+ */
+import type { Db } from "./db.ts";
+
+export interface Migration {
+  version: string;
+  name: string;
+  sql: string;
+}
+
+const DEFAULT_DIR = new URL("../migrations/", import.meta.url);
+
+export async function loadMigrations(dir: URL = DEFAULT_DIR): Promise<Migration[]> {
+  const out: Migration[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const m = /^(\d{4})_([a-z0-9_]+)\.sql$/.exec(entry.name);
+    if (!entry.isFile || !m) continue;
+    out.push({ version: m[1], name: m[2], sql: await Deno.readTextFile(new URL(entry.name, dir)) });
+  }
+  return out.sort((a, b) => a.version.localeCompare(b.version));
+}
+
+/** Applies every pending migration; returns the versions applied now. */
+export async function migrate(db: Db, migrations?: Migration[]): Promise<string[]> {
+  const all = migrations ?? await loadMigrations();
+  await db.exec(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (
+       version text PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+  ).catch(async (err) => {
+    // Two processes racing on CREATE TABLE IF NOT EXISTS can collide; the table exists then.
+    const rows = await db.query(`SELECT to_regclass('schema_migrations') AS t`);
+    if (!rows[0] || !(rows[0] as { t: unknown }).t) throw err;
+  });
+  return db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(7235012)`);
+    const done = new Set(
+      (await tx.query<{ version: string }>(`SELECT version FROM schema_migrations`)).map((r) =>
+        r.version
+      ),
+    );
+    const applied: string[] = [];
+    for (const m of all) {
+      if (done.has(m.version)) continue;
+      for (const stmt of splitStatements(m.sql)) await tx.query(stmt);
+      await tx.query(`INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, [
+        m.version,
+        m.name,
+      ]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}
+
+/** Splits a migration on `;` at line ends; migrations keep to plain DDL so this suffices. */
+function splitStatements(sql: string): string[] {
+  return sql.split(/;\s*(?:\n|$)/).map((s) => s.replace(/^\s*--.*$/gm, "").trim()).filter(
+    Boolean,
+  );
+}

@@ -1,0 +1,118 @@
+/**
+ * The `orders` table: idempotent batch inserts by order_id that tell new rows, duplicates
+ * (same content) and conflicts (same id, different content) apart; reads for the API; and the
+ * order-id block allocator used by producers.
+ */
+import type { Order } from "../schemas/order.ts";
+import type { Db } from "./db.ts";
+
+export interface OrderRow {
+  order_id: string;
+  customer_id: string;
+  items: Order["items"];
+  total_amount: string;
+  status: string;
+  created_at: string;
+  processed_at: string;
+}
+
+export interface InsertOutcome {
+  inserted: Set<string>;
+  duplicates: Set<string>;
+  conflicts: Map<string, string>;
+}
+
+/** The stored form of an order, for comparing a replay with what is stored. */
+function fingerprint(o: {
+  customer_id: string;
+  items: unknown;
+  total_amount: number | string;
+  status: string;
+  created_at: string | Date;
+}): string {
+  return canonical([
+    o.customer_id,
+    o.items,
+    Number(o.total_amount).toFixed(2),
+    o.status,
+    new Date(o.created_at).toISOString(),
+  ]);
+}
+
+/** JSON with object keys sorted, so jsonb's key order does not matter. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v && typeof v === "object") {
+    const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a < b ? -1 : 1);
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export class OrderStore {
+  constructor(readonly db: Db) {}
+
+  /** Inserts orders whose id is new; compares the others with what is stored. */
+  async insertBatch(orders: Order[]): Promise<InsertOutcome> {
+    const out: InsertOutcome = { inserted: new Set(), duplicates: new Set(), conflicts: new Map() };
+    if (orders.length === 0) return out;
+    const rows = await this.db.query<{ order_id: string }>(
+      `INSERT INTO orders (order_id, customer_id, items, total_amount, status, created_at)
+       SELECT o.order_id, o.customer_id, o.items, o.total_amount, o.status, o.created_at
+       FROM jsonb_to_recordset($1::jsonb) AS o(order_id text, customer_id text, items jsonb,
+            total_amount numeric, status text, created_at timestamptz)
+       ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
+      [JSON.stringify(orders)],
+    );
+    for (const r of rows) out.inserted.add(r.order_id);
+    const rest = orders.filter((o) => !out.inserted.has(o.order_id));
+    if (rest.length === 0) return out;
+    const stored = new Map(
+      (await this.db.query<OrderRow>(
+        `SELECT * FROM orders WHERE order_id = ANY($1::text[])`,
+        [rest.map((o) => o.order_id)],
+      )).map((r) => [r.order_id, fingerprint(r)]),
+    );
+    for (const o of rest) {
+      if (stored.get(o.order_id) === fingerprint(o)) out.duplicates.add(o.order_id);
+      else out.conflicts.set(o.order_id, "order_id already stored with different content");
+    }
+    return out;
+  }
+
+  list(limit: number, offset: number, customerId?: string): Promise<OrderRow[]> {
+    return customerId
+      ? this.db.query<OrderRow>(
+        `SELECT * FROM orders WHERE customer_id = $3
+         ORDER BY created_at DESC, order_id LIMIT $1 OFFSET $2`,
+        [limit, offset, customerId],
+      )
+      : this.db.query<OrderRow>(
+        `SELECT * FROM orders ORDER BY created_at DESC, order_id LIMIT $1 OFFSET $2`,
+        [limit, offset],
+      );
+  }
+
+  async get(orderId: string): Promise<OrderRow | null> {
+    const rows = await this.db.query<OrderRow>(`SELECT * FROM orders WHERE order_id = $1`, [
+      orderId,
+    ]);
+    return rows[0] ?? null;
+  }
+
+  async count(): Promise<number> {
+    const rows = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders`);
+    return rows[0].n;
+  }
+
+  /** Reserves `size` sequence numbers for `day` (YYYYMMDD); returns the first. */
+  async reserveIds(day: string, size: number): Promise<number> {
+    const rows = await this.db.query<{ next_seq: string }>(
+      `INSERT INTO order_id_blocks (day, next_seq) VALUES ($1, $2 + 1)
+       ON CONFLICT (day) DO UPDATE SET next_seq = order_id_blocks.next_seq + $2
+       RETURNING next_seq`,
+      [day, size],
+    );
+    return Number(rows[0].next_seq) - size;
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * Trend storage: closed windows and alerts in PostgreSQL (idempotent by natural keys), the
+ * aggregator's checkpoint (state and offsets, in the same transaction), reads for the API, and
+ * the cache of current trends (Redis, or memory for a single-process setup) whose entries
+ * expire when a trend stops being refreshed.
+ */
+import type { Redis } from "ioredis";
+import type { ClosedWindow, Trend, TrendAlert } from "../trends/mod.ts";
+import type { Db, Queryable } from "./db.ts";
+
+export interface Checkpoint {
+  offsets: Record<string, string>;
+  state: unknown;
+}
+
+export class TrendStore {
+  constructor(readonly db: Db) {}
+
+  async loadCheckpoint(name: string): Promise<Checkpoint | null> {
+    const rows = await this.db.query<Checkpoint>(
+      `SELECT offsets, state FROM aggregator_checkpoints WHERE name = $1`,
+      [name],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Windows, alerts and the checkpoint, all or nothing. */
+  save(name: string, closed: ClosedWindow[], alerts: TrendAlert[], cp: Checkpoint): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      await insertWindows(tx, closed);
+      if (alerts.length) {
+        await tx.query(
+          `INSERT INTO trend_alerts (keyword, window_start, window_end, kind, count, unique_authors,
+             z_score, velocity, rank, sentiment_mean, sample_uris)
+           SELECT keyword, to_timestamp("windowStart" / 1000.0), to_timestamp("windowEnd" / 1000.0),
+             kind, count, "uniqueAuthors", "zScore", velocity, rank, "sentimentMean", "sampleUris"
+           FROM jsonb_to_recordset($1::jsonb) AS a(keyword text, "windowStart" bigint,
+             "windowEnd" bigint, kind text, count int, "uniqueAuthors" int, "zScore" float8,
+             velocity int, rank int, "sentimentMean" float8, "sampleUris" text[])
+           ON CONFLICT (keyword, window_end) DO NOTHING`,
+          [JSON.stringify(alerts)],
+        );
+      }
+      await tx.query(
+        `INSERT INTO aggregator_checkpoints (name, offsets, state) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO UPDATE SET offsets = $2, state = $3, updated_at = now()`,
+        [name, JSON.stringify(cp.offsets), JSON.stringify(cp.state)],
+      );
+    });
+  }
+
+  history(keyword: string, limit: number) {
+    return this.db.query(
+      `SELECT window_start, window_end, count, unique_authors, sentiment_mean FROM keyword_windows
+       WHERE keyword = $1 ORDER BY window_end DESC LIMIT $2`,
+      [keyword, limit],
+    );
+  }
+
+  alerts(since: Date, limit: number) {
+    return this.db.query(
+      `SELECT * FROM trend_alerts WHERE window_end >= $1 ORDER BY window_end DESC, rank LIMIT $2`,
+      [since, limit],
+    );
+  }
+
+  /** Volume and mean sentiment over time for one keyword ("*": every post). */
+  sentiment(keyword: string, bucket: "window" | "hour", limit: number) {
+    return bucket === "window"
+      ? this.db.query(
+        `SELECT window_end AS bucket, count AS posts, sentiment_mean FROM keyword_windows
+         WHERE keyword = $1 ORDER BY window_end DESC LIMIT $2`,
+        [keyword, limit],
+      )
+      : this.db.query(
+        `SELECT date_trunc('hour', window_end) AS bucket, max(count) AS posts,
+                avg(sentiment_mean) AS sentiment_mean
+         FROM keyword_windows WHERE keyword = $1 GROUP BY 1 ORDER BY 1 DESC LIMIT $2`,
+        [keyword, limit],
+      );
+  }
+}
+
+async function insertWindows(tx: Queryable, closed: ClosedWindow[]): Promise<void> {
+  const rows = closed.flatMap((w) =>
+    [...w.keywords].map(([k, a]) => ({
+      s: w.start,
+      e: w.end,
+      k,
+      c: a.count,
+      u: a.authors.length,
+      m: a.sentimentSum / a.count,
+    }))
+  );
+  for (let i = 0; i < rows.length; i += 5_000) {
+    await tx.query(
+      `INSERT INTO keyword_windows (window_start, window_end, keyword, count, unique_authors,
+         sentiment_mean)
+       SELECT to_timestamp(s / 1000.0), to_timestamp(e / 1000.0), k, c, u, m
+       FROM jsonb_to_recordset($1::jsonb) AS r(s bigint, e bigint, k text, c int, u int, m float8)
+       ON CONFLICT (window_start, keyword) DO NOTHING`,
+      [JSON.stringify(rows.slice(i, i + 5_000))],
+    );
+  }
+}
+
+export interface TopTrends {
+  windowStart: number;
+  windowEnd: number;
+  trends: Trend[];
+}
+
+/** Current trends for the API, so it answers without touching PostgreSQL. */
+export interface TrendCache {
+  put(top: TopTrends, ttlMs: number): Promise<void>;
+  top(): Promise<TopTrends | null>;
+  keyword(keyword: string): Promise<Trend | null>;
+  /** A route's answer stored under `key` (the API builds keys that name the window they reflect). */
+  answer(key: string): Promise<unknown | null>;
+  putAnswer(key: string, value: unknown, ttlMs: number): Promise<void>;
+}
+
+export class RedisTrendCache implements TrendCache {
+  constructor(private redis: Redis, private prefix = "sluice:trends") {}
+
+  async put(top: TopTrends, ttlMs: number): Promise<void> {
+    const pipe = this.redis.pipeline();
+    pipe.set(`${this.prefix}:top`, JSON.stringify(top), "PX", ttlMs);
+    for (const t of top.trends) {
+      pipe.set(`${this.prefix}:kw:${t.keyword}`, JSON.stringify(t), "PX", ttlMs);
+    }
+    await pipe.exec();
+  }
+
+  async top(): Promise<TopTrends | null> {
+    const v = await this.redis.get(`${this.prefix}:top`);
+    return v ? JSON.parse(v) : null;
+  }
+
+  async keyword(keyword: string): Promise<Trend | null> {
+    const v = await this.redis.get(`${this.prefix}:kw:${keyword}`);
+    return v ? JSON.parse(v) : null;
+  }
+
+  async answer(key: string): Promise<unknown | null> {
+    const v = await this.redis.get(`${this.prefix}:answer:${key}`);
+    return v ? JSON.parse(v) : null;
+  }
+
+  async putAnswer(key: string, value: unknown, ttlMs: number): Promise<void> {
+    await this.redis.set(`${this.prefix}:answer:${key}`, JSON.stringify(value), "PX", ttlMs);
+  }
+}
+
+export class MemoryTrendCache implements TrendCache {
+  #top: { v: TopTrends; until: number } | null = null;
+  #kw = new Map<string, { v: Trend; until: number }>();
+
+  put(top: TopTrends, ttlMs: number): Promise<void> {
+    const until = Date.now() + ttlMs;
+    this.#top = { v: top, until };
+    for (const t of top.trends) this.#kw.set(t.keyword, { v: t, until });
+    return Promise.resolve();
+  }
+
+  top(): Promise<TopTrends | null> {
+    return Promise.resolve(this.#top && this.#top.until > Date.now() ? this.#top.v : null);
+  }
+
+  keyword(keyword: string): Promise<Trend | null> {
+    const e = this.#kw.get(keyword);
+    return Promise.resolve(e && e.until > Date.now() ? e.v : null);
+  }
+
+  #answers = new Map<string, { v: unknown; until: number }>();
+
+  answer(key: string): Promise<unknown | null> {
+    const e = this.#answers.get(key);
+    return Promise.resolve(e && e.until > Date.now() ? e.v : null);
+  }
+
+  putAnswer(key: string, value: unknown, ttlMs: number): Promise<void> {
+    const now = Date.now();
+    for (const [k, e] of this.#answers) if (e.until <= now) this.#answers.delete(k);
+    this.#answers.set(key, { v: value, until: now + ttlMs });
+    return Promise.resolve();
+  }
+}
+
+/** One cache shared by the aggregator and the API of a single process without Redis. */
+export const processTrendCache = new MemoryTrendCache();

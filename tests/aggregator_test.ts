@@ -1,0 +1,202 @@
+/** The aggregator on real Kafka and PostgreSQL: trends of a synthetic stream, and crash safety. */
+import assert from "node:assert/strict";
+import { Redis } from "ioredis";
+import { RoleProcess, sandbox, until } from "./helpers/mod.ts";
+import type { Sandbox } from "./helpers/mod.ts";
+import { BURSTS, T0, trendStream, withUpstreamFaults } from "./helpers/trend_stream.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const MIN = 60_000;
+const posts = trendStream(60, BURSTS);
+// Published: the posts plus upstream duplicates and one post dated a year ahead.
+const { stream, future } = withUpstreamFaults(posts);
+
+async function publish(s: Sandbox): Promise<void> {
+  const p = await s.kafka.producer();
+  for (let i = 0; i < stream.length; i += 1_000) {
+    await p.send(
+      s.postsClassified,
+      stream.slice(i, i + 1_000).map((x) => ({ key: x.did, value: JSON.stringify(x) })),
+    );
+  }
+  await p.close();
+}
+
+async function checkpointed(s: Sandbox): Promise<number> {
+  const rows = await s.db.query<{ offsets: Record<string, string> }>(
+    `SELECT offsets FROM aggregator_checkpoints WHERE name = 'aggregator'`,
+  ).catch(() => []);
+  return rows[0] ? Object.values(rows[0].offsets).reduce((n, o) => n + Number(o), 0) : 0;
+}
+
+/** The window state's own counters, from the checkpoint (identical after crashes). */
+async function aggregatorStats(s: Sandbox) {
+  const rows = await s.db.query<{ late: number; future: number; duplicates: number }>(
+    `SELECT (state->'windows'->>'late')::int AS late, (state->'windows'->>'future')::int AS future,
+            (state->'windows'->>'duplicates')::int AS duplicates
+     FROM aggregator_checkpoints WHERE name = 'aggregator'`,
+  );
+  return rows[0];
+}
+
+async function results(s: Sandbox) {
+  const windows = await s.db.query<Record<string, unknown>>(
+    `SELECT extract(epoch FROM window_start)::bigint AS s, keyword, count, unique_authors,
+            sentiment_mean AS m
+     FROM keyword_windows ORDER BY window_start, keyword`,
+  );
+  const alerts = await s.db.query<Record<string, unknown>>(
+    `SELECT keyword, extract(epoch FROM window_end)::bigint AS e, kind, count, unique_authors,
+            z_score, velocity, rank, sentiment_mean, sample_uris FROM trend_alerts ORDER BY window_end, rank`,
+  );
+  return { windows, alerts };
+}
+
+const env = (s: Sandbox, lake: string, extra: Record<string, string> = {}) => ({
+  ...s.env,
+  LAKE_DIR: lake,
+  AGG_BATCH_SIZE: "25",
+  AGG_FLUSH_MS: "1",
+  ...extra,
+});
+
+Deno.test(
+  "the aggregator detects the multi-author bursts, ranks them, and ignores the single author",
+  opts,
+  async () => {
+    const s = await sandbox();
+    const lake = await Deno.makeTempDir({ prefix: "sluice-lake-" });
+    await publish(s);
+    const p = new RoleProcess("aggregator", env(s, lake, { AGG_BATCH_SIZE: "500" }));
+    try {
+      await until(
+        "every post checkpointed",
+        async () => (await checkpointed(s)) === stream.length,
+        90_000,
+        100,
+      );
+      const { alerts, windows } = await results(s);
+      // Every post counted once: none lost behind the future post, no duplicate counted twice.
+      const volume = windows.filter((w) => w.keyword === "*");
+      assert.ok(volume.length > 50);
+      for (const w of volume) {
+        const from = Number(w.s) * 1000;
+        const n = posts.filter((p) => {
+          const t = Date.parse(p.created_at);
+          return t >= from && t < from + 10 * MIN;
+        }).length;
+        assert.equal(w.count, n, `posts in the window starting ${new Date(from).toISOString()}`);
+      }
+      const at31 = alerts.filter((a) =>
+        Number(a.e) * 1000 === T0 + 31 * MIN && String(a.keyword).startsWith("#")
+      );
+      assert.deepEqual(at31.map((a) => [a.keyword, a.kind]), [["#eclipse", "new"], [
+        "#launch",
+        "new",
+      ]]);
+      assert.ok(!alerts.some((a) => a.keyword === "#spamcoin"), "one author cannot make a trend");
+      // #eclipse keeps trending for 15 minutes: one "new" alert per 15-minute cooldown.
+      const eclipse = alerts.filter((a) => a.keyword === "#eclipse" && a.kind === "new");
+      assert.equal(eclipse.length, 1);
+      // The cache (Redis) holds the last window's ranking, with a TTL so it ends with the trend.
+      const redis = new Redis(s.env.REDIS_URL);
+      try {
+        const ttl = await redis.pttl(`${s.env.TREND_CACHE_PREFIX}:top`);
+        assert.ok(ttl > 0 && ttl <= 3 * 60_000, `TTL ${ttl}`);
+        const top = JSON.parse((await redis.get(`${s.env.TREND_CACHE_PREFIX}:top`))!);
+        assert.equal(top.windowEnd, T0 + 59 * MIN);
+      } finally {
+        await redis.quit();
+      }
+      assert.ok(!alerts.some((a) => ["coffee", "morning", "music"].includes(a.keyword as string)));
+      const files = (h: string) =>
+        [...Deno.readDirSync(`${lake}/date=2026-11-24/hour=${h}`)].map((d) => d.name).sort();
+      // The first windows open before the first post (11:51): their records sit in hour 11.
+      assert.deepEqual(files("11"), ["windows-aggregator.ndjson"]);
+      assert.deepEqual(files("12"), ["posts-aggregator.ndjson", "windows-aggregator.ndjson"]);
+      const lines =
+        (await Deno.readTextFile(`${lake}/date=2026-11-24/hour=12/posts-aggregator.ndjson`)).trim()
+          .split("\n");
+      // Every post once: the duplicates dropped, the future post filed under its receive hour.
+      assert.equal(lines.length, posts.length + 1);
+      assert.ok(lines.some((l) => JSON.parse(l).uri === future.uri));
+      const stats = await aggregatorStats(s);
+      assert.equal(stats.future, 1);
+      assert.equal(stats.late, 0);
+      assert.equal(stats.duplicates, stream.length - posts.length - 1);
+    } finally {
+      await p.dispose();
+      await Deno.remove(lake, { recursive: true });
+      await s.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "killed with SIGKILL at several points and restarted, the aggregator's windows, alerts and lake equal an uninterrupted run",
+  opts,
+  async () => {
+    const calm = await sandbox();
+    const crashy = await sandbox();
+    const lakeA = await Deno.makeTempDir({ prefix: "sluice-lake-" });
+    const lakeB = await Deno.makeTempDir({ prefix: "sluice-lake-" });
+    try {
+      await publish(calm);
+      await publish(crashy);
+      const once = new RoleProcess("aggregator", env(calm, lakeA));
+      await until(
+        "the uninterrupted run",
+        async () => (await checkpointed(calm)) === stream.length,
+        120_000,
+        100,
+      );
+      await once.dispose();
+
+      let kills = 0;
+      for (const fraction of [0.2, 0.5, 0.8]) {
+        const p = new RoleProcess("aggregator", env(crashy, lakeB));
+        await until(
+          `${fraction * 100}% checkpointed`,
+          async () => (await checkpointed(crashy)) >= fraction * stream.length,
+          120_000,
+          5,
+        );
+        p.kill("SIGKILL");
+        await p.exited;
+        if ((await checkpointed(crashy)) < stream.length) kills++;
+      }
+      assert.ok(kills >= 2, `killed mid-run ${kills} times`);
+      const last = new RoleProcess("aggregator", env(crashy, lakeB));
+      await until(
+        "the crashy run to finish",
+        async () => (await checkpointed(crashy)) === stream.length,
+        120_000,
+        100,
+      );
+      await last.dispose();
+
+      const a = await results(calm), b = await results(crashy);
+      assert.ok(a.windows.length > 100 && a.alerts.length >= 2);
+      assert.deepEqual(b.windows, a.windows);
+      assert.deepEqual(b.alerts, a.alerts);
+      const read = (dir: string) =>
+        Deno.readTextFile(`${dir}/date=2026-11-24/hour=12/windows-aggregator.ndjson`);
+      assert.equal(await read(lakeB), await read(lakeA));
+      const postsLines = (dir: string) =>
+        Deno.readTextFile(`${dir}/date=2026-11-24/hour=12/posts-aggregator.ndjson`).then((t) =>
+          t.trim().split("\n").length
+        );
+      assert.equal(
+        await postsLines(lakeB),
+        posts.length + 1,
+        "no duplicated or missing lake lines",
+      );
+      assert.deepEqual(await aggregatorStats(crashy), await aggregatorStats(calm));
+    } finally {
+      await Deno.remove(lakeA, { recursive: true });
+      await Deno.remove(lakeB, { recursive: true });
+      await calm.dispose();
+      await crashy.dispose();
+    }
+  },
+);

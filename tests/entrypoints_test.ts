@@ -1,0 +1,82 @@
+/**
+ * Every role's entrypoint, run alone as `deno run main.ts <role>` with exactly the permissions
+ * that `deno task compile` bakes into its binary (`deno compile` itself needs the internet), on
+ * the real Kafka and PostgreSQL: it starts under its supervisor, and SIGTERM stops it with exit 0.
+ */
+import assert from "node:assert/strict";
+import { ROLES } from "../roles/mod.ts";
+import { listeningUrl, RoleProcess, sandbox, uniqueName, until } from "./helpers/mod.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const SAMPLE = new URL("../samples/jetstream_sample.ndjson", import.meta.url).pathname;
+
+const COMPILE = (JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))) as {
+  tasks: Record<string, string>;
+}).tasks.compile;
+
+/** The `--allow-*` flags `deno task compile` gives the binary of `role` (which must be there). */
+function compiledPermissions(role: string): string[] {
+  const cmd = COMPILE.split("&&").map((c) => c.trim())
+    .find((c) => c.endsWith(` --output dist/sluice-${role} main.ts ${role}`));
+  assert.ok(cmd, `deno task compile builds dist/sluice-${role}`);
+  return cmd.split(/\s+/).filter((a) => a.startsWith("--allow-"));
+}
+
+/** Whether the process logged that its root supervisor started the child `role`. */
+function started(p: RoleProcess, role: string): boolean {
+  return p.output.split("\n").some((line) => {
+    if (!line.startsWith("{")) return false;
+    try {
+      const e = JSON.parse(line) as { msg?: string; child?: string; supervisor?: string };
+      return e.msg === "child started" && e.child === role;
+    } catch {
+      return false;
+    }
+  });
+}
+
+for (const role of [...ROLES, "all"]) {
+  Deno.test(
+    `main.ts ${role} starts alone with the compiled binary's permissions`,
+    opts,
+    async () => {
+      const lake = await Deno.makeTempDir({ prefix: "sluice-entry-lake-" });
+      const s = await sandbox({
+        LOG_LEVEL: "info",
+        FIREHOSE_REPLAY_FILE: SAMPLE,
+        ORDER_COUNT: "20",
+        LAKE_DIR: lake,
+      });
+      const p = new RoleProcess(role, s.env, compiledPermissions(role));
+      try {
+        const children = role === "all" ? [...ROLES] : [role];
+        await until(`${role} to start`, () => children.every((c) => started(p, c)), 60_000);
+        p.kill("SIGTERM");
+        const st = await p.exited;
+        assert.equal(st.code, 0, `${role} exit code after SIGTERM\n${p.output.slice(-3000)}`);
+        assert.match(p.output, /stopped cleanly/);
+      } finally {
+        p.kill("SIGKILL");
+        await p.exited;
+        await s.dispose();
+        await Deno.remove(lake, { recursive: true });
+      }
+    },
+  );
+}
+
+Deno.test("GET /stats answers 200 while a pipeline's topic does not exist yet", opts, async () => {
+  const absent = uniqueName("it-never-created");
+  const s = await sandbox({ ORDER_TOPIC: absent, ORDER_GROUP: `${absent}-processors` });
+  const p = new RoleProcess("api", s.env);
+  try {
+    const res = await fetch(`${await listeningUrl(p)}/stats`);
+    const body = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.deepEqual(body.orders.consumerGroup.partitions, []);
+    assert.equal(body.orders.consumerGroup.topic, absent);
+  } finally {
+    await p.dispose();
+    await s.dispose();
+  }
+});

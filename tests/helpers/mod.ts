@@ -1,0 +1,277 @@
+/**
+ * Shared setup for integration tests: the real services' addresses, a fresh topic and schema
+ * per test, polling with a deadline (never sleeping as synchronisation), and role processes.
+ */
+import { loadConfig } from "../../lib/config.ts";
+import type { Config } from "../../lib/config.ts";
+import { setLogLevel } from "../../lib/log.ts";
+import { PostgresDb } from "../../sinks/mod.ts";
+import { MongoClient } from "mongodb";
+import { Actor } from "../../actors/actor.ts";
+import { dlqTopic, KafkaTransport } from "../../transport/mod.ts";
+import type { Envelope, InMessage } from "../../transport/mod.ts";
+
+setLogLevel((Deno.env.get("TEST_LOG_LEVEL") as "error") ?? "error");
+
+export const KAFKA_BROKERS = Deno.env.get("KAFKA_BROKERS") || "127.0.0.1:9092";
+export const DATABASE_URL = Deno.env.get("DATABASE_URL") ||
+  "postgres://postgres@127.0.0.1:5432/test";
+export const REDIS_URL = Deno.env.get("REDIS_URL") || "redis://127.0.0.1:6379";
+export const MONGODB_URL = Deno.env.get("MONGODB_URL") || "mongodb://127.0.0.1:27017";
+
+/** A name no other test uses: `<prefix>-<time>-<random>` (or with `_` for SQL identifiers). */
+export function uniqueName(prefix: string, sep = "-"): string {
+  const rand = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
+  return [prefix, Date.now().toString(36), rand].join(sep);
+}
+
+/** Polls `cond` until it holds; fails with `what` after `timeoutMs`. */
+export async function until(
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+  intervalMs = 50,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Everything one integration test needs, isolated by name. */
+export interface Sandbox {
+  topic: string;
+  group: string;
+  orderTopic: string;
+  orderGroup: string;
+  postsRaw: string;
+  postsClassified: string;
+  schema: string;
+  env: Record<string, string>;
+  config: Config;
+  db: PostgresDb;
+  kafka: KafkaTransport;
+  dispose(): Promise<void>;
+}
+
+export async function sandbox(extra: Record<string, string> = {}): Promise<Sandbox> {
+  const topic = uniqueName("it-text");
+  const orderTopic = uniqueName("it-orders");
+  const postsRaw = uniqueName("it-posts-raw");
+  const postsClassified = uniqueName("it-posts-classified");
+  const schema = uniqueName("it", "_").replaceAll("-", "_");
+  const env: Record<string, string> = {
+    KAFKA_BROKERS,
+    DATABASE_URL,
+    DATABASE_SCHEMA: schema,
+    TEXT_TOPIC: topic,
+    TEXT_GROUP: `${topic}-writers`,
+    TOPIC_PARTITIONS: "3",
+    ORDER_TOPIC: orderTopic,
+    ORDER_GROUP: `${orderTopic}-processors`,
+    POSTS_RAW_TOPIC: postsRaw,
+    POSTS_CLASSIFIED_TOPIC: postsClassified,
+    POSTS_GROUP: `${postsClassified}-writers`,
+    CLASSIFIER_GROUP: `${postsRaw}-classifiers`,
+    AGG_GROUP: `${postsClassified}-aggregators`,
+    TREND_CACHE_PREFIX: `${schema}:trends`,
+    ALERT_TOPIC: `${postsClassified}-alerts`,
+    REDIS_URL,
+    REDIS_STREAM: `${postsClassified}-stream`,
+    REDIS_CHANNEL: `${postsClassified}-channel`,
+    MONGODB_URL: `${MONGODB_URL}/${schema}`,
+    MONGODB_COLLECTION: "classified_posts",
+    LOG_LEVEL: Deno.env.get("TEST_LOG_LEVEL") ?? "warn",
+    SUPERVISOR_BACKOFF_MS: "50",
+    // A SIGKILLed member is noticed after this long; short keeps the tests quick.
+    KAFKA_SESSION_TIMEOUT_MS: "8000",
+    ...extra,
+  };
+  const db = new PostgresDb({ url: DATABASE_URL, schema });
+  await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  const kafka = new KafkaTransport({ brokers: KAFKA_BROKERS.split(",") });
+  await (await kafka.admin()).ensureTopics([
+    { topic, partitions: Number(env.TOPIC_PARTITIONS) },
+    { topic: dlqTopic(topic), partitions: 1 },
+    { topic: orderTopic, partitions: 3 },
+    { topic: dlqTopic(orderTopic), partitions: 1 },
+    { topic: postsRaw, partitions: 3 },
+    { topic: dlqTopic(postsRaw), partitions: 1 },
+    { topic: postsClassified, partitions: 3 },
+    { topic: dlqTopic(postsClassified), partitions: 1 },
+  ]);
+  return {
+    topic,
+    group: env.TEXT_GROUP,
+    orderTopic,
+    orderGroup: env.ORDER_GROUP,
+    postsRaw,
+    postsClassified,
+    schema,
+    env,
+    config: loadConfig(env),
+    db,
+    kafka,
+    async dispose() {
+      await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
+      await dropMongoDatabase(env.MONGODB_URL);
+      // Topics too: a broker holding thousands of test topics restarts slowly.
+      const admin = await kafka.admin();
+      await admin.deleteTopics(
+        [topic, orderTopic, postsRaw, postsClassified, env.ALERT_TOPIC].flatMap((
+          t,
+        ) => [t, dlqTopic(t)]),
+      ).catch(() => {});
+      await db.close();
+      await kafka.close();
+    },
+  };
+}
+
+/** The MongoDB wire server keeps everything in memory: each test drops its database. */
+async function dropMongoDatabase(url: string): Promise<void> {
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 2_000 });
+  try {
+    await client.connect();
+    await client.db().dropDatabase();
+  } catch {
+    // No MongoDB (a test that does not use it, on a machine without the wire server).
+  } finally {
+    await client.close().catch(() => {});
+  }
+}
+
+/** `n` valid text messages with fresh ids. */
+export function textMessages(n: number, tag = "m"): Array<{ id: string; text: string }> {
+  return Array.from({ length: n }, (_, i) => ({ id: crypto.randomUUID(), text: `${tag} ${i}` }));
+}
+
+/** Produces messages as JSON, keyed by id, in chunks. */
+export async function produceTexts(
+  s: Sandbox,
+  messages: Array<{ id: string; text: string }>,
+  chunk = 5_000,
+): Promise<void> {
+  const producer = await s.kafka.producer();
+  try {
+    for (let i = 0; i < messages.length; i += chunk) {
+      await producer.send(
+        s.topic,
+        messages.slice(i, i + chunk).map((m) => ({ key: m.id, value: JSON.stringify(m) })),
+      );
+    }
+  } finally {
+    await producer.close();
+  }
+}
+
+export async function rowCount(s: Sandbox): Promise<{ total: number; distinct: number }> {
+  const rows = await s.db.query<{ total: number; distinct: number }>(
+    `SELECT count(*)::int AS total, count(DISTINCT id)::int AS distinct FROM text_messages`,
+  ).catch(() => [{ total: 0, distinct: 0 }]);
+  return rows[0];
+}
+
+/** Sum of a group's committed offsets over a topic's partitions (default: the text writers). */
+export async function committedTotal(
+  s: Sandbox,
+  group = s.group,
+  topic = s.topic,
+): Promise<number> {
+  const admin = await s.kafka.admin();
+  const lag = await admin.lag(group, topic);
+  return lag.reduce((n, p) => n + Number(p.committed ?? 0), 0);
+}
+
+/**
+ * Reads a topic from the beginning (a throwaway group) until `n` messages arrived, or until
+ * `enough(messages)` holds.
+ */
+export async function readTopic(
+  s: Sandbox,
+  topic: string,
+  n: number | ((got: InMessage[]) => boolean),
+): Promise<InMessage[]> {
+  const enough = typeof n === "number" ? (got: InMessage[]) => got.length >= n : n;
+  const got: InMessage[] = [];
+  const collector = new Actor<Envelope>({
+    capacity: 10_000,
+    batchSize: 1_000,
+    handle: (batch) => {
+      for (const e of batch) {
+        got.push(e.message);
+        e.ack();
+      }
+      return Promise.resolve();
+    },
+  }).start();
+  const c = s.kafka.consumer({ groupId: uniqueName("reader"), topics: [topic], target: collector });
+  await c.start();
+  try {
+    await until(`enough messages on ${topic}`, () => enough(got), 60_000);
+  } finally {
+    await c.stop();
+    await collector.stop();
+  }
+  return got;
+}
+
+/** The HTTP address a role process printed, once it listens. */
+export async function listeningUrl(p: RoleProcess): Promise<string> {
+  const re = /listening on (http:\/\/\S+)/;
+  await until("the API to listen", () => re.test(p.output), 60_000);
+  return re.exec(p.output)![1];
+}
+
+/** What `deno task start` and the compiled binaries grant a role. */
+const ROLE_PERMISSIONS = [
+  "--allow-net",
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+  "--allow-sys",
+  "--allow-run",
+];
+
+/** A role running as its own `deno run main.ts <role>` process. */
+export class RoleProcess {
+  readonly child: Deno.ChildProcess;
+  output = "";
+  readonly exited: Promise<Deno.CommandStatus>;
+
+  constructor(role: string, env: Record<string, string>, permissions = ROLE_PERMISSIONS) {
+    const main = new URL("../../main.ts", import.meta.url).pathname;
+    this.child = new Deno.Command(Deno.execPath(), {
+      args: ["run", ...permissions, main, role],
+      env: { ...env, PORT: env.PORT ?? "0" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const collect = async (stream: ReadableStream<Uint8Array>) => {
+      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) this.output += chunk;
+    };
+    const drained = Promise.all([collect(this.child.stdout), collect(this.child.stderr)]);
+    this.exited = this.child.status.then(async (st) => {
+      await drained;
+      return st;
+    });
+  }
+
+  kill(signal: Deno.Signal): void {
+    try {
+      this.child.kill(signal);
+    } catch {
+      // already exited: nothing to signal
+    }
+  }
+
+  /** SIGKILL if still running, and wait for the exit. */
+  async dispose(): Promise<void> {
+    this.kill("SIGKILL");
+    await this.exited;
+  }
+}

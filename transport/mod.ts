@@ -1,0 +1,8 @@
+/**
+ * Broker clients behind one interface: Kafka (kafkajs) for real deployments and tests, and an
+ * in-memory broker with the same semantics for `deno task dev` and unit tests.
+ */
+export * from "./types.ts";
+export { MemoryBroker, MemoryTransport } from "./memory.ts";
+export { KafkaTransport } from "./kafka.ts";
+export type { KafkaTransportOptions } from "./kafka.ts";

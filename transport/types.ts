@@ -1,0 +1,131 @@
+/**
+ * The broker interface Sluice's actors use. Kafka (kafkajs) and the in-memory broker both
+ * implement it with the same semantics: keyed partitions, offsets, consumer groups and manual
+ * commits. The contract: a partition's offset is committed only up to the last message whose
+ * ack succeeded, so a message is never committed before everything derived from it is stored.
+ */
+
+export type Headers = Record<string, string>;
+
+export interface OutRecord {
+  key?: string | null;
+  value: string | Uint8Array;
+  headers?: Headers;
+  /** Explicit partition; otherwise chosen from the key (murmur2, as Java clients do). */
+  partition?: number;
+}
+
+/** Where one produced message landed. */
+export interface Delivery {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface Producer {
+  /** Resolves with one delivery per record, in input order, once every replica in sync has it. */
+  send(topic: string, records: OutRecord[]): Promise<Delivery[]>;
+  close(): Promise<void>;
+}
+
+export interface InMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: Headers;
+  timestamp: string;
+}
+
+/** A message with its acknowledgement: ack once the work derived from it is stored. */
+export interface Envelope {
+  readonly message: InMessage;
+  ack(): void;
+  nack(error: Error): void;
+}
+
+/** Where a consumer hands its envelopes: an actor's mailbox, typically. */
+export interface EnvelopeTarget {
+  /** Non-blocking delivery; false when full (the consumer then pauses the partition). */
+  offer(envelope: Envelope): boolean;
+  /** Delivery that waits for space; rejects when the target has stopped. */
+  tell(envelope: Envelope): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  topics: string[];
+  target: EnvelopeTarget;
+  /** Where a new group starts. Default true (earliest). */
+  fromBeginning?: boolean;
+  /** How long the broker waits for a silent member before rebalancing, in ms. Default 30_000. */
+  sessionTimeoutMs?: number;
+  /** Interval between heartbeats while a batch waits for acks, in ms. Default 1_000. */
+  heartbeatMs?: number;
+}
+
+export interface Consumer {
+  /** Joins the group and starts delivering. */
+  start(): Promise<void>;
+  /** Rejects when the consumer fails in a way only a restart can mend. */
+  readonly done: Promise<void>;
+  /** Graceful: stop fetching, wait for the in-flight batches' acks, commit, leave the group. */
+  stop(): Promise<void>;
+  /** Immediate: leave without committing anything more. */
+  close(): Promise<void>;
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  retentionMs?: number;
+}
+
+export interface PartitionLag {
+  partition: number;
+  committed: string | null;
+  high: string;
+  lag: number;
+}
+
+export interface GroupInfo {
+  groupId: string;
+  state: string;
+  members: number;
+}
+
+export interface Admin {
+  /** Creates the topics that do not exist yet. */
+  ensureTopics(specs: TopicSpec[]): Promise<void>;
+  /** Committed offset, high watermark and lag of each partition of `topic` for `groupId`. */
+  lag(groupId: string, topic: string): Promise<PartitionLag[]>;
+  describeGroup(groupId: string): Promise<GroupInfo>;
+  /** Sum of high watermarks: how many messages a topic has ever held (0 when absent). */
+  topicSize(topic: string): Promise<number>;
+  /** Throws when the broker does not answer. */
+  ping(): Promise<void>;
+  /** Deletes topics (those missing are ignored). */
+  deleteTopics(topics: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Transport {
+  readonly kind: "kafka" | "memory";
+  producer(): Promise<Producer>;
+  consumer(options: ConsumerOptions): Consumer;
+  admin(): Promise<Admin>;
+  close(): Promise<void>;
+}
+
+/** Headers put on a dead-letter record. */
+export const DLQ_HEADERS = {
+  reason: "x-dlq-reason",
+  sourceTopic: "x-dlq-source-topic",
+  sourcePartition: "x-dlq-source-partition",
+  sourceOffset: "x-dlq-source-offset",
+} as const;
+
+export function dlqTopic(topic: string): string {
+  return `${topic}.dlq`;
+}

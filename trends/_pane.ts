@@ -1,0 +1,133 @@
+/**
+ * One slide of event time: the per-keyword aggregates of the events in it and their URIs (the
+ * deduplication set). Windows are merged from panes when they close; everything here is
+ * summed or united in a way that does not depend on the order events arrived in.
+ */
+import type { KeywordAgg, WindowEvent } from "./windows.ts";
+
+interface PaneAgg {
+  count: number;
+  authors: Set<string>;
+  /** Sentiment summed in whole millionths: integer sums do not depend on arrival order. */
+  micros: number;
+  samples: string[];
+}
+
+/** A pane in a checkpoint: authors as indexes into the pane's author table, URIs likewise. */
+export interface PaneSnapshot {
+  authors: string[];
+  uris: string[];
+  keywords: Array<
+    [keyword: string, count: number, authors: number[], micros: number, samples: string[]]
+  >;
+}
+
+export class Pane {
+  readonly keywords = new Map<string, PaneAgg>();
+  readonly uris = new Set<string>();
+
+  add(e: WindowEvent, samples: number): void {
+    this.uris.add(e.uri);
+    for (const k of e.keywords) {
+      let a = this.keywords.get(k);
+      if (!a) this.keywords.set(k, a = { count: 0, authors: new Set(), micros: 0, samples: [] });
+      a.count++;
+      a.micros += micros(e.score);
+      a.authors.add(e.author);
+      addSample(a.samples, e.uri, samples);
+    }
+  }
+}
+
+/** A closed window from its panes (oldest first) and, from an old checkpoint, its partial. */
+export function mergePanes(
+  legacy: Map<string, KeywordAgg> | undefined,
+  panes: Pane[],
+  samples: number,
+): Map<string, KeywordAgg> {
+  const acc = new Map<string, PaneAgg>();
+  const get = (k: string) => {
+    let a = acc.get(k);
+    if (!a) acc.set(k, a = { count: 0, authors: new Set(), micros: 0, samples: [] });
+    return a;
+  };
+  for (const [k, w] of legacy ?? []) {
+    const a = get(k);
+    a.count += w.count;
+    a.micros += micros(w.sentimentSum);
+    for (const au of w.authors) a.authors.add(au);
+    for (const uri of w.samples) addSample(a.samples, uri, samples);
+  }
+  for (const pane of panes) {
+    for (const [k, p] of pane.keywords) {
+      const a = get(k);
+      a.count += p.count;
+      a.micros += p.micros;
+      for (const au of p.authors) a.authors.add(au);
+      for (const uri of p.samples) addSample(a.samples, uri, samples);
+    }
+  }
+  const out = new Map<string, KeywordAgg>();
+  for (const [k, a] of acc) {
+    out.set(k, {
+      count: a.count,
+      authors: [...a.authors],
+      sentimentSum: a.micros / 1e6,
+      samples: a.samples,
+    });
+  }
+  return out;
+}
+
+export function paneToJSON(p: Pane): PaneSnapshot {
+  const index = new Map<string, number>();
+  const keywords: PaneSnapshot["keywords"] = [];
+  for (const [k, a] of p.keywords) {
+    const ids: number[] = [];
+    for (const au of a.authors) {
+      let i = index.get(au);
+      if (i === undefined) index.set(au, i = index.size);
+      ids.push(i);
+    }
+    keywords.push([k, a.count, ids, a.micros, a.samples]);
+  }
+  // A URI names its author (at://<did>/...): stored as the author's index and the rest.
+  const uris = [...p.uris].map((uri) => {
+    const slash = uri.indexOf("/", 5);
+    const i = uri.startsWith("at://") && slash > 0 ? index.get(uri.slice(5, slash)) : undefined;
+    return i === undefined ? uri : `${i}${uri.slice(slash)}`;
+  });
+  return { authors: [...index.keys()], uris, keywords };
+}
+
+export function paneFromJSON(s: PaneSnapshot): Pane {
+  const p = new Pane();
+  for (const uri of s.uris) {
+    const m = /^(\d+)(\/.*)$/s.exec(uri);
+    p.uris.add(m ? `at://${s.authors[Number(m[1])]}${m[2]}` : uri);
+  }
+  for (const [k, count, ids, m, samples] of s.keywords) {
+    p.keywords.set(k, {
+      count,
+      authors: new Set(ids.map((i) => s.authors[i])),
+      micros: m,
+      samples,
+    });
+  }
+  return p;
+}
+
+const micros = (x: number): number => Math.round(x * 1e6);
+
+/**
+ * Keeps the `max` smallest URIs, sorted: which posts are the samples must not depend on how the
+ * partitions interleaved (record keys are time-ordered TIDs, so these are roughly the earliest).
+ */
+function addSample(samples: string[], uri: string, max: number): void {
+  if (samples.includes(uri)) return;
+  if (samples.length >= max && uri >= samples[samples.length - 1]) return;
+  let i = samples.length;
+  while (i > 0 && samples[i - 1] > uri) i--;
+  samples.splice(i, 0, uri);
+  if (samples.length > max) samples.pop();
+}

@@ -1,0 +1,183 @@
+/**
+ * Hopping windows on event time. A window covers [start, start + size) with starts every
+ * `slide`. Each partition has a watermark (its latest event time minus the allowed lateness);
+ * an event older than its partition's watermark is late: counted and dropped, never merged.
+ * Windows close when the slowest partition's watermark passes their end, in start order, empty
+ * ones included (trend baselines need them). The state serialises to JSON for checkpoints, and
+ * because lateness is decided per partition, a replay of the same partitions gives the same
+ * windows whatever the interleaving between partitions.
+ *
+ * State is kept per pane (one slide of event time; each event is in exactly one pane) and a
+ * window is the merge of its size / slide panes when it closes, so the checkpoint holds every
+ * event once instead of once per overlapping window. Events are deduplicated by URI within the
+ * open panes: a copy of an event whose pane is gone would be late anyway.
+ */
+import { mergePanes, Pane, paneFromJSON, paneToJSON } from "./_pane.ts";
+import type { PaneSnapshot } from "./_pane.ts";
+
+export interface WindowConfig {
+  sizeMs: number;
+  slideMs: number;
+  latenessMs: number;
+  /** Partitions of the input: the watermark waits for all of them. */
+  partitions: number;
+  /** Sample post URIs kept per keyword and window. Default 3. */
+  samples?: number;
+  /**
+   * How far an event's time may be ahead of its receive time before it counts as `future`
+   * (dropped, and never moving the watermark). Default 5 minutes. An event more than lateness
+   * plus this behind its receive time is late, so a backdated post cannot pull the first window
+   * back by years.
+   */
+  maxSkewMs?: number;
+}
+
+export interface KeywordAgg {
+  count: number;
+  authors: string[];
+  sentimentSum: number;
+  samples: string[];
+}
+
+export interface ClosedWindow {
+  start: number;
+  end: number;
+  keywords: Map<string, KeywordAgg>;
+}
+
+export interface WindowEvent {
+  partition: number;
+  time: number;
+  /** When the source received the event (Jetstream's `time_us`, in ms); no skew check without. */
+  receivedAt?: number;
+  author: string;
+  uri: string;
+  keywords: string[];
+  /** Sentiment score in [-1, 1]. */
+  score: number;
+}
+
+/** What `add` did with an event. */
+export type AddOutcome = "counted" | "late" | "future" | "duplicate";
+
+/** Checkpoints written before panes held whole windows; they are merged in as they close. */
+type LegacyWindows = Array<[number, Array<[string, KeywordAgg]>]>;
+
+interface Snapshot {
+  panes?: Array<[number, PaneSnapshot]>;
+  windows?: LegacyWindows;
+  partitionMax: number[];
+  nextClose: number | null;
+  closedEnd: number | null;
+  late: number;
+  future?: number;
+  duplicates?: number;
+}
+
+export const DEFAULT_MAX_SKEW_MS = 5 * 60_000;
+
+export class WindowState {
+  readonly config: WindowConfig;
+  late = 0;
+  future = 0;
+  duplicates = 0;
+  #panes = new Map<number, Pane>();
+  #legacy = new Map<number, Map<string, KeywordAgg>>();
+  #partitionMax: number[];
+  #nextClose: number | null = null;
+  /** End of the last closed window: an event before it would land in a closed window. */
+  #closedEnd = -Infinity;
+
+  constructor(config: WindowConfig) {
+    if (config.sizeMs % config.slideMs !== 0) {
+      throw new RangeError("Window size must be a multiple of the slide");
+    }
+    this.config = config;
+    this.#partitionMax = Array(config.partitions).fill(-Infinity);
+  }
+
+  /** The global watermark: the slowest partition's latest event time minus the lateness. */
+  watermark(): number {
+    return Math.min(...this.#partitionMax) - this.config.latenessMs;
+  }
+
+  /** Adds an event to its pane, unless it is late, from the future or a duplicate (counted). */
+  add(e: WindowEvent): AddOutcome {
+    const { sizeMs, slideMs, latenessMs } = this.config;
+    const skew = this.config.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
+    if (e.receivedAt !== undefined && e.time > e.receivedAt + skew) {
+      this.future++;
+      return "future";
+    }
+    const max = this.#partitionMax[e.partition] ?? -Infinity;
+    if (
+      e.time < max - latenessMs || e.time < this.#closedEnd ||
+      (e.receivedAt !== undefined && e.time < e.receivedAt - latenessMs - skew)
+    ) {
+      this.late++;
+      return "late";
+    }
+    const start = Math.floor(e.time / slideMs) * slideMs;
+    let pane = this.#panes.get(start);
+    if (pane?.uris.has(e.uri)) {
+      this.duplicates++;
+      return "duplicate";
+    }
+    this.#partitionMax[e.partition] = Math.max(max, e.time);
+    const first = start - sizeMs + slideMs;
+    if (this.#nextClose === null || first < this.#nextClose) this.#nextClose = first;
+    if (!pane) this.#panes.set(start, pane = new Pane());
+    pane.add(e, this.config.samples ?? 3);
+    return "counted";
+  }
+
+  /** Closes, in order, every window whose end the watermark has passed. */
+  closeReady(): ClosedWindow[] {
+    const out: ClosedWindow[] = [];
+    const wm = this.watermark();
+    const { sizeMs, slideMs } = this.config;
+    while (this.#nextClose !== null && this.#nextClose + sizeMs <= wm) {
+      const start = this.#nextClose;
+      const panes: Pane[] = [];
+      for (let p = start; p < start + sizeMs; p += slideMs) {
+        const pane = this.#panes.get(p);
+        if (pane) panes.push(pane);
+      }
+      const keywords = mergePanes(this.#legacy.get(start), panes, this.config.samples ?? 3);
+      // No later window covers this pane: its events (and the URIs seen in it) are done.
+      this.#panes.delete(start);
+      this.#legacy.delete(start);
+      out.push({ start, end: start + sizeMs, keywords });
+      this.#nextClose = start + slideMs;
+      this.#closedEnd = start + sizeMs;
+    }
+    return out;
+  }
+
+  toJSON(): Snapshot {
+    const snap: Snapshot = {
+      panes: [...this.#panes].map(([s, p]) => [s, paneToJSON(p)]),
+      partitionMax: this.#partitionMax.map((x) => (Number.isFinite(x) ? x : -1)),
+      nextClose: this.#nextClose,
+      closedEnd: Number.isFinite(this.#closedEnd) ? this.#closedEnd : null,
+      late: this.late,
+      future: this.future,
+      duplicates: this.duplicates,
+    };
+    if (this.#legacy.size) snap.windows = [...this.#legacy].map(([s, w]) => [s, [...w]]);
+    return snap;
+  }
+
+  static fromJSON(config: WindowConfig, snap: Snapshot): WindowState {
+    const s = new WindowState(config);
+    s.late = snap.late;
+    s.future = snap.future ?? 0;
+    s.duplicates = snap.duplicates ?? 0;
+    s.#nextClose = snap.nextClose;
+    s.#closedEnd = snap.closedEnd ?? -Infinity;
+    s.#partitionMax = snap.partitionMax.map((x) => (x < 0 ? -Infinity : x));
+    for (const [start, p] of snap.panes ?? []) s.#panes.set(start, paneFromJSON(p));
+    for (const [start, entries] of snap.windows ?? []) s.#legacy.set(start, new Map(entries));
+    return s;
+  }
+}
