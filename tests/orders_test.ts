@@ -324,18 +324,19 @@ Deno.test(
     const proc = new RoleProcess("order-processor,api", s.env);
     try {
       const api = await listeningUrl(proc);
-      // A rule only the database knows (the zod schema accepts these orders): a CHECK constraint.
+      // A rule only the database knows (the zod schema accepts these orders): a CHECK constraint on
+      // a customer outside the generator's CUST-00001..00100, so no random order trips it.
       await until(
         "the orders table",
         () => s.db.query(`SELECT 1 FROM orders LIMIT 1`).then(() => true, () => false),
       );
       await s.db.exec(
-        `ALTER TABLE orders ADD CONSTRAINT no_banned CHECK (customer_id <> 'CUST-00077')`,
+        `ALTER TABLE orders ADD CONSTRAINT no_banned CHECK (customer_id <> 'CUST-99999')`,
       );
       const now = new Date();
       const orders = Array.from({ length: 30 }, (_, i) => {
         const o = generateOrder(orderId("20261125", i + 1), now);
-        return i === 7 || i === 21 ? { ...o, customer_id: "CUST-00077" } : o;
+        return i === 7 || i === 21 ? { ...o, customer_id: "CUST-99999" } : o;
       });
       await publish(s, orders);
       await until("everything committed", async () => (await committed(s)) === 30, 60_000);
