@@ -12,7 +12,7 @@ import type { Consumer as KConsumer, LogEntry, Producer as KProducer } from "kaf
 import { UpstreamError } from "../lib/errors.ts";
 import { rootLogger } from "../lib/log.ts";
 import type { Logger } from "../lib/log.ts";
-import { retry } from "../lib/retry.ts";
+import { backoffDelay, delay, retry } from "../lib/retry.ts";
 import { deliverBatch } from "./_batch.ts";
 import { partitionFor } from "./_partition.ts";
 import type {
@@ -329,27 +329,57 @@ function brokerCall<T>(action: string, call: () => Promise<T>, timeoutMs = 10_00
   }).finally(() => clearTimeout(timer));
 }
 
-class KafkaAdmin implements Admin {
+/** The admin side of the Kafka transport (exported for its unit tests). */
+export class KafkaAdmin implements Admin {
   constructor(readonly raw: ReturnType<Kafka["admin"]>) {}
 
   ensureTopics(specs: TopicSpec[]): Promise<void> {
-    return brokerCall("Creating topics", () => this.#ensureTopics(specs), 60_000);
+    const deadline = Date.now() + 60_000;
+    return brokerCall("Creating topics", () => this.#ensureTopics(specs, deadline), 60_000);
   }
 
-  async #ensureTopics(specs: TopicSpec[]): Promise<void> {
-    const existing = new Set(await this.raw.listTopics());
-    const missing = specs.filter((s) => !existing.has(s.topic));
-    if (missing.length === 0) return;
-    await this.raw.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((s) => ({
-        topic: s.topic,
-        numPartitions: s.partitions,
-        replicationFactor: -1,
-        configEntries: s.retentionMs
-          ? [{ name: "retention.ms", value: String(s.retentionMs) }]
-          : [],
-      })),
+  /**
+   * Creates the missing topics, then waits until every partition of every topic has a leader.
+   * A broker answers metadata for a topic it has just created with UNKNOWN_TOPIC_OR_PARTITION for
+   * a moment (longer on a loaded machine), which kafkajs's own `waitForLeaders` does not retry:
+   * retriable broker errors are retried here until the deadline.
+   */
+  async #ensureTopics(specs: TopicSpec[], deadline: number): Promise<void> {
+    const topics = specs.map((s) => s.topic);
+    for (let attempt = 0;; attempt++) {
+      try {
+        const existing = new Set(await this.raw.listTopics());
+        const missing = specs.filter((s) => !existing.has(s.topic));
+        if (missing.length > 0) {
+          await this.raw.createTopics({
+            waitForLeaders: false,
+            topics: missing.map((s) => ({
+              topic: s.topic,
+              numPartitions: s.partitions,
+              replicationFactor: -1,
+              configEntries: s.retentionMs
+                ? [{ name: "retention.ms", value: String(s.retentionMs) }]
+                : [],
+            })),
+          });
+        }
+        if (await this.#haveLeaders(topics)) return;
+      } catch (err) {
+        // Another member creating the same topic at once is not an error.
+        const e = err as { type?: string; retriable?: boolean };
+        if (e.type !== "TOPIC_ALREADY_EXISTS" && e.retriable !== true) throw err;
+        if (Date.now() >= deadline) throw err;
+      }
+      if (Date.now() >= deadline) throw new Error(`no leader for ${topics.join(", ")} in time`);
+      await delay(backoffDelay(attempt, { initialMs: 50, maxMs: 1_000 }));
+    }
+  }
+
+  async #haveLeaders(topics: string[]): Promise<boolean> {
+    const { topics: meta } = await this.raw.fetchTopicMetadata({ topics });
+    return topics.every((t) => {
+      const partitions = meta.find((m) => m.name === t)?.partitions ?? [];
+      return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
     });
   }
 
