@@ -29,7 +29,7 @@ const post = (text: string, i = 0): PostData => ({
 function classifier(host: string, extra: Partial<OllamaOptions> = {}): OllamaClassifier {
   return new OllamaClassifier({
     host,
-    timeoutMs: 250,
+    timeoutMs: 1_000, // a good answer takes ~5 ms; margin for a loaded machine
     retries: 1,
     retryInitialMs: 5,
     fallback: new LocalClassifier(),

@@ -99,12 +99,16 @@ Deno.test(
       const eclipse = alerts.filter((a) => a.keyword === "#eclipse" && a.kind === "new");
       assert.equal(eclipse.length, 1);
       // The cache (Redis) holds the last window's ranking, with a TTL so it ends with the trend.
+      // It is written just after the checkpoint is committed: wait for the last window there.
       const redis = new Redis(s.env.REDIS_URL);
       try {
-        const ttl = await redis.pttl(`${s.env.TREND_CACHE_PREFIX}:top`);
+        const key = `${s.env.TREND_CACHE_PREFIX}:top`;
+        await until("the last window in the cache", async () => {
+          const top = await redis.get(key);
+          return top !== null && JSON.parse(top).windowEnd === T0 + 59 * MIN;
+        });
+        const ttl = await redis.pttl(key);
         assert.ok(ttl > 0 && ttl <= 3 * 60_000, `TTL ${ttl}`);
-        const top = JSON.parse((await redis.get(`${s.env.TREND_CACHE_PREFIX}:top`))!);
-        assert.equal(top.windowEnd, T0 + 59 * MIN);
       } finally {
         await redis.quit();
       }

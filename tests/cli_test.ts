@@ -34,6 +34,9 @@ Deno.test("the CLI drives `main.ts all` on the embedded defaults", opts, async (
     KAFKA_BROKERS: "",
     DATABASE_URL: "",
     PGLITE_DIR: `${dir}/pglite`,
+    LAKE_DIR: `${dir}/lake`,
+    // The recorded sample, not the live Bluesky network (a test must not depend on it).
+    FIREHOSE_REPLAY_FILE: "samples/jetstream_sample.ndjson",
     PORT: "0",
     LOG_LEVEL: "warn",
   });

@@ -92,7 +92,7 @@ Deno.test(
       ...replay,
       CLASSIFIER_BACKEND: "ollama",
       OLLAMA_URL: stub.url,
-      OLLAMA_TIMEOUT_MS: "300",
+      OLLAMA_TIMEOUT_MS: "2000", // only the "hang" posts time out, even on a loaded machine
       OLLAMA_CONCURRENCY: "4",
     });
     const proc = new RoleProcess("firehose,classifier,writer,api", s.env);

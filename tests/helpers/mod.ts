@@ -25,7 +25,10 @@ export function uniqueName(prefix: string, sep = "-"): string {
   return [prefix, Date.now().toString(36), rand].join(sep);
 }
 
-/** Polls `cond` until it holds; fails with `what` after `timeoutMs`. */
+/**
+ * Polls `cond` until it holds; fails with `what` after `timeoutMs`. A condition that throws (a
+ * slow admin call, a connection not ready yet) counts as "not yet"; the last error is reported.
+ */
 export async function until(
   what: string,
   cond: () => boolean | Promise<boolean>,
@@ -33,9 +36,16 @@ export async function until(
   intervalMs = 50,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
+  let lastError: unknown;
+  for (;;) {
+    try {
+      if (await cond()) return;
+    } catch (err) {
+      lastError = err;
+    }
     if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+      const why = lastError === undefined ? "" : ` (last error: ${(lastError as Error).message})`;
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${why}`);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
