@@ -334,19 +334,22 @@ export class KafkaAdmin implements Admin {
   constructor(readonly raw: ReturnType<Kafka["admin"]>) {}
 
   ensureTopics(specs: TopicSpec[]): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    return brokerCall("Creating topics", () => this.#ensureTopics(specs, deadline), 60_000);
+    const timeoutMs = 60_000;
+    const deadline = Date.now() + timeoutMs;
+    return brokerCall("Creating topics", () => this.#ensureTopics(specs, deadline), timeoutMs);
   }
 
   /**
    * Creates the missing topics, then waits until every partition of every topic has a leader.
    * A broker answers metadata for a topic it has just created with UNKNOWN_TOPIC_OR_PARTITION for
    * a moment (longer on a loaded machine), which kafkajs's own `waitForLeaders` does not retry:
-   * retriable broker errors are retried here until the deadline.
+   * retriable broker errors are retried here until the deadline (which also ends this loop once
+   * `brokerCall` has given up on it).
    */
   async #ensureTopics(specs: TopicSpec[], deadline: number): Promise<void> {
     const topics = specs.map((s) => s.topic);
     for (let attempt = 0;; attempt++) {
+      let lastError: unknown;
       try {
         const existing = new Set(await this.raw.listTopics());
         const missing = specs.filter((s) => !existing.has(s.topic));
@@ -368,9 +371,11 @@ export class KafkaAdmin implements Admin {
         // Another member creating the same topic at once is not an error.
         const e = err as { type?: string; retriable?: boolean };
         if (e.type !== "TOPIC_ALREADY_EXISTS" && e.retriable !== true) throw err;
-        if (Date.now() >= deadline) throw err;
+        lastError = err;
       }
-      if (Date.now() >= deadline) throw new Error(`no leader for ${topics.join(", ")} in time`);
+      if (Date.now() >= deadline) {
+        throw lastError ?? new Error(`no leader for ${topics.join(", ")} in time`);
+      }
       await delay(backoffDelay(attempt, { initialMs: 50, maxMs: 1_000 }));
     }
   }
