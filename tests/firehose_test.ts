@@ -132,7 +132,7 @@ Deno.test(
       const cursors = new CursorStore(s.db);
       await until(
         "a saved cursor",
-        async () => (await cursors.get("kill-test").catch(() => null)) !== null,
+        async () => (await cursors.get("kill-test")) !== null,
         60_000,
         5,
       );

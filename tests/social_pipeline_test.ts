@@ -153,7 +153,7 @@ Deno.test(
       const cursors = new CursorStore(s.db);
       await until(
         "a saved cursor",
-        async () => (await cursors.get("jetstream").catch(() => null)) !== null,
+        async () => (await cursors.get("jetstream")) !== null,
         60_000,
         5,
       );

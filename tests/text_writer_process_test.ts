@@ -52,8 +52,8 @@ Deno.test(
       await until(
         "both members in the group",
         async () => {
-          const g = await admin.describeGroup(s.group).catch(() => null);
-          return g?.members === 2 && g.state === "Stable";
+          const g = await admin.describeGroup(s.group);
+          return g.members === 2 && g.state === "Stable";
         },
         60_000,
         200,
