@@ -73,7 +73,7 @@ start_kafka() {
       # A cluster id is 16 random bytes in URL-safe base64 without padding (what `random-uuid` prints).
       local id; id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
       log "formatting Kafka storage in $KAFKA_HOME/data (cluster $id)"
-      java "${jvm[@]}" kafka.tools.StorageTool format -t "$id" -c "$KAFKA_HOME/server.properties" \
+      java "${jvm[@]}" kafka.tools.StorageTool format --cluster-id="$id" -c "$KAFKA_HOME/server.properties" \
         --ignore-formatted >"$KAFKA_HOME/format.log" 2>&1 ||
         { cat "$KAFKA_HOME/format.log" >&2; die "formatting Kafka storage failed"; }
     fi
