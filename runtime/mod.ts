@@ -1,0 +1,6 @@
+/** The actor runtime: bounded mailboxes, actors and OTP-style supervisors. */
+export * from "./mailbox.ts";
+export * from "./actor.ts";
+export * from "./supervisor.ts";
+export * from "./dead_letters.ts";
+export * from "./text_writer.ts";
