@@ -11,13 +11,13 @@
  * finish and ack in-flight batches, commit, close) and exit 0 within SHUTDOWN_TIMEOUT_MS;
  * an escalation (restart intensity exceeded, or a non-retriable crash) exits 1.
  */
-import { Supervisor } from "./actors/supervisor.ts";
+import { Supervisor } from "./runtime/supervisor.ts";
 import { ConfigError, errorMessage } from "./lib/errors.ts";
 import { loadConfig } from "./lib/config.ts";
 import type { Config } from "./lib/config.ts";
 import { rootLogger, setLogLevel } from "./lib/log.ts";
-import { parseRoles, ROLES, roleSpecs, Runtime, supervisorOptions } from "./roles/mod.ts";
-import { migrate } from "./sinks/mod.ts";
+import { parseRoles, ROLES, roleSpecs, Runtime, supervisorOptions } from "./actors/mod.ts";
+import { migrate } from "./db/mod.ts";
 
 const USAGE = `usage: main.ts <all | ${ROLES.join(" | ")} | role,role... | migrate | cli ...>`;
 const encoder = new TextEncoder();

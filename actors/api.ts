@@ -1,10 +1,10 @@
 /** Role `api`: the Hono HTTP API served with Deno.serve. */
-import type { ChildSpec } from "../actors/supervisor.ts";
+import type { ChildSpec } from "../runtime/supervisor.ts";
 import { createApp } from "../routes/mod.ts";
-import { migrate, OrderStore, TextMessageStore, TrendStore } from "../sinks/mod.ts";
-import type { Runtime } from "./runtime.ts";
-import { firehoseStatus } from "./social.ts";
-import { trendCache } from "./trends.ts";
+import { migrate, OrderStore, TextMessageStore, TrendStore } from "../db/mod.ts";
+import type { Runtime } from "./resources.ts";
+import { firehoseStatus } from "./social/role.ts";
+import { trendCache } from "./trends/role.ts";
 import type { Admin, Producer } from "../transport/mod.ts";
 
 export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpec {

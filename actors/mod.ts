@@ -2,20 +2,20 @@
  * Roles: what `main.ts <role>` runs. Each role is a child spec started under the process's root
  * supervisor; `all` runs every role in one process.
  */
-import type { ChildSpec } from "../actors/supervisor.ts";
+import type { ChildSpec } from "../runtime/supervisor.ts";
 import { apiRole } from "./api.ts";
-import type { Runtime } from "./runtime.ts";
-import { textWriterRole } from "./text_writer.ts";
-import { orderProcessorRole, orderProducerRole } from "./orders.ts";
-import { classifierRole, firehoseRole, writerRole } from "./social.ts";
-import { aggregatorRole } from "./trends.ts";
+import type { Runtime } from "./resources.ts";
+import { textWriterRole } from "./text/role.ts";
+import { orderProcessorRole, orderProducerRole } from "./orders/role.ts";
+import { classifierRole, firehoseRole, writerRole } from "./social/role.ts";
+import { aggregatorRole } from "./trends/role.ts";
 
-export { Runtime } from "./runtime.ts";
-export { ensureTopic, supervisorOptions, textWriterRole } from "./text_writer.ts";
+export { Runtime } from "./resources.ts";
+export { ensureTopic, supervisorOptions, textWriterRole } from "./text/role.ts";
 export { apiRole } from "./api.ts";
-export { orderProcessorRole, orderProducerRole } from "./orders.ts";
-export { classifierRole, firehoseRole, firehoseStatus, writerRole } from "./social.ts";
-export { aggregatorRole, trendCache } from "./trends.ts";
+export { orderProcessorRole, orderProducerRole } from "./orders/role.ts";
+export { classifierRole, firehoseRole, firehoseStatus, writerRole } from "./social/role.ts";
+export { aggregatorRole, trendCache } from "./trends/role.ts";
 
 export const ROLES = [
   "text-writer",

@@ -6,11 +6,11 @@
 import type { Config } from "../lib/config.ts";
 import { rootLogger } from "../lib/log.ts";
 import type { Logger } from "../lib/log.ts";
-import { PgliteDb, PostgresDb } from "../sinks/mod.ts";
-import type { Db } from "../sinks/mod.ts";
+import { PgliteDb, PostgresDb } from "../db/mod.ts";
+import type { Db } from "../db/mod.ts";
 import { KafkaTransport, MemoryTransport } from "../transport/mod.ts";
 import type { Admin, Producer, Transport } from "../transport/mod.ts";
-import type { ChildState, Supervisor } from "../actors/supervisor.ts";
+import type { ChildState, Supervisor } from "../runtime/supervisor.ts";
 
 export class Runtime {
   readonly config: Config;

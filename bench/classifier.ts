@@ -3,8 +3,8 @@
  * synthetic posts, varied in length, sentiment, entities, cashtags, hashtags and language,
  * classified in batches of 500 on this single thread, as the classifier actor does.
  */
-import { LocalClassifier } from "../nlp/mod.ts";
-import type { PostData } from "../schemas/post.ts";
+import { LocalClassifier } from "../actors/social/nlp/mod.ts";
+import type { PostData } from "../schemas/social.ts";
 
 const N = Number(Deno.env.get("BENCH_CLASSIFIER_POSTS") ?? 100_000);
 const BATCH = 500;

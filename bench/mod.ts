@@ -7,10 +7,10 @@
  * and one commit per message) consumes BENCH_NAIVE_MESSAGES (default 3,000) from the same topic
  * into its own schema. Prints both rates and their ratio, and writes bench/out/writer.json.
  */
-import { Supervisor } from "../actors/supervisor.ts";
-import { Runtime } from "../roles/runtime.ts";
-import { supervisorOptions, textWriterRole } from "../roles/text_writer.ts";
-import { migrate, PostgresDb } from "../sinks/mod.ts";
+import { Supervisor } from "../runtime/supervisor.ts";
+import { Runtime } from "../actors/resources.ts";
+import { supervisorOptions, textWriterRole } from "../actors/text/role.ts";
+import { migrate, PostgresDb } from "../db/mod.ts";
 import {
   committedTotal,
   DATABASE_URL,

@@ -5,12 +5,12 @@
  * - latency: the producer role at the default 10 orders/s for BENCH_ORDER_SECONDS (default 30)
  *   with one processor; p50 and p99 of append-to-stored time from the processor's summary.
  */
-import { Supervisor } from "../actors/supervisor.ts";
-import { generateOrder, orderId } from "../actors/order_generator.ts";
+import { Supervisor } from "../runtime/supervisor.ts";
+import { generateOrder, orderId } from "../actors/orders/generator.ts";
 import { orderLatency } from "../lib/metrics.ts";
-import { orderProcessorRole, orderProducerRole } from "../roles/orders.ts";
-import { Runtime } from "../roles/runtime.ts";
-import { supervisorOptions } from "../roles/text_writer.ts";
+import { orderProcessorRole, orderProducerRole } from "../actors/orders/role.ts";
+import { Runtime } from "../actors/resources.ts";
+import { supervisorOptions } from "../actors/text/role.ts";
 import { committedTotal, sandbox, until } from "../tests/helpers/mod.ts";
 
 const N = Number(Deno.env.get("BENCH_ORDERS") ?? 50_000);

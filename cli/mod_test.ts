@@ -4,7 +4,7 @@
  * a separate process against `main.ts all`.
  */
 import assert from "node:assert/strict";
-import { testApp } from "../routes/test_app.ts";
+import { testApp } from "../tests/helpers/test_app.ts";
 import { runCli } from "./mod.ts";
 import type { Io } from "./mod.ts";
 import { sendFile } from "./send_file.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { UpstreamError } from "../lib/errors.ts";
-import { insertIsolating } from "./_isolate.ts";
+import { insertIsolating } from "./isolate.ts";
 
 /** A fake table that refuses negative numbers the way PostgreSQL refuses a bad value. */
 function table(down = false) {

@@ -1,9 +1,9 @@
 /** Databases: the SQL interface (PostgreSQL and PGlite), migrations and the tables' stores. */
 export * from "./db.ts";
 export * from "./migrate.ts";
-export * from "./text_messages.ts";
-export * from "./orders.ts";
-export * from "./cursors.ts";
-export * from "./posts.ts";
-export * from "./trends.ts";
-export * from "./lake.ts";
+export * from "../actors/text/store.ts";
+export * from "../actors/orders/store.ts";
+export * from "../actors/social/cursor_store.ts";
+export * from "../actors/social/post_store.ts";
+export * from "../actors/trends/store.ts";
+export * from "../actors/trends/lake.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import type { ChildState } from "../actors/supervisor.ts";
+import type { ChildState } from "../runtime/supervisor.ts";
 import { UpstreamError } from "../lib/errors.ts";
-import { testApp } from "./test_app.ts";
+import { testApp } from "../tests/helpers/test_app.ts";
 
 /** Faults the tests switch on: each replaces one dependency's answer with a failure. */
 interface Faults {

@@ -2,15 +2,9 @@
  * What the HTTP API needs from the rest of the process, as plain interfaces: routes never
  * touch a broker client or a driver directly, so tests can hand them in-memory parts.
  */
-import type { FirehoseStatus } from "../actors/firehose.ts";
-import type { ChildState } from "../actors/supervisor.ts";
-import type {
-  OrderStore,
-  Queryable,
-  TextMessageStore,
-  TrendCache,
-  TrendStore,
-} from "../sinks/mod.ts";
+import type { FirehoseStatus } from "../actors/social/firehose.ts";
+import type { ChildState } from "../runtime/supervisor.ts";
+import type { OrderStore, Queryable, TextMessageStore, TrendCache, TrendStore } from "../db/mod.ts";
 import type { Admin, Producer } from "../transport/mod.ts";
 
 export interface ApiDeps {

@@ -3,9 +3,9 @@
  * a broker client or a driver; one `onError` turns typed errors into JSON responses.
  */
 import { Hono } from "hono";
-import { onError } from "./errors.ts";
+import { onError } from "./_http.ts";
 import { healthRoutes } from "./health.ts";
-import { messageRoutes } from "./messages.ts";
+import { messageRoutes } from "./text.ts";
 import { orderRoutes } from "./orders.ts";
 import { statsRoutes } from "./stats.ts";
 import { dashboardRoutes } from "./dashboard.ts";

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { ValidationError } from "../lib/errors.ts";
 import { CustomerId, OrderId } from "../schemas/mod.ts";
 import type { ApiDeps } from "./deps.ts";
-import { intParam } from "./messages.ts";
+import { intParam } from "./text.ts";
 
 export function orderRoutes(deps: ApiDeps): Hono {
   const app = new Hono();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { testApp } from "./test_app.ts";
+import { testApp } from "../tests/helpers/test_app.ts";
 
 async function until(cond: () => Promise<boolean>, ms = 5_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -18,7 +18,7 @@ import {
 } from "../lib/metrics.ts";
 import { dlqTopic } from "../transport/types.ts";
 import type { ApiDeps } from "./deps.ts";
-import { fromBroker } from "./errors.ts";
+import { fromBroker } from "./_http.ts";
 
 export function statsRoutes(deps: ApiDeps): Hono {
   const app = new Hono();

@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { ValidationError } from "../lib/errors.ts";
 import { CreateMessage, describeIssue, MessageId } from "../schemas/mod.ts";
 import type { ApiDeps } from "./deps.ts";
-import { fromBroker } from "./errors.ts";
+import { fromBroker } from "./_http.ts";
 
 const MAX_LIMIT = 1_000;
 const MAX_RECORD_BYTES = 1_000_000;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { testApp } from "./test_app.ts";
+import { testApp } from "../tests/helpers/test_app.ts";
 
 Deno.test("POST /messages refuses a message too large for a Kafka record, naming the field", async () => {
   const { app, close } = await testApp();

@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import { ValidationError } from "../lib/errors.ts";
 import type { ApiDeps } from "./deps.ts";
-import { intParam } from "./messages.ts";
+import { intParam } from "./text.ts";
 
 /** How long a cached answer lives at most (a closing window replaces it sooner). */
 const ANSWER_TTL_MS = 10 * 60_000;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { TrendDetector, WindowState } from "../trends/mod.ts";
-import { testApp } from "./test_app.ts";
+import { TrendDetector, WindowState } from "../actors/trends/mod.ts";
+import { testApp } from "../tests/helpers/test_app.ts";
 
 const MIN = 60_000;
 const T = Date.UTC(2026, 10, 24, 12);

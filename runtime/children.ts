@@ -1,6 +1,6 @@
 /** Child specs shared by roles: an actor, and a consumer-group member feeding a sibling actor. */
-import type { Actor } from "../actors/actor.ts";
-import type { ChildContext, ChildSpec, RestartType } from "../actors/supervisor.ts";
+import type { Actor } from "./actor.ts";
+import type { ChildContext, ChildSpec, RestartType } from "./supervisor.ts";
 import type { Envelope, Transport } from "../transport/mod.ts";
 
 export function actorChild<M>(

@@ -2,5 +2,5 @@
 export * from "./mailbox.ts";
 export * from "./actor.ts";
 export * from "./supervisor.ts";
-export * from "./dead_letters.ts";
-export * from "./text_writer.ts";
+export * from "../transport/dead_letters.ts";
+export * from "../actors/text/writer.ts";

@@ -1,5 +1,5 @@
 /** Wire and API schemas (zod). A schema and its type share a name. */
-export * from "./text_message.ts";
+export * from "./text.ts";
 
 import type { z } from "zod";
 
@@ -31,5 +31,5 @@ export function describeIssue(error: z.ZodError): { field: string; message: stri
   const field = issue?.path.length ? issue.path.join(".") : "body";
   return { field, message: `${field}: ${issue?.message ?? "invalid"}` };
 }
-export * from "./order.ts";
-export * from "./post.ts";
+export * from "./orders.ts";
+export * from "./social.ts";

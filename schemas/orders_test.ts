@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describeIssue } from "./mod.ts";
-import { Order } from "./order.ts";
+import { Order } from "./orders.ts";
 
 const valid = () => ({
   order_id: "ORD-20261124-00001",

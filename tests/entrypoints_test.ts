@@ -4,7 +4,7 @@
  * the real Kafka and PostgreSQL: it starts under its supervisor, and SIGTERM stops it with exit 0.
  */
 import assert from "node:assert/strict";
-import { ROLES } from "../roles/mod.ts";
+import { ROLES } from "../actors/mod.ts";
 import { listeningUrl, RoleProcess, sandbox, uniqueName, until } from "./helpers/mod.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };

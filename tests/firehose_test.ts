@@ -1,10 +1,10 @@
 /** The firehose reader against a local Jetstream server, real Kafka and PostgreSQL. */
 import assert from "node:assert/strict";
-import { startFirehose } from "../actors/firehose.ts";
-import { JetstreamSource, ReplaySource } from "../actors/firehose_sources.ts";
+import { startFirehose } from "../actors/social/firehose.ts";
+import { JetstreamSource, ReplaySource } from "../actors/social/firehose_sources.ts";
 import { createLogger } from "../lib/log.ts";
-import type { PostData } from "../schemas/post.ts";
-import { CursorStore, migrate } from "../sinks/mod.ts";
+import type { PostData } from "../schemas/social.ts";
+import { CursorStore, migrate } from "../db/mod.ts";
 import { JetstreamStub } from "./helpers/jetstream_stub.ts";
 import { readTopic, RoleProcess, sandbox, until } from "./helpers/mod.ts";
 import type { Sandbox } from "./helpers/mod.ts";

@@ -1,11 +1,11 @@
 /** The food-order pipeline against the real Kafka broker and PostgreSQL. */
 import assert from "node:assert/strict";
-import { Supervisor } from "../actors/supervisor.ts";
-import { generateOrder, orderId } from "../actors/order_generator.ts";
-import { orderProducerRole } from "../roles/orders.ts";
-import { Runtime } from "../roles/runtime.ts";
-import { supervisorOptions } from "../roles/text_writer.ts";
-import type { Order } from "../schemas/order.ts";
+import { Supervisor } from "../runtime/supervisor.ts";
+import { generateOrder, orderId } from "../actors/orders/generator.ts";
+import { orderProducerRole } from "../actors/orders/role.ts";
+import { Runtime } from "../actors/resources.ts";
+import { supervisorOptions } from "../actors/text/role.ts";
+import type { Order } from "../schemas/orders.ts";
 import {
   committedTotal,
   DATABASE_URL,
@@ -162,7 +162,7 @@ Deno.test(
  */
 async function revocableProcessor(s: Sandbox): Promise<{ role: string; proc: RoleProcess }> {
   const role = uniqueName("it_role", "_");
-  const { migrate } = await import("../sinks/mod.ts");
+  const { migrate } = await import("../db/mod.ts");
   await migrate(s.db);
   await s.db.exec(`CREATE ROLE ${role} LOGIN;
     GRANT USAGE, CREATE ON SCHEMA ${s.schema} TO ${role};

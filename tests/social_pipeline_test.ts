@@ -4,12 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { MongoClient } from "mongodb";
-import { parseFrame } from "../actors/jetstream.ts";
+import { parseFrame } from "../actors/social/jetstream.ts";
 import { JetstreamStub } from "./helpers/jetstream_stub.ts";
 import { OllamaStub } from "./helpers/ollama_stub.ts";
 import { listeningUrl, RoleProcess, sandbox, until } from "./helpers/mod.ts";
 import { sinkCounts } from "./helpers/posts.ts";
-import { CursorStore } from "../sinks/mod.ts";
+import { CursorStore } from "../db/mod.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const SAMPLE = new URL("../samples/jetstream_sample.ndjson", import.meta.url).pathname;

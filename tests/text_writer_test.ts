@@ -1,9 +1,9 @@
 /** The text-writer role in this process, against the real Kafka broker and PostgreSQL. */
 import assert from "node:assert/strict";
-import { Supervisor } from "../actors/supervisor.ts";
+import { Supervisor } from "../runtime/supervisor.ts";
 import { UpstreamError } from "../lib/errors.ts";
-import { Runtime } from "../roles/runtime.ts";
-import { supervisorOptions, textWriterRole } from "../roles/text_writer.ts";
+import { Runtime } from "../actors/resources.ts";
+import { supervisorOptions, textWriterRole } from "../actors/text/role.ts";
 import { DLQ_HEADERS, dlqTopic } from "../transport/mod.ts";
 import {
   committedTotal,

@@ -4,8 +4,8 @@
  * The caller acks it afterwards, so a poison message never stops its partition.
  */
 import type { Logger } from "../lib/log.ts";
-import { DLQ_HEADERS, dlqTopic } from "../transport/mod.ts";
-import type { Envelope, OutRecord, Producer } from "../transport/mod.ts";
+import { DLQ_HEADERS, dlqTopic } from "./mod.ts";
+import type { Envelope, OutRecord, Producer } from "./mod.ts";
 
 const decoder = new TextDecoder();
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Actor } from "../actors/actor.ts";
+import { Actor } from "../runtime/actor.ts";
 import { MemoryTransport } from "./memory.ts";
 import type { Envelope } from "./types.ts";
 

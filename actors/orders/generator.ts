@@ -3,7 +3,7 @@
  * totals equal to the sum of the lines. Order ids are `ORD-YYYYMMDD-NNNNN`, numbered from blocks
  * reserved in the database so a restarted producer never reuses one.
  */
-import type { Order } from "../schemas/order.ts";
+import type { Order } from "../../schemas/orders.ts";
 
 export const CUSTOMERS: readonly string[] = Array.from(
   { length: 100 },

@@ -10,17 +10,17 @@
  * database's reason, so it never holds its partition.
  */
 import { hostname } from "node:os";
-import { AbortedError, errorMessage, isRetriable } from "../lib/errors.ts";
-import { clearCondition, raiseCondition } from "../lib/health.ts";
-import type { Logger } from "../lib/log.ts";
-import { orderLatency, ordersCounter, writeRetries } from "../lib/metrics.ts";
-import { backoffDelay, delay } from "../lib/retry.ts";
-import { Order, parseMessage } from "../schemas/mod.ts";
-import type { InsertOutcome, OrderStore } from "../sinks/mod.ts";
-import type { Envelope, Producer } from "../transport/mod.ts";
-import { Actor } from "./actor.ts";
-import { DeadLetters } from "./dead_letters.ts";
-import { insertIsolating } from "./_isolate.ts";
+import { AbortedError, errorMessage, isRetriable } from "../../lib/errors.ts";
+import { clearCondition, raiseCondition } from "../../lib/health.ts";
+import type { Logger } from "../../lib/log.ts";
+import { orderLatency, ordersCounter, writeRetries } from "../../lib/metrics.ts";
+import { backoffDelay, delay } from "../../lib/retry.ts";
+import { Order, parseMessage } from "../../schemas/mod.ts";
+import type { InsertOutcome, OrderStore } from "../../db/mod.ts";
+import type { Envelope, Producer } from "../../transport/mod.ts";
+import { Actor } from "../../runtime/actor.ts";
+import { DeadLetters } from "../../transport/dead_letters.ts";
+import { insertIsolating } from "../../db/isolate.ts";
 
 export const MEMBER = `${hostname()}-${Deno.pid}`;
 

@@ -5,15 +5,15 @@
  * times with exponential backoff, then every order in it is reported (logged with its order_id
  * and counted), never silently dropped. `stop` stops generating and waits for the send in flight.
  */
-import { errorMessage } from "../lib/errors.ts";
-import type { Logger } from "../lib/log.ts";
-import { ordersProduced } from "../lib/metrics.ts";
-import { delay, retry } from "../lib/retry.ts";
-import type { Order } from "../schemas/order.ts";
-import type { Producer } from "../transport/mod.ts";
-import type { ChildHandle } from "./supervisor.ts";
-import { generateOrder } from "./order_generator.ts";
-import type { OrderIds } from "./order_generator.ts";
+import { errorMessage } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/log.ts";
+import { ordersProduced } from "../../lib/metrics.ts";
+import { delay, retry } from "../../lib/retry.ts";
+import type { Order } from "../../schemas/orders.ts";
+import type { Producer } from "../../transport/mod.ts";
+import type { ChildHandle } from "../../runtime/supervisor.ts";
+import { generateOrder } from "./generator.ts";
+import type { OrderIds } from "./generator.ts";
 
 export interface OrderProducerOptions {
   producer: Producer;

@@ -2,15 +2,15 @@
  * Roles `order-producer` (mock orders at ORDER_RATE per second to `food-orders`) and
  * `order-processor` (member of `order-processors`, validating and storing orders).
  */
-import { OrderIds } from "../actors/order_generator.ts";
-import { createOrderProcessor } from "../actors/order_processor.ts";
-import { startOrderProducer } from "../actors/order_producer.ts";
-import { Supervisor } from "../actors/supervisor.ts";
-import type { ChildSpec } from "../actors/supervisor.ts";
-import { migrate, OrderStore } from "../sinks/mod.ts";
-import { actorChild, consumerChild } from "./children.ts";
-import type { Runtime } from "./runtime.ts";
-import { ensureTopic, supervisorOptions } from "./text_writer.ts";
+import { OrderIds } from "./generator.ts";
+import { createOrderProcessor } from "./processor.ts";
+import { startOrderProducer } from "./producer.ts";
+import { Supervisor } from "../../runtime/supervisor.ts";
+import type { ChildSpec } from "../../runtime/supervisor.ts";
+import { migrate, OrderStore } from "../../db/mod.ts";
+import { actorChild, consumerChild } from "../../runtime/children.ts";
+import type { Runtime } from "../resources.ts";
+import { ensureTopic, supervisorOptions } from "../text/role.ts";
 
 async function prepare(rt: Runtime): Promise<OrderStore> {
   const c = rt.config;

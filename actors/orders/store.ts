@@ -3,8 +3,8 @@
  * (same content) and conflicts (same id, different content) apart; reads for the API; and the
  * order-id block allocator used by producers.
  */
-import type { Order } from "../schemas/order.ts";
-import type { Db } from "./db.ts";
+import type { Order } from "../../schemas/orders.ts";
+import type { Db } from "../../db/db.ts";
 
 export interface OrderRow {
   order_id: string;

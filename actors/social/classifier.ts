@@ -5,13 +5,13 @@
  * optional Redis outputs, and only then acks. The consumer keeps heartbeating while a batch is
  * classified, so a slow backend does not stall the group.
  */
-import type { Logger } from "../lib/log.ts";
-import { messagesDeadLettered } from "../lib/metrics.ts";
-import type { Classifier } from "../nlp/mod.ts";
-import { parseMessage, PostData } from "../schemas/mod.ts";
-import type { ClassifiedPost } from "../schemas/post.ts";
-import type { Envelope, Producer } from "../transport/mod.ts";
-import { Actor } from "./actor.ts";
+import type { Logger } from "../../lib/log.ts";
+import { messagesDeadLettered } from "../../lib/metrics.ts";
+import type { Classifier } from "./nlp/mod.ts";
+import { parseMessage, PostData } from "../../schemas/mod.ts";
+import type { ClassifiedPost } from "../../schemas/social.ts";
+import type { Envelope, Producer } from "../../transport/mod.ts";
+import { Actor } from "../../runtime/actor.ts";
 import type { DeadLetterFn } from "./post_writer.ts";
 
 export interface ClassifierActorOptions {

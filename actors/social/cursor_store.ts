@@ -1,5 +1,5 @@
 /** Firehose cursors: saved only after the batch they cover has been acked by the broker. */
-import type { Db } from "./db.ts";
+import type { Db } from "../../db/db.ts";
 
 export class CursorStore {
   constructor(readonly db: Db) {}

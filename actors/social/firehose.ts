@@ -6,16 +6,16 @@
  * writes downstream). Deletes, other collections and malformed frames are counted and skipped
  * (malformed ones logged with a sample); reconnects back off exponentially with jitter.
  */
-import { errorMessage } from "../lib/errors.ts";
-import type { Logger } from "../lib/log.ts";
-import { firehoseEvents } from "../lib/metrics.ts";
-import { backoffDelay, delay } from "../lib/retry.ts";
-import type { PostData } from "../schemas/post.ts";
-import type { CursorStore } from "../sinks/mod.ts";
-import type { Producer } from "../transport/mod.ts";
+import { errorMessage } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/log.ts";
+import { firehoseEvents } from "../../lib/metrics.ts";
+import { backoffDelay, delay } from "../../lib/retry.ts";
+import type { PostData } from "../../schemas/social.ts";
+import type { CursorStore } from "../../db/mod.ts";
+import type { Producer } from "../../transport/mod.ts";
 import type { FrameSource } from "./firehose_sources.ts";
 import { parseFrame } from "./jetstream.ts";
-import type { ChildHandle } from "./supervisor.ts";
+import type { ChildHandle } from "../../runtime/supervisor.ts";
 
 export interface FirehoseOptions {
   source: FrameSource;

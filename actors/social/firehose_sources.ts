@@ -4,8 +4,8 @@
  * and tests (honouring the cursor too, at a configurable rate, optionally looping with fresh
  * times and keys so a dashboard keeps moving).
  */
-import { UpstreamError } from "../lib/errors.ts";
-import { delay } from "../lib/retry.ts";
+import { UpstreamError } from "../../lib/errors.ts";
+import { delay } from "../../lib/retry.ts";
 
 export interface FrameSource {
   readonly kind: "jetstream" | "replay";

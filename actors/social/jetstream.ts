@@ -4,7 +4,7 @@
  * npm:@atproto/api. Everything else is classified so the reader can count it and move on.
  */
 import { AppBskyFeedPost } from "@atproto/api";
-import type { PostData } from "../schemas/post.ts";
+import type { PostData } from "../../schemas/social.ts";
 
 export type FrameResult =
   | { kind: "post"; post: PostData; timeUs: number }

@@ -5,9 +5,9 @@
  */
 import { MongoClient } from "mongodb";
 import type { Collection } from "mongodb";
-import { UpstreamError } from "../lib/errors.ts";
-import type { ClassifiedPost } from "../schemas/post.ts";
-import type { Db } from "./db.ts";
+import { UpstreamError } from "../../lib/errors.ts";
+import type { ClassifiedPost } from "../../schemas/social.ts";
+import type { Db } from "../../db/db.ts";
 
 export interface PostSink {
   readonly name: "postgres" | "mongodb";

@@ -4,14 +4,14 @@
  * configured sink in parallel (each idempotent by uri), retrying transient failures, and only
  * then acks: an offset or stream entry is acknowledged once every sink has the batch.
  */
-import { UpstreamError } from "../lib/errors.ts";
-import type { Logger } from "../lib/log.ts";
-import { messagesDeadLettered, postsWritten, writeRetries } from "../lib/metrics.ts";
-import { retry } from "../lib/retry.ts";
-import { ClassifiedPost, parseMessage } from "../schemas/mod.ts";
-import type { PostSink } from "../sinks/mod.ts";
-import type { Envelope } from "../transport/mod.ts";
-import { Actor } from "./actor.ts";
+import { UpstreamError } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/log.ts";
+import { messagesDeadLettered, postsWritten, writeRetries } from "../../lib/metrics.ts";
+import { retry } from "../../lib/retry.ts";
+import { ClassifiedPost, parseMessage } from "../../schemas/mod.ts";
+import type { PostSink } from "../../db/mod.ts";
+import type { Envelope } from "../../transport/mod.ts";
+import { Actor } from "../../runtime/actor.ts";
 
 export type DeadLetterFn = (items: Array<{ env: Envelope; reason: string }>) => Promise<void>;
 

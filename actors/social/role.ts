@@ -2,33 +2,33 @@
  * The social-stream roles: `firehose` (Jetstream or a replay file → `posts-raw`), and, from the
  * same module, the classifier and writer roles as they land.
  */
-import { startFirehose } from "../actors/firehose.ts";
-import type { FirehoseStatus } from "../actors/firehose.ts";
-import { JetstreamSource, ReplaySource } from "../actors/firehose_sources.ts";
-import type { ChildSpec } from "../actors/supervisor.ts";
+import { startFirehose } from "./firehose.ts";
+import type { FirehoseStatus } from "./firehose.ts";
+import { JetstreamSource, ReplaySource } from "./firehose_sources.ts";
+import type { ChildSpec } from "../../runtime/supervisor.ts";
 import { hostname } from "node:os";
-import type { Actor } from "../actors/actor.ts";
-import { DeadLetters } from "../actors/dead_letters.ts";
-import { createPostWriter } from "../actors/post_writer.ts";
-import type { DeadLetterFn } from "../actors/post_writer.ts";
-import { Supervisor } from "../actors/supervisor.ts";
-import { createClassifierActor } from "../actors/classifier.ts";
-import { ConfigError, UpstreamError } from "../lib/errors.ts";
-import { createClassifier, OllamaClassifier } from "../nlp/mod.ts";
-import type { ClassifiedPost } from "../schemas/post.ts";
+import type { Actor } from "../../runtime/actor.ts";
+import { DeadLetters } from "../../transport/dead_letters.ts";
+import { createPostWriter } from "./post_writer.ts";
+import type { DeadLetterFn } from "./post_writer.ts";
+import { Supervisor } from "../../runtime/supervisor.ts";
+import { createClassifierActor } from "./classifier.ts";
+import { ConfigError, UpstreamError } from "../../lib/errors.ts";
+import { createClassifier, OllamaClassifier } from "./nlp/mod.ts";
+import type { ClassifiedPost } from "../../schemas/social.ts";
 import { Redis } from "ioredis";
-import { CursorStore, migrate, MongoPostSink, PostgresPostSink } from "../sinks/mod.ts";
-import type { PostSink } from "../sinks/mod.ts";
-import type { Envelope } from "../transport/mod.ts";
+import { CursorStore, migrate, MongoPostSink, PostgresPostSink } from "../../db/mod.ts";
+import type { PostSink } from "../../db/mod.ts";
+import type { Envelope } from "../../transport/mod.ts";
 import {
   RedisDeadLetters,
   RedisPubSubConsumer,
   RedisStreamConsumer,
   xaddTrimmed,
-} from "../transport/redis.ts";
-import { actorChild, consumerChild } from "./children.ts";
-import type { Runtime } from "./runtime.ts";
-import { ensureTopic, supervisorOptions } from "./text_writer.ts";
+} from "../../transport/redis.ts";
+import { actorChild, consumerChild } from "../../runtime/children.ts";
+import type { Runtime } from "../resources.ts";
+import { ensureTopic, supervisorOptions } from "../text/role.ts";
 
 /** The firehose reader of this process, if it runs one (for `/stats`). */
 export let firehoseStatus: FirehoseStatus | null = null;

@@ -3,14 +3,14 @@
  * under a `rest_for_one` supervisor (a crashed writer takes the consumer down with it, so the
  * consumer rejoins and replays from the last committed offset).
  */
-import { createTextWriter } from "../actors/text_writer.ts";
-import type { TextWriterOptions } from "../actors/text_writer.ts";
-import { Supervisor } from "../actors/supervisor.ts";
-import type { ChildSpec } from "../actors/supervisor.ts";
-import { migrate, TextMessageStore } from "../sinks/mod.ts";
-import { dlqTopic } from "../transport/mod.ts";
-import { actorChild, consumerChild } from "./children.ts";
-import type { Runtime } from "./runtime.ts";
+import { createTextWriter } from "./writer.ts";
+import type { TextWriterOptions } from "./writer.ts";
+import { Supervisor } from "../../runtime/supervisor.ts";
+import type { ChildSpec } from "../../runtime/supervisor.ts";
+import { migrate, TextMessageStore } from "../../db/mod.ts";
+import { dlqTopic } from "../../transport/mod.ts";
+import { actorChild, consumerChild } from "../../runtime/children.ts";
+import type { Runtime } from "../resources.ts";
 
 export function supervisorOptions(rt: Runtime, name: string) {
   const c = rt.config;

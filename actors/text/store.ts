@@ -1,5 +1,5 @@
 /** The `text_messages` table: idempotent batch inserts by id, reads for the API. */
-import type { Db } from "./db.ts";
+import type { Db } from "../../db/db.ts";
 
 export interface TextRow {
   id: string;

@@ -7,22 +7,22 @@
  * the database refuses (a data error the schema did not catch) is isolated from its batch and
  * dead-lettered with the database's reason; a statement at fault crashes without retrying.
  */
-import { isRetriable, UpstreamError } from "../lib/errors.ts";
-import type { Logger } from "../lib/log.ts";
+import { isRetriable, UpstreamError } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/log.ts";
 import {
   batchSeconds,
   messagesDeadLettered,
   messagesDuplicate,
   messagesWritten,
   writeRetries,
-} from "../lib/metrics.ts";
-import { retry } from "../lib/retry.ts";
-import { parseMessage, TextMessage } from "../schemas/mod.ts";
-import type { TextMessageStore } from "../sinks/mod.ts";
-import type { Envelope, Producer } from "../transport/mod.ts";
-import { Actor } from "./actor.ts";
-import { DeadLetters } from "./dead_letters.ts";
-import { insertIsolating } from "./_isolate.ts";
+} from "../../lib/metrics.ts";
+import { retry } from "../../lib/retry.ts";
+import { parseMessage, TextMessage } from "../../schemas/mod.ts";
+import type { TextMessageStore } from "../../db/mod.ts";
+import type { Envelope, Producer } from "../../transport/mod.ts";
+import { Actor } from "../../runtime/actor.ts";
+import { DeadLetters } from "../../transport/dead_letters.ts";
+import { insertIsolating } from "../../db/isolate.ts";
 
 export interface TextWriterOptions {
   store: TextMessageStore;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseText } from "./text_writer.ts";
+import { parseText } from "./writer.ts";
 
 const enc = new TextEncoder();
 

@@ -13,14 +13,14 @@
  * post still in an open pane, as after a firehose rewind or a classifier replay: dropped, from
  * the lake too).
  */
-import type { Logger } from "../lib/log.ts";
-import { aggregatorEvents } from "../lib/metrics.ts";
-import { ClassifiedPost, parseMessage } from "../schemas/mod.ts";
-import type { DataLake, TrendCache, TrendStore } from "../sinks/mod.ts";
-import { keywords, TrendDetector, WindowState } from "../trends/mod.ts";
-import type { ClosedWindow, DetectConfig, Trend, TrendAlert, WindowConfig } from "../trends/mod.ts";
-import type { Envelope, Producer } from "../transport/mod.ts";
-import { Actor } from "./actor.ts";
+import type { Logger } from "../../lib/log.ts";
+import { aggregatorEvents } from "../../lib/metrics.ts";
+import { ClassifiedPost, parseMessage } from "../../schemas/mod.ts";
+import type { DataLake, TrendCache, TrendStore } from "../../db/mod.ts";
+import { keywords, TrendDetector, WindowState } from "./mod.ts";
+import type { ClosedWindow, DetectConfig, Trend, TrendAlert, WindowConfig } from "./mod.ts";
+import type { Envelope, Producer } from "../../transport/mod.ts";
+import { Actor } from "../../runtime/actor.ts";
 
 export interface AggregatorOptions {
   name: string;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BURSTS, T0, trendStream } from "../tests/helpers/trend_stream.ts";
+import { BURSTS, T0, trendStream } from "../../tests/helpers/trend_stream.ts";
 import { TrendDetector } from "./detect.ts";
 import type { Trend, TrendAlert } from "./detect.ts";
 import { keywords } from "./keywords.ts";

@@ -1,13 +1,13 @@
 /** Role `aggregator`: windows, trends, alerts, cache and data lake over `posts-classified`. */
 import { Redis } from "ioredis";
-import { createAggregator } from "../actors/aggregator.ts";
-import { Supervisor } from "../actors/supervisor.ts";
-import type { ChildSpec } from "../actors/supervisor.ts";
-import { DataLake, migrate, processTrendCache, RedisTrendCache, TrendStore } from "../sinks/mod.ts";
-import type { TrendCache } from "../sinks/mod.ts";
-import { actorChild, consumerChild } from "./children.ts";
-import type { Runtime } from "./runtime.ts";
-import { ensureTopic, supervisorOptions } from "./text_writer.ts";
+import { createAggregator } from "./aggregator.ts";
+import { Supervisor } from "../../runtime/supervisor.ts";
+import type { ChildSpec } from "../../runtime/supervisor.ts";
+import { DataLake, migrate, processTrendCache, RedisTrendCache, TrendStore } from "../../db/mod.ts";
+import type { TrendCache } from "../../db/mod.ts";
+import { actorChild, consumerChild } from "../../runtime/children.ts";
+import type { Runtime } from "../resources.ts";
+import { ensureTopic, supervisorOptions } from "../text/role.ts";
 
 /** The trend cache of this process: Redis when REDIS_URL is set, else memory. */
 export function trendCache(rt: Runtime): { cache: TrendCache; close: () => Promise<void> } {

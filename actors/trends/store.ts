@@ -5,8 +5,8 @@
  * expire when a trend stops being refreshed.
  */
 import type { Redis } from "ioredis";
-import type { ClosedWindow, Trend, TrendAlert } from "../trends/mod.ts";
-import type { Db, Queryable } from "./db.ts";
+import type { ClosedWindow, Trend, TrendAlert } from "./mod.ts";
+import type { Db, Queryable } from "../../db/db.ts";
 
 export interface Checkpoint {
   offsets: Record<string, string>;

@@ -5,9 +5,9 @@
 import { loadConfig } from "../../lib/config.ts";
 import type { Config } from "../../lib/config.ts";
 import { setLogLevel } from "../../lib/log.ts";
-import { PostgresDb } from "../../sinks/mod.ts";
+import { PostgresDb } from "../../db/mod.ts";
 import { MongoClient } from "mongodb";
-import { Actor } from "../../actors/actor.ts";
+import { Actor } from "../../runtime/actor.ts";
 import { dlqTopic, KafkaTransport } from "../../transport/mod.ts";
 import type { Envelope, InMessage } from "../../transport/mod.ts";
 

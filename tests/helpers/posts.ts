@@ -1,7 +1,7 @@
 /** Classified posts for writer tests, and counts read back from the sinks. */
 import { MongoClient } from "mongodb";
 import { Redis } from "ioredis";
-import type { ClassifiedPost } from "../../schemas/post.ts";
+import type { ClassifiedPost } from "../../schemas/social.ts";
 import type { Sandbox } from "./mod.ts";
 
 export function classifiedPosts(n: number, tag = "p"): ClassifiedPost[] {

@@ -1,6 +1,6 @@
 /** Test wiring for the routes: PGlite in memory, the in-memory broker and a running writer. */
-import { createTextWriter } from "../actors/text_writer.ts";
-import { createLogger, setLogLevel } from "../lib/log.ts";
+import { createTextWriter } from "../../actors/text/writer.ts";
+import { createLogger, setLogLevel } from "../../lib/log.ts";
 import {
   MemoryTrendCache,
   migrate,
@@ -8,10 +8,10 @@ import {
   PgliteDb,
   TextMessageStore,
   TrendStore,
-} from "../sinks/mod.ts";
-import { MemoryTransport } from "../transport/mod.ts";
-import { createApp } from "./mod.ts";
-import type { ApiDeps } from "./deps.ts";
+} from "../../db/mod.ts";
+import { MemoryTransport } from "../../transport/mod.ts";
+import { createApp } from "../../routes/mod.ts";
+import type { ApiDeps } from "../../routes/deps.ts";
 
 setLogLevel("silent");
 

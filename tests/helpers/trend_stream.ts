@@ -3,7 +3,7 @@
  * every background word has the same count each minute) and injected bursts, as classified
  * posts in event-time order.
  */
-import type { ClassifiedPost } from "../../schemas/post.ts";
+import type { ClassifiedPost } from "../../schemas/social.ts";
 
 export interface Burst {
   tag: string;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import kafkajs from "kafkajs";
-import { KafkaAdmin } from "./kafka.ts";
+import { KafkaAdmin } from "./transport.ts";
 
 type Raw = ConstructorParameters<typeof KafkaAdmin>[0];
 

@@ -9,12 +9,12 @@
 import { Buffer } from "node:buffer";
 import { Kafka, logLevel as KafkaLogLevel, Partitioners } from "kafkajs";
 import type { Consumer as KConsumer, LogEntry, Producer as KProducer } from "kafkajs";
-import { UpstreamError } from "../lib/errors.ts";
-import { rootLogger } from "../lib/log.ts";
-import type { Logger } from "../lib/log.ts";
-import { backoffDelay, delay, retry } from "../lib/retry.ts";
-import { deliverBatch } from "./_batch.ts";
-import { partitionFor } from "./_partition.ts";
+import { UpstreamError } from "../../lib/errors.ts";
+import { rootLogger } from "../../lib/log.ts";
+import type { Logger } from "../../lib/log.ts";
+import { backoffDelay, delay, retry } from "../../lib/retry.ts";
+import { deliverBatch } from "../_batch.ts";
+import { partitionFor } from "../_partition.ts";
 import type {
   Admin,
   Consumer,
@@ -27,7 +27,7 @@ import type {
   Producer,
   TopicSpec,
   Transport,
-} from "./types.ts";
+} from "../types.ts";
 
 export interface KafkaTransportOptions {
   brokers: string[];

@@ -5,7 +5,7 @@
  * title-cased phrase can pass for a name and a single-word name ("Beyoncé") is missed; keywords
  * are matched without context ("olive oil" reads as a commodity).
  */
-import type { Classification, PostData } from "../schemas/post.ts";
+import type { Classification, PostData } from "../../../schemas/social.ts";
 import {
   ASSET_PATTERNS,
   CRYPTO_TICKERS,

@@ -2,7 +2,7 @@
  * Word lists and patterns of the local backend. They are deliberately small: each entry should
  * be a strong signal on its own, because a match is taken without reading any context.
  */
-import type { Classification } from "../schemas/post.ts";
+import type { Classification } from "../../../schemas/social.ts";
 
 type Asset = Exclude<Classification["asset_class"], "none">;
 

@@ -9,7 +9,7 @@
  * and small gazetteers (see `_extract.ts` for their limits).
  */
 import Sentiment from "sentiment";
-import type { Classification, PostData } from "../schemas/post.ts";
+import type { Classification, PostData } from "../../../schemas/social.ts";
 import { assetClass, extractEntities, topics } from "./_extract.ts";
 import type { Classifier, Labelled } from "./types.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Classification } from "../schemas/post.ts";
-import type { PostData } from "../schemas/post.ts";
+import { Classification } from "../../../schemas/social.ts";
+import type { PostData } from "../../../schemas/social.ts";
 import { classifyLocal, isEnglish, LocalClassifier } from "./local.ts";
 
 const post = (text: string, langs = ["en"], hashtags: string[] = []): PostData => ({

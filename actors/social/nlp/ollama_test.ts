@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { counterValues } from "../lib/metrics.ts";
-import { setLogLevel } from "../lib/log.ts";
-import type { PostData } from "../schemas/post.ts";
-import { type Behaviour, OllamaStub, VALID_ANSWER } from "../tests/helpers/ollama_stub.ts";
+import { counterValues } from "../../../lib/metrics.ts";
+import { setLogLevel } from "../../../lib/log.ts";
+import type { PostData } from "../../../schemas/social.ts";
+import { type Behaviour, OllamaStub, VALID_ANSWER } from "../../../tests/helpers/ollama_stub.ts";
 import { LocalClassifier } from "./local.ts";
 import { classifierFallbacks } from "./metrics.ts";
 import { createClassifier } from "./mod.ts";
