@@ -1,5 +1,6 @@
 /** `GET /health` (liveness and child states) and `GET /ready` (database and broker answer). */
 import { Hono } from "hono";
+import { deadline } from "../lib/deadline.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { activeConditions } from "../lib/health.ts";
 import type { ApiDeps } from "./deps.ts";
@@ -8,20 +9,11 @@ const started = Date.now();
 const CHECK_TIMEOUT_MS = 2_000;
 
 async function check(fn: () => Promise<unknown>): Promise<string> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
-      CHECK_TIMEOUT_MS,
-    );
-  });
   try {
-    await Promise.race([fn(), timeout]);
+    await deadline(fn(), CHECK_TIMEOUT_MS);
     return "ok";
   } catch (err) {
     return errorMessage(err);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

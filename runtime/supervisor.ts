@@ -9,6 +9,7 @@
 import { errorMessage, isRetriable, SluiceError } from "../lib/errors.ts";
 import { rootLogger } from "../lib/log.ts";
 import type { Logger } from "../lib/log.ts";
+import { settledWithin } from "../lib/deadline.ts";
 import { backoffDelay } from "../lib/retry.ts";
 import type { BackoffOptions } from "../lib/retry.ts";
 
@@ -259,16 +260,11 @@ export class Supervisor implements ChildHandle<Supervisor> {
 }
 
 async function stopWithin(h: ChildHandle, ms: number, log: Logger, id: string): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), ms)));
-  const result = await Promise.race([h.stop().then(() => "ok" as const), timeout]).catch(
-    (err) => {
-      log.warn("child stop failed", { child: id, err });
-      return "error" as const;
-    },
-  );
-  clearTimeout(timer);
-  if (result !== "ok") {
+  const stopped = await settledWithin(h.stop(), ms).catch((err) => {
+    log.warn("child stop failed", { child: id, err });
+    return false;
+  });
+  if (!stopped) {
     log.warn("child did not stop in time, closing it", { child: id, shutdownMs: ms });
     h.close();
   }

@@ -6,6 +6,7 @@
  * period to settle, and the outcome says so: the caller commits the acked prefix while its
  * generation is still valid, then rejoins; the rest is replayed by whoever owns the partition next.
  */
+import { settledWithin } from "../lib/deadline.ts";
 import type { Envelope, EnvelopeTarget, InMessage } from "./types.ts";
 
 export interface BatchHooks {
@@ -143,11 +144,7 @@ async function tellWithHeartbeat(
   let settled = false;
   told.then(() => (settled = true), () => (settled = true));
   while (!settled && !interrupted()) {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([told, new Promise((r) => (timer = setTimeout(r, ms)))]).finally(() =>
-      clearTimeout(timer)
-    );
-    if (!settled) await heartbeat();
+    if (!(await settledWithin(told, ms))) await heartbeat();
   }
   if (settled) return told;
 }

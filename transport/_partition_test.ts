@@ -1,19 +1,32 @@
 import assert from "node:assert/strict";
-import { murmur2, partitionFor } from "./_partition.ts";
+import { partitionFor } from "./_partition.ts";
 
-Deno.test("murmur2 matches the Java client's values", () => {
-  // Reference values from org.apache.kafka.common.utils.Utils.murmur2 (its own unit test).
-  const e = new TextEncoder();
-  assert.equal(murmur2(e.encode("21")), -973932308);
-  assert.equal(murmur2(e.encode("foobar")), -790332482);
-  assert.equal(murmur2(e.encode("a-little-bit-long-string")), -985981536);
-  assert.equal(murmur2(e.encode("a-little-bit-longer-string")), -1486304829);
-  assert.equal(murmur2(e.encode("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8")), -58897971);
-  assert.equal(murmur2(e.encode("abc")), 479470107);
+/** murmur2 of each key as the Java client computes it (Utils.murmur2's own unit test). */
+const JAVA_MURMUR2: Record<string, number> = {
+  "21": -973932308,
+  "foobar": -790332482,
+  "a-little-bit-long-string": -985981536,
+  "a-little-bit-longer-string": -1486304829,
+  "lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8": -58897971,
+  "abc": 479470107,
+};
+
+Deno.test("keys land on the partitions the Java client picks", () => {
+  for (const [key, hash] of Object.entries(JAVA_MURMUR2)) {
+    for (const n of [1, 2, 3, 7, 12, 100]) {
+      // The Java client: Utils.toPositive(Utils.murmur2(keyBytes)) % numPartitions.
+      assert.equal(partitionFor("t", key, n), (hash & 0x7fffffff) % n, `${key} of ${n}`);
+    }
+  }
 });
 
 Deno.test("the same key always lands on the same partition", () => {
-  const p = partitionFor("CUST-00042", 3);
-  for (let i = 0; i < 10; i++) assert.equal(partitionFor("CUST-00042", 3), p);
+  const p = partitionFor("t", "CUST-00042", 3);
+  for (let i = 0; i < 10; i++) assert.equal(partitionFor("t", "CUST-00042", 3), p);
   assert.ok(p >= 0 && p < 3);
+});
+
+Deno.test("records without a key are spread over every partition", () => {
+  const seen = new Set(Array.from({ length: 6 }, () => partitionFor("spread", null, 3)));
+  assert.deepEqual([...seen].sort(), [0, 1, 2]);
 });

@@ -56,7 +56,7 @@ export class MemoryBroker {
   append(name: string, records: OutRecord[]): Delivery[] {
     const t = this.topic(name);
     const out = records.map((r) => {
-      const partition = r.partition ?? partitionFor(r.key ?? null, t.partitions.length);
+      const partition = r.partition ?? partitionFor(name, r.key ?? null, t.partitions.length);
       if (partition < 0 || partition >= t.partitions.length) {
         throw new RangeError(`Partition ${partition} does not exist in topic ${name}`);
       }

@@ -11,7 +11,7 @@ export interface OutRecord {
   key?: string | null;
   value: string | Uint8Array;
   headers?: Headers;
-  /** Explicit partition; otherwise chosen from the key (murmur2, as Java clients do). */
+  /** Explicit partition; otherwise chosen from the key (murmur2, as the Java client does). */
   partition?: number;
 }
 

@@ -1,6 +1,7 @@
 /**
  * Kafka through kafkajs behind Sluice's transport interface. Producer: acks from all in-sync
- * replicas, idempotent, keyed partitions computed here (Java-compatible murmur2) so that every
+ * replicas, idempotent, keyed partitions chosen before sending (kafkajs's Java-compatible
+ * partitioner) so that every
  * message gets its own delivery result. Consumer: no auto-commit; each partition batch goes to
  * the target with acks and only the acked prefix is committed, with heartbeats while waiting;
  * a batch made stale by a rebalance is not committed (its new owner replays it, and writes are
@@ -9,6 +10,7 @@
 import { Buffer } from "node:buffer";
 import { Kafka, logLevel as KafkaLogLevel, Partitioners } from "kafkajs";
 import type { Consumer as KConsumer, LogEntry, Producer as KProducer } from "kafkajs";
+import { deadline } from "../../lib/deadline.ts";
 import { UpstreamError } from "../../lib/errors.ts";
 import { rootLogger } from "../../lib/log.ts";
 import type { Logger } from "../../lib/log.ts";
@@ -74,7 +76,7 @@ export class KafkaTransport implements Transport {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      // Partitions are chosen in send() (same murmur2); this only silences the v2 warning.
+      // Partitions are chosen in send() with this same partitioner (transport/_partition.ts).
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await p.connect().catch((err) => {
@@ -132,7 +134,7 @@ class KafkaProducer implements Producer {
   async send(topic: string, records: OutRecord[]): Promise<Delivery[]> {
     if (records.length === 0) return [];
     const n = await this.t.partitions(topic);
-    const partitions = records.map((r) => r.partition ?? partitionFor(r.key ?? null, n));
+    const partitions = records.map((r) => r.partition ?? partitionFor(topic, r.key ?? null, n));
     const messages = records.map((r, i) => ({
       key: r.key ?? null,
       value: typeof r.value === "string" ? r.value : Buffer.from(r.value),
@@ -317,16 +319,12 @@ function decodeHeaders(h: Record<string, unknown> | undefined): Record<string, s
 
 /** A broker call as a retriable UpstreamError naming the action, bounded by a timeout. */
 function brokerCall<T>(action: string, call: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([call(), timeout]).catch((err) => {
+  return deadline(call(), timeoutMs).catch((err) => {
     if (err instanceof UpstreamError) throw err;
     throw new UpstreamError("BROKER_UNAVAILABLE", `${action} failed: ${(err as Error).message}`, {
       cause: err,
     });
-  }).finally(() => clearTimeout(timer));
+  });
 }
 
 /** The admin side of the Kafka transport (exported for its unit tests). */
