@@ -4,5 +4,5 @@
  */
 export * from "./types.ts";
 export { MemoryBroker, MemoryTransport } from "./memory.ts";
-export { KafkaTransport } from "./kafka/transport.ts";
-export type { KafkaTransportOptions } from "./kafka/transport.ts";
+export { KafkaTransport } from "./kafka/mod.ts";
+export type { KafkaTransportOptions } from "./kafka/mod.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import kafkajs from "kafkajs";
-import { KafkaAdmin } from "./transport.ts";
+import { KafkaAdmin } from "./admin.ts";
 
 type Raw = ConstructorParameters<typeof KafkaAdmin>[0];
 

@@ -1,0 +1,168 @@
+/**
+ * The Kafka consumer-group member: no auto-commit; each partition batch goes to the target with
+ * acks and only the acked prefix is committed, with heartbeats while waiting. A batch made stale
+ * by a rebalance is not committed (its new owner replays it, and writes are idempotent); a nack
+ * seeks the partition back to the first unacked message.
+ */
+import type { Consumer as KConsumer, Kafka } from "kafkajs";
+import { UpstreamError } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/log.ts";
+import { deliverBatch } from "../_batch.ts";
+import type { Consumer, ConsumerOptions, InMessage } from "../types.ts";
+
+const decoder = new TextDecoder();
+
+export class KafkaConsumer implements Consumer {
+  readonly done: Promise<void>;
+  #c: KConsumer;
+  #opts: ConsumerOptions;
+  #log: Logger;
+  #reject!: (e: Error) => void;
+  #resolve!: () => void;
+
+  constructor(kafka: Kafka, options: ConsumerOptions, log: Logger) {
+    this.#opts = options;
+    this.#log = log.child("consumer", { group: options.groupId });
+    this.#c = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: 3_000,
+      rebalanceTimeout: 60_000,
+      maxWaitTimeInMs: 100,
+      maxBytesPerPartition: 2 * 1024 * 1024,
+      allowAutoTopicCreation: false,
+      retry: { retries: 5, initialRetryTime: 200, restartOnFailure: () => Promise.resolve(false) },
+    });
+    this.done = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.done.catch(() => {});
+    this.#c.on(this.#c.events.CRASH, (e) => {
+      const err = e.payload.error;
+      this.#reject(
+        new UpstreamError("CONSUMER_CRASHED", `Kafka consumer crashed: ${err.message}`, {
+          cause: err,
+        }),
+      );
+    });
+    this.#c.on(this.#c.events.GROUP_JOIN, (e) => {
+      this.#log.info("joined group", {
+        memberId: e.payload.memberId,
+        assignment: e.payload.memberAssignment,
+      });
+    });
+  }
+
+  async start(): Promise<void> {
+    const c = this.#c;
+    await c.connect();
+    await c.subscribe({
+      topics: this.#opts.topics,
+      fromBeginning: this.#opts.fromBeginning ?? true,
+    });
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 8,
+      eachBatch: async (payload) => {
+        const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const { topic, partition } = batch;
+        const tp = [{ topic, partitions: [partition] }];
+        const messages: InMessage[] = batch.messages.map((m) => ({
+          topic,
+          partition,
+          offset: m.offset,
+          key: m.key ?? null,
+          value: m.value ?? null,
+          headers: decodeHeaders(m.headers),
+          timestamp: m.timestamp,
+        }));
+        const outcome = await deliverBatch(messages, this.#opts.target, {
+          heartbeat,
+          heartbeatMs: this.#opts.heartbeatMs ?? 1_000,
+          pause: () => c.pause(tp),
+          resume: () => c.resume(tp),
+          isRebalance: (err) =>
+            REBALANCE_ERRORS.includes(String((err as { type?: unknown } | null)?.type)),
+        });
+        if (outcome.acked > 0) {
+          const last = messages[outcome.acked - 1].offset;
+          resolveOffset(last);
+          if (isStale()) {
+            // A seek is pending (a nack of this partition): the seek decides where it resumes.
+            this.#log.info("skipping commit of a partition with a pending seek", {
+              topic,
+              partition,
+            });
+          } else {
+            const offset = String(BigInt(last) + 1n);
+            // Not consumer.commitOffsets: it silently skips the commit once stop() has begun,
+            // which would lose the commits of the batch a graceful stop is waiting for.
+            const topics = [{ topic, partitions: [{ partition, offset }] }];
+            await payload.commitOffsetsIfNecessary({ topics }).then(
+              () => this.#log.debug("committed", { topic, partition, offset }),
+            ).catch((err) =>
+              this.#log.warn("commit failed; the next owner replays", {
+                topic,
+                partition,
+                offset,
+                err,
+              })
+            );
+          }
+        }
+        if (outcome.rebalance) {
+          // The acked prefix is committed above, with the generation that is ending; the rest
+          // is replayed by the partition's next owner. kafkajs rejoins on this error.
+          this.#log.info("group rebalancing during a batch; rejoining", {
+            topic,
+            partition,
+            acked: outcome.acked,
+            of: messages.length,
+          });
+          throw outcome.rebalance;
+        }
+        if (outcome.error) {
+          const offset = messages[outcome.acked].offset;
+          this.#log.warn("message nacked; seeking back", {
+            topic,
+            partition,
+            offset,
+            err: outcome.error,
+          });
+          if (!isStale()) c.seek({ topic, partition, offset });
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.#c.disconnect();
+    this.#resolve();
+  }
+
+  async close(): Promise<void> {
+    await this.#c.disconnect().catch(() => {});
+    this.#resolve();
+  }
+}
+
+/** kafkajs error types that mean "rejoin the group" (its own `isRebalancing`). */
+const REBALANCE_ERRORS = [
+  "REBALANCE_IN_PROGRESS",
+  "NOT_COORDINATOR_FOR_GROUP",
+  "ILLEGAL_GENERATION",
+];
+
+function decodeHeaders(h: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!h) return out;
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined) continue;
+    out[k] = typeof v === "string" ? v : decoder.decode(v as Uint8Array);
+  }
+  return out;
+}
