@@ -1,10 +1,12 @@
 /** Role `api`: the Hono HTTP API served with Deno.serve. */
 import type { ChildSpec } from "../runtime/supervisor.ts";
 import { createApp } from "../routes/mod.ts";
-import { migrate, OrderStore, TextMessageStore, TrendStore } from "../db/mod.ts";
+import { migrate } from "../db/mod.ts";
 import type { Runtime } from "./resources.ts";
-import { firehoseStatus } from "./social/role.ts";
+import { OrderStore } from "./orders/store.ts";
+import { TextMessageStore } from "./text/store.ts";
 import { trendCache } from "./trends/role.ts";
+import { TrendStore } from "./trends/store.ts";
 import type { Admin, Producer } from "../transport/mod.ts";
 
 export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpec {
@@ -28,7 +30,7 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
         textTopic: c.TEXT_TOPIC,
         textGroup: c.TEXT_GROUP,
         orders: new OrderStore(db),
-        firehose: () => firehoseStatus,
+        firehose: () => rt.firehose,
         trends: new TrendStore(db),
         trendCache: cache.cache,
         orderTopic: c.ORDER_TOPIC,

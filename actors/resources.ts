@@ -11,6 +11,7 @@ import type { Db } from "../db/mod.ts";
 import { KafkaTransport, MemoryTransport } from "../transport/mod.ts";
 import type { Admin, Producer, Transport } from "../transport/mod.ts";
 import type { ChildState, Supervisor } from "../runtime/supervisor.ts";
+import type { FirehoseStatus } from "./social/firehose.ts";
 
 export class Runtime {
   readonly config: Config;
@@ -18,6 +19,8 @@ export class Runtime {
   readonly transport: Transport;
   /** The process's root supervisor, once started (for health and stats). */
   root: Supervisor | null = null;
+  /** The firehose reader of this process, if it runs one (for `/stats`). */
+  firehose: FirehoseStatus | null = null;
   #db: Promise<Db> | null = null;
   #producer: Promise<Producer> | null = null;
 

@@ -9,7 +9,8 @@
  */
 import { Supervisor } from "../runtime/supervisor.ts";
 import { Runtime } from "../actors/resources.ts";
-import { supervisorOptions, textWriterRole } from "../actors/text/role.ts";
+import { supervisorOptions } from "../actors/_role.ts";
+import { textWriterRole } from "../actors/text/role.ts";
 import { migrate, PostgresDb } from "../db/mod.ts";
 import {
   committedTotal,

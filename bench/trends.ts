@@ -8,7 +8,7 @@
 import { Redis } from "ioredis";
 import { setLogLevel } from "../lib/log.ts";
 import { createApp } from "../routes/mod.ts";
-import { RedisTrendCache } from "../db/mod.ts";
+import { RedisTrendCache } from "../actors/trends/cache.ts";
 import type { ApiDeps } from "../routes/mod.ts";
 import { REDIS_URL } from "../tests/helpers/mod.ts";
 

@@ -1,9 +1,8 @@
-/** Databases: the SQL interface (PostgreSQL and PGlite), migrations and the tables' stores. */
+/**
+ * Databases shared by every pipeline: the SQL interface (PostgreSQL and PGlite, errors
+ * classified), versioned migrations, and the isolation of records a database refuses. Each
+ * pipeline's tables have their store in its folder (`actors/<pipeline>/store.ts`).
+ */
 export * from "./db.ts";
 export * from "./migrate.ts";
-export * from "../actors/text/store.ts";
-export * from "../actors/orders/store.ts";
-export * from "../actors/social/cursor_store.ts";
-export * from "../actors/social/post_store.ts";
-export * from "../actors/trends/store.ts";
-export * from "../actors/trends/lake.ts";
+export * from "./isolate.ts";

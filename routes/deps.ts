@@ -4,7 +4,11 @@
  */
 import type { FirehoseStatus } from "../actors/social/firehose.ts";
 import type { ChildState } from "../runtime/supervisor.ts";
-import type { OrderStore, Queryable, TextMessageStore, TrendCache, TrendStore } from "../db/mod.ts";
+import type { OrderStore } from "../actors/orders/store.ts";
+import type { Queryable } from "../db/mod.ts";
+import type { TextMessageStore } from "../actors/text/store.ts";
+import type { TrendCache } from "../actors/trends/cache.ts";
+import type { TrendStore } from "../actors/trends/store.ts";
 import type { Admin, Producer } from "../transport/mod.ts";
 
 export interface ApiDeps {

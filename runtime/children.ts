@@ -1,7 +1,11 @@
-/** Child specs shared by roles: an actor, and a consumer-group member feeding a sibling actor. */
+/**
+ * Child specs for the shapes every role is made of: an actor, an input (a consumer-group member
+ * or any other `Consumer`) feeding a sibling actor, and the handle of a task that runs until it
+ * is told to stop.
+ */
 import type { Actor } from "./actor.ts";
-import type { ChildContext, ChildSpec, RestartType } from "./supervisor.ts";
-import type { Envelope, Transport } from "../transport/mod.ts";
+import type { ChildContext, ChildHandle, ChildSpec, RestartType } from "./supervisor.ts";
+import type { Consumer, Envelope, Transport } from "../transport/types.ts";
 
 export function actorChild<M>(
   id: string,
@@ -23,6 +27,36 @@ export function actorChild<M>(
   };
 }
 
+export interface InputChildOptions {
+  /** Id of the sibling actor that receives the envelopes; it must start earlier. */
+  targetId: string;
+  /** How long a graceful stop may take, in ms. Default: the supervisor's (10_000). */
+  shutdownMs?: number;
+}
+
+/** An input feeding the sibling actor `targetId`: made, started, stopped with the child. */
+export function inputChild(
+  id: string,
+  o: InputChildOptions,
+  make: (target: Actor<Envelope>, ctx: ChildContext) => Consumer,
+): ChildSpec {
+  return {
+    id,
+    restart: "permanent",
+    shutdownMs: o.shutdownMs,
+    start: async (ctx) => {
+      const consumer = make(ctx.get<Actor<Envelope>>(o.targetId), ctx);
+      await consumer.start();
+      return {
+        done: consumer.done,
+        stop: () => consumer.stop(),
+        close: () => void consumer.close(),
+        ref: consumer,
+      };
+    },
+  };
+}
+
 export interface ConsumerChildOptions {
   groupId: string;
   topics: string[];
@@ -32,31 +66,39 @@ export interface ConsumerChildOptions {
   sessionTimeoutMs?: number;
 }
 
+/** A consumer-group member of `transport` feeding the sibling actor `targetId`. */
 export function consumerChild(
   id: string,
   transport: Transport,
   o: ConsumerChildOptions,
 ): ChildSpec {
-  return {
+  // A graceful stop waits for the in-flight batches' acks and commits.
+  return inputChild(
     id,
-    restart: "permanent",
-    shutdownMs: 30_000,
-    start: async (ctx) => {
-      const target = ctx.get<Actor<Envelope>>(o.targetId);
-      const consumer = transport.consumer({
+    { targetId: o.targetId, shutdownMs: 30_000 },
+    (target) =>
+      transport.consumer({
         groupId: o.groupId,
         topics: o.topics,
         target,
         fromBeginning: o.fromBeginning ?? true,
         sessionTimeoutMs: o.sessionTimeoutMs,
-      });
-      await consumer.start();
-      return {
-        done: consumer.done,
-        stop: () => consumer.stop(),
-        close: () => void consumer.close(),
-        ref: consumer,
-      };
+      }),
+  );
+}
+
+/**
+ * The handle of a task that runs until `abort` is aborted: `stop` aborts and waits for it to
+ * end, `close` only aborts.
+ */
+export function taskHandle<R>(done: Promise<void>, abort: AbortController, ref: R): ChildHandle<R> {
+  return {
+    done,
+    ref,
+    stop: async () => {
+      abort.abort();
+      await done.catch(() => {});
     },
+    close: () => abort.abort(),
   };
 }

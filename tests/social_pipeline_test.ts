@@ -9,7 +9,7 @@ import { JetstreamStub } from "./helpers/jetstream_stub.ts";
 import { OllamaStub } from "./helpers/ollama_stub.ts";
 import { listeningUrl, RoleProcess, sandbox, until } from "./helpers/mod.ts";
 import { sinkCounts } from "./helpers/posts.ts";
-import { CursorStore } from "../db/mod.ts";
+import { CursorStore } from "../actors/social/cursor_store.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const SAMPLE = new URL("../samples/jetstream_sample.ndjson", import.meta.url).pathname;

@@ -1,21 +1,19 @@
 /**
- * Dead-lettering: a message that cannot be parsed or validated is produced to `<topic>.dlq`
- * with its original key and bytes and headers naming the reason and where it came from.
- * The caller acks it afterwards, so a poison message never stops its partition.
+ * Dead letters on a broker topic: a message that cannot be parsed or validated is produced to
+ * `<topic>.dlq` with its original key and bytes and headers naming the reason and where it came
+ * from. The caller acks it afterwards, so a poison message never stops its partition.
  */
 import type { Logger } from "../lib/log.ts";
-import { DLQ_HEADERS, dlqTopic } from "./mod.ts";
-import type { Envelope, OutRecord, Producer } from "./mod.ts";
+import { DLQ_HEADERS, dlqTopic } from "./types.ts";
+import type { DeadLetter, DeadLetterQueue, OutRecord, Producer } from "./types.ts";
 
 const decoder = new TextDecoder();
 
-export class DeadLetters {
+export class TopicDeadLetters implements DeadLetterQueue {
   constructor(private producer: Producer, private log: Logger) {}
 
   /** `fields` are logged with the item (an `order_id`, say). */
-  async send(
-    items: Array<{ env: Envelope; reason: string; fields?: Record<string, unknown> }>,
-  ): Promise<void> {
+  async send(items: DeadLetter[]): Promise<void> {
     const byTopic = new Map<string, OutRecord[]>();
     for (const { env, reason, fields } of items) {
       const m = env.message;
@@ -43,5 +41,10 @@ export class DeadLetters {
     await Promise.all(
       [...byTopic].map(([topic, recs]) => this.producer.send(dlqTopic(topic), recs)),
     );
+  }
+
+  /** The producer is the process's, shared: closing the queue leaves it open. */
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }

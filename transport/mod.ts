@@ -6,3 +6,4 @@ export * from "./types.ts";
 export { MemoryBroker, MemoryTransport } from "./memory.ts";
 export { KafkaTransport } from "./kafka/mod.ts";
 export type { KafkaTransportOptions } from "./kafka/mod.ts";
+export { TopicDeadLetters } from "./dead_letters.ts";

@@ -1,12 +1,15 @@
 /**
- * Redis inputs behind Sluice's consumer interface.
+ * Everything Sluice does with Redis as a broker, in one module: the inputs behind the consumer
+ * interface, the output, and the inputs' dead letters.
  * - Stream (`RedisStreamConsumer`): a consumer group read with XREADGROUP; an entry is XACKed
  *   only after its envelope is acked (the write is stored). Entries left pending by a consumer
  *   that died are reclaimed with XAUTOCLAIM once idle for `claimIdleMs`, following its cursor
  *   through the whole pending list. At-least-once. A member leaves the group on graceful stop
  *   when nothing is pending on it, and on start prunes members that have nothing pending and
  *   have been idle longer than `claimIdleMs`, so restarts do not pile up dead members.
- * - Stream output (`xaddTrimmed`): XADD with an approximate `MAXLEN ~ n` trim.
+ * - Output (`RedisOutput`, `xaddTrimmed`): XADD with an approximate `MAXLEN ~ n` trim to a stream
+ *   and/or PUBLISH to a channel, confirmed per batch.
+ * - Dead letters (`RedisDeadLetters`): XADD to `<stream>.dlq` with the reason and original data.
  * - Pub/sub (`RedisPubSubConsumer`): a channel subscription, kept for compatibility with the
  *   seed services. Redis does not keep pub/sub messages: what arrives while no one listens, or
  *   while a writer crashes, is gone. At-most-once.
@@ -17,7 +20,7 @@ import { UpstreamError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import { delay } from "../lib/retry.ts";
 import { deliverBatch } from "./_batch.ts";
-import type { Consumer, EnvelopeTarget, InMessage } from "./types.ts";
+import type { Consumer, DeadLetter, DeadLetterQueue, EnvelopeTarget, InMessage } from "./types.ts";
 
 const encoder = new TextEncoder();
 type Entry = [id: string, fields: string[]];
@@ -46,6 +49,54 @@ export function xaddTrimmed(
     throw new RangeError(`Stream maxLen must be a positive integer, got ${maxLen}`);
   }
   return pipe.xadd(stream, "MAXLEN", "~", maxLen, "*", ...Object.entries(fields).flat());
+}
+
+/** Runs a pipeline; the first command that failed fails it, as an UpstreamError. */
+async function execAll(pipe: ChainableCommander, code: string, message: string): Promise<void> {
+  const res = await pipe.exec();
+  const failed = res?.find(([err]) => err);
+  if (failed) throw new UpstreamError(code, message, { cause: failed[0] });
+}
+
+export interface RedisOutputOptions {
+  /** The stream each value is appended to (XADD, field `data`), if any. */
+  stream?: string;
+  /** The pub/sub channel each value is published to, if any. */
+  channel?: string;
+  /** Approximate maximum length of the stream. Default {@linkcode DEFAULT_STREAM_MAXLEN}. */
+  maxLen?: number;
+}
+
+/** Publishes values to a stream (trimmed approximately) and/or a channel, one pipeline a batch. */
+export class RedisOutput {
+  #redis: Redis;
+  #o: RedisOutputOptions;
+
+  constructor(url: string, options: RedisOutputOptions) {
+    this.#o = options;
+    this.#redis = new Redis(url, { maxRetriesPerRequest: 3 });
+  }
+
+  /** Resolves once Redis confirmed every value. */
+  async publish(values: string[]): Promise<void> {
+    const { stream, channel, maxLen } = this.#o;
+    const pipe = this.#redis.pipeline();
+    for (const data of values) {
+      // Trimmed approximately so a stream no writer drains cannot grow without bound.
+      if (stream !== undefined) xaddTrimmed(pipe, stream, { data }, { maxLen });
+      if (channel !== undefined) pipe.publish(channel, data);
+    }
+    await execAll(pipe, "REDIS_OUTPUT_FAILED", "Publishing to Redis failed");
+  }
+
+  /** Graceful: let the replies in flight arrive, then close. */
+  async stop(): Promise<void> {
+    await this.#redis.quit().catch(() => {});
+  }
+
+  close(): void {
+    this.#redis.disconnect();
+  }
 }
 
 /**
@@ -322,16 +373,16 @@ export class RedisPubSubConsumer implements Consumer {
 }
 
 /** Dead letters for Redis inputs: XADD to `<stream>.dlq` with the reason and the original data. */
-export class RedisDeadLetters {
+export class RedisDeadLetters implements DeadLetterQueue {
   #redis: Redis;
   constructor(url: string, private stream: string) {
     this.#redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3 });
   }
 
-  async send(items: Array<{ message: InMessage; reason: string }>): Promise<void> {
+  async send(items: DeadLetter[]): Promise<void> {
     const decoder = new TextDecoder();
     const pipe = this.#redis.pipeline();
-    for (const { message, reason } of items) {
+    for (const { env: { message }, reason } of items) {
       pipe.xadd(
         `${this.stream}.dlq`,
         "*",
@@ -345,13 +396,7 @@ export class RedisDeadLetters {
         message.value ? decoder.decode(message.value) : "",
       );
     }
-    const res = await pipe.exec();
-    const failed = res?.find(([err]) => err);
-    if (failed) {
-      throw new UpstreamError("REDIS_DLQ_FAILED", "Dead-lettering to Redis failed", {
-        cause: failed[0],
-      });
-    }
+    await execAll(pipe, "REDIS_DLQ_FAILED", "Dead-lettering to Redis failed");
   }
 
   close(): Promise<void> {

@@ -53,6 +53,23 @@ export interface EnvelopeTarget {
   tell(envelope: Envelope): Promise<void>;
 }
 
+/** A message to dead-letter: why, and fields logged with it (an `order_id`, say). */
+export interface DeadLetter {
+  env: Envelope;
+  reason: string;
+  fields?: Record<string, unknown>;
+}
+
+/**
+ * Where an input's bad messages go, with their reason and original bytes: `<topic>.dlq` for a
+ * Kafka input, the stream `<stream>.dlq` for a Redis input. The caller acks them afterwards, so
+ * a poison message never stops its partition.
+ */
+export interface DeadLetterQueue {
+  send(items: DeadLetter[]): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface ConsumerOptions {
   groupId: string;
   topics: string[];

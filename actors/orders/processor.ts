@@ -16,10 +16,11 @@ import type { Logger } from "../../lib/log.ts";
 import { orderLatency, ordersCounter, writeRetries } from "../../lib/metrics.ts";
 import { backoffDelay, delay } from "../../lib/retry.ts";
 import { Order, parseMessage } from "../../schemas/mod.ts";
-import type { InsertOutcome, OrderStore } from "../../db/mod.ts";
-import type { Envelope, Producer } from "../../transport/mod.ts";
-import { Actor } from "../../runtime/actor.ts";
-import { DeadLetters } from "../../transport/dead_letters.ts";
+import type { InsertOutcome, OrderStore } from "./store.ts";
+import { TopicDeadLetters } from "../../transport/mod.ts";
+import type { DeadLetter, Envelope, Producer } from "../../transport/mod.ts";
+import type { Actor } from "../../runtime/actor.ts";
+import { createBatchWorker } from "../../runtime/batch_worker.ts";
 import { insertIsolating } from "../../db/isolate.ts";
 
 export const MEMBER = `${hostname()}-${Deno.pid}`;
@@ -50,7 +51,6 @@ export function parseOrder(value: Uint8Array | null): Order | string {
 
 export function createOrderProcessor(o: OrderProcessorOptions): Actor<Envelope> {
   const log = o.logger;
-  const dlq = new DeadLetters(o.producer, log);
 
   type Stored = { out: InsertOutcome; rejected: Array<{ item: Order; reason: string }> };
   /** Retries 3 times with backoff, then holds on, retrying, until stored or stopping. */
@@ -98,26 +98,28 @@ export function createOrderProcessor(o: OrderProcessorOptions): Actor<Envelope> 
     }
   };
 
-  return new Actor<Envelope>({
+  return createBatchWorker<Order>({
     capacity: o.capacity ?? 10_000,
     batchSize: o.batchSize ?? 1_000,
     lingerMs: o.flushMs ?? 20,
-    onDrop: (env, reason) => env.nack(reason),
-    handle: async (batch, stopping) => {
-      const bad: Array<{ env: Envelope; reason: string; fields?: Record<string, unknown> }> = [];
+    deadLetters: new TopicDeadLetters(o.producer, log),
+    decode: (env) => {
+      const r = parseMessage(env.message.value, Order, "order");
+      return "invalid" in r ? { ...r, fields: { order_id: rawOrderId(env.message.value) } } : r;
+    },
+    handle: async (items, batch) => {
+      const bad: DeadLetter[] = [];
       const first = new Map<string, { order: Order; env: Envelope; text: string }>();
       const repeats: Array<{ order: Order; env: Envelope; text: string }> = [];
-      for (const env of batch) {
-        const parsed = parseOrder(env.message.value);
-        if (typeof parsed === "string") {
-          bad.push({ env, reason: parsed, fields: { order_id: rawOrderId(env.message.value) } });
-          continue;
-        }
-        const item = { order: parsed, env, text: JSON.stringify(parsed) };
-        if (first.has(parsed.order_id)) repeats.push(item);
-        else first.set(parsed.order_id, item);
+      for (const { value: order, env } of items) {
+        const item = { order, env, text: JSON.stringify(order) };
+        if (first.has(order.order_id)) repeats.push(item);
+        else first.set(order.order_id, item);
       }
-      const { out, rejected } = await store([...first.values()].map((x) => x.order), stopping);
+      const { out, rejected } = await store(
+        [...first.values()].map((x) => x.order),
+        batch.stopping,
+      );
       // Dead-lettering logs each refused order, with its order_id and the database's reason.
       const refused = new Map<string, string>();
       for (const { item, reason } of rejected) {
@@ -150,7 +152,7 @@ export function createOrderProcessor(o: OrderProcessorOptions): Actor<Envelope> 
         log.warn("order conflict", { order_id: id, reason });
         bad.push({ env, reason: `conflict: ${reason}`, fields: { order_id: id } });
       }
-      if (bad.length) await dlq.send(bad);
+      await batch.deadLetter(bad);
       const now = Date.now();
       for (const id of out.inserted) {
         const { env } = first.get(id)!;
@@ -163,8 +165,7 @@ export function createOrderProcessor(o: OrderProcessorOptions): Actor<Envelope> 
       ordersCounter.inc({ outcome: "processed" }, out.inserted.size);
       ordersCounter.inc({ outcome: "duplicates" }, out.duplicates.size);
       ordersCounter.inc({ outcome: "conflicts" }, conflicts);
-      ordersCounter.inc({ outcome: "invalid" }, bad.length - conflicts);
-      for (const env of batch) env.ack();
+      ordersCounter.inc({ outcome: "invalid" }, batch.invalid.length + bad.length - conflicts);
     },
   });
 }

@@ -12,6 +12,7 @@ import { delay, retry } from "../../lib/retry.ts";
 import type { Order } from "../../schemas/orders.ts";
 import type { Producer } from "../../transport/mod.ts";
 import type { ChildHandle } from "../../runtime/supervisor.ts";
+import { taskHandle } from "../../runtime/children.ts";
 import { generateOrder } from "./generator.ts";
 import type { OrderIds } from "./generator.ts";
 
@@ -106,14 +107,5 @@ export function startOrderProducer(o: OrderProducerOptions): ChildHandle<Produce
     o.logger.info("order producer finished", { ...stats, stopped: stopping.signal.aborted });
   };
 
-  const done = run();
-  return {
-    done,
-    ref: stats,
-    stop: async () => {
-      stopping.abort();
-      await done.catch(() => {});
-    },
-    close: () => stopping.abort(),
-  };
+  return taskHandle(run(), stopping, stats);
 }

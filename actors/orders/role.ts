@@ -1,16 +1,16 @@
 /**
- * Roles `order-producer` (mock orders at ORDER_RATE per second to `food-orders`) and
- * `order-processor` (member of `order-processors`, validating and storing orders).
+ * Roles `order-producer` (mock orders at ORDER_RATE per second to `food-orders`: `producer.ts`,
+ * `generator.ts`) and `order-processor` (member of `order-processors`, validating and storing
+ * orders: `processor.ts`, `store.ts`).
  */
+import { migrate } from "../../db/mod.ts";
+import type { ChildSpec } from "../../runtime/supervisor.ts";
+import { ensureTopic, pipelineRole } from "../_role.ts";
+import type { Runtime } from "../resources.ts";
 import { OrderIds } from "./generator.ts";
 import { createOrderProcessor } from "./processor.ts";
 import { startOrderProducer } from "./producer.ts";
-import { Supervisor } from "../../runtime/supervisor.ts";
-import type { ChildSpec } from "../../runtime/supervisor.ts";
-import { migrate, OrderStore } from "../../db/mod.ts";
-import { actorChild, consumerChild } from "../../runtime/children.ts";
-import type { Runtime } from "../resources.ts";
-import { ensureTopic, supervisorOptions } from "../text/role.ts";
+import { OrderStore } from "./store.ts";
 
 async function prepare(rt: Runtime): Promise<OrderStore> {
   const c = rt.config;
@@ -43,15 +43,15 @@ export function orderProducerRole(rt: Runtime): ChildSpec {
 
 export function orderProcessorRole(rt: Runtime): ChildSpec {
   const c = rt.config;
-  return {
+  return pipelineRole(rt, {
     id: "order-processor",
-    shutdownMs: c.SHUTDOWN_TIMEOUT_MS,
-    start: async () => {
+    setup: async () => {
       const store = await prepare(rt);
       const producer = await rt.producer();
       const release = new AbortController();
-      const sup = new Supervisor([
-        actorChild("processor", (pctx) =>
+      return {
+        workerId: "processor",
+        worker: (pctx) =>
           createOrderProcessor({
             store,
             producer,
@@ -59,26 +59,12 @@ export function orderProcessorRole(rt: Runtime): ChildSpec {
             capacity: c.MAILBOX_CAPACITY,
             batchSize: c.ORDER_BATCH_SIZE,
             release: release.signal,
-          })),
-        consumerChild("consumer", rt.transport, {
-          groupId: c.ORDER_GROUP,
-          topics: [c.ORDER_TOPIC],
-          targetId: "processor",
-          sessionTimeoutMs: c.KAFKA_SESSION_TIMEOUT_MS,
-        }),
-      ], { ...supervisorOptions(rt, "order-processor"), strategy: "rest_for_one" });
-      const handle = await sup.start();
-      // The consumer stops first and waits for its batches: a batch held through a database
-      // outage must be let go before, or a graceful stop would wait for the database.
-      return {
-        done: handle.done,
-        ref: handle.ref,
-        close: (reason?: Error) => handle.close(reason),
-        stop: () => {
-          release.abort(new Error("the order processor is stopping"));
-          return handle.stop();
-        },
+          }),
+        input: { groupId: c.ORDER_GROUP, topics: [c.ORDER_TOPIC] },
+        // The consumer stops first and waits for its batches: a batch held through a database
+        // outage must be let go before, or a graceful stop would wait for the database.
+        beforeStop: () => release.abort(new Error("the order processor is stopping")),
       };
     },
-  };
+  });
 }

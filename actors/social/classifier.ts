@@ -10,15 +10,15 @@ import { messagesDeadLettered } from "../../lib/metrics.ts";
 import type { Classifier } from "./nlp/mod.ts";
 import { parseMessage, PostData } from "../../schemas/mod.ts";
 import type { ClassifiedPost } from "../../schemas/social.ts";
-import type { Envelope, Producer } from "../../transport/mod.ts";
-import { Actor } from "../../runtime/actor.ts";
-import type { DeadLetterFn } from "./post_writer.ts";
+import type { DeadLetterQueue, Envelope, Producer } from "../../transport/mod.ts";
+import type { Actor } from "../../runtime/actor.ts";
+import { createBatchWorker } from "../../runtime/batch_worker.ts";
 
 export interface ClassifierActorOptions {
   classifier: Classifier;
   producer: Producer;
   topic: string;
-  deadLetter: DeadLetterFn;
+  deadLetters: DeadLetterQueue;
   /** Extra outputs (Redis stream / channel), awaited before the ack. */
   extraOutputs?: Array<(posts: ClassifiedPost[]) => Promise<void>>;
   logger: Logger;
@@ -28,39 +28,32 @@ export interface ClassifierActorOptions {
 }
 
 export function createClassifierActor(o: ClassifierActorOptions): Actor<Envelope> {
-  return new Actor<Envelope>({
+  return createBatchWorker<PostData>({
     capacity: o.capacity ?? 10_000,
     batchSize: o.batchSize ?? 500,
     lingerMs: o.flushMs ?? 20,
-    onDrop: (env, reason) => env.nack(reason),
-    handle: async (batch, stopping) => {
-      const posts: PostData[] = [];
-      const bad: Array<{ env: Envelope; reason: string }> = [];
-      for (const env of batch) {
-        const r = parseMessage(env.message.value, PostData, "post");
-        if ("invalid" in r) bad.push({ env, reason: r.invalid });
-        else posts.push(r);
-      }
-      const results = posts.length ? await o.classifier.classify(posts, stopping) : [];
+    deadLetters: o.deadLetters,
+    decode: (env) => parseMessage(env.message.value, PostData, "post"),
+    handle: async (items, batch) => {
+      const posts = items.map((i) => i.value);
+      const results = posts.length ? await o.classifier.classify(posts, batch.stopping) : [];
       const now = new Date().toISOString();
       const classified: ClassifiedPost[] = posts.map((p, i) => {
         const { model, ...c } = results[i] as typeof results[number] & { model?: string };
         return { ...p, ...c, model: model ?? o.classifier.model, classified_at: now };
       });
-      await Promise.all([
-        classified.length
-          ? o.producer.send(
+      if (classified.length) {
+        await Promise.all([
+          o.producer.send(
             o.topic,
             classified.map((c) => ({ key: c.did, value: JSON.stringify(c) })),
-          )
-          : Promise.resolve(),
-        ...(o.extraOutputs ?? []).map((out) =>
-          classified.length ? out(classified) : Promise.resolve()
-        ),
-        bad.length ? o.deadLetter(bad) : Promise.resolve(),
-      ]);
-      if (bad.length) messagesDeadLettered.inc({ pipeline: "classifier" }, bad.length);
-      for (const env of batch) env.ack();
+          ),
+          ...(o.extraOutputs ?? []).map((out) => out(classified)),
+        ]);
+      }
+      if (batch.invalid.length) {
+        messagesDeadLettered.inc({ pipeline: "classifier" }, batch.invalid.length);
+      }
     },
   });
 }

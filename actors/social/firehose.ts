@@ -11,11 +11,12 @@ import type { Logger } from "../../lib/log.ts";
 import { firehoseEvents } from "../../lib/metrics.ts";
 import { backoffDelay, delay } from "../../lib/retry.ts";
 import type { PostData } from "../../schemas/social.ts";
-import type { CursorStore } from "../../db/mod.ts";
+import type { CursorStore } from "./cursor_store.ts";
 import type { Producer } from "../../transport/mod.ts";
 import type { FrameSource } from "./firehose_sources.ts";
 import { parseFrame } from "./jetstream.ts";
 import type { ChildHandle } from "../../runtime/supervisor.ts";
+import { taskHandle } from "../../runtime/children.ts";
 
 export interface FirehoseOptions {
   source: FrameSource;
@@ -160,14 +161,5 @@ export function startFirehose(o: FirehoseOptions): ChildHandle<FirehoseStatus> {
     }
   };
 
-  const done = run();
-  return {
-    done,
-    ref: status,
-    stop: async () => {
-      stop.abort();
-      await done.catch(() => {});
-    },
-    close: () => stop.abort(),
-  };
+  return taskHandle(run(), stop, status);
 }

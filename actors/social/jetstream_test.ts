@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Fields, Logger } from "../../lib/log.ts";
-import { CursorStore, migrate, PgliteDb } from "../../db/mod.ts";
+import { CursorStore } from "./cursor_store.ts";
+import { migrate, PgliteDb } from "../../db/mod.ts";
 import type { Delivery, OutRecord, Producer } from "../../transport/mod.ts";
 import { startFirehose } from "./firehose.ts";
 import type { FrameSource } from "./firehose_sources.ts";

@@ -1,37 +1,34 @@
 /**
- * The social-stream roles: `firehose` (Jetstream or a replay file → `posts-raw`), and, from the
- * same module, the classifier and writer roles as they land.
+ * The social-stream roles: `firehose` (Jetstream or a replay file → `posts-raw`: `firehose.ts`,
+ * `jetstream.ts`, `firehose_sources.ts`, cursor in `cursor_store.ts`), `classifier` (`posts-raw`
+ * → `posts-classified`: `classifier.ts`, backends in `nlp/`) and `writer` (`posts-classified`
+ * from Kafka or Redis → PostgreSQL and MongoDB: `post_writer.ts`, `post_store.ts`).
  */
-import { startFirehose } from "./firehose.ts";
-import type { FirehoseStatus } from "./firehose.ts";
-import { JetstreamSource, ReplaySource } from "./firehose_sources.ts";
-import type { ChildSpec } from "../../runtime/supervisor.ts";
 import { hostname } from "node:os";
-import type { Actor } from "../../runtime/actor.ts";
-import { DeadLetters } from "../../transport/dead_letters.ts";
-import { createPostWriter } from "./post_writer.ts";
-import type { DeadLetterFn } from "./post_writer.ts";
-import { Supervisor } from "../../runtime/supervisor.ts";
-import { createClassifierActor } from "./classifier.ts";
-import { ConfigError, UpstreamError } from "../../lib/errors.ts";
-import { createClassifier, OllamaClassifier } from "./nlp/mod.ts";
+import { migrate } from "../../db/mod.ts";
+import { ConfigError } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/log.ts";
 import type { ClassifiedPost } from "../../schemas/social.ts";
-import { Redis } from "ioredis";
-import { CursorStore, migrate, MongoPostSink, PostgresPostSink } from "../../db/mod.ts";
-import type { PostSink } from "../../db/mod.ts";
-import type { Envelope } from "../../transport/mod.ts";
+import type { ChildSpec } from "../../runtime/supervisor.ts";
+import { TopicDeadLetters } from "../../transport/mod.ts";
+import type { DeadLetterQueue } from "../../transport/mod.ts";
 import {
   RedisDeadLetters,
+  RedisOutput,
   RedisPubSubConsumer,
   RedisStreamConsumer,
-  xaddTrimmed,
 } from "../../transport/redis.ts";
-import { actorChild, consumerChild } from "../../runtime/children.ts";
+import { ensureTopic, pipelineRole } from "../_role.ts";
+import type { Pipeline } from "../_role.ts";
 import type { Runtime } from "../resources.ts";
-import { ensureTopic, supervisorOptions } from "../text/role.ts";
-
-/** The firehose reader of this process, if it runs one (for `/stats`). */
-export let firehoseStatus: FirehoseStatus | null = null;
+import { createClassifierActor } from "./classifier.ts";
+import { CursorStore } from "./cursor_store.ts";
+import { startFirehose } from "./firehose.ts";
+import { JetstreamSource, ReplaySource } from "./firehose_sources.ts";
+import { createClassifier, OllamaClassifier } from "./nlp/mod.ts";
+import { MongoPostSink, PostgresPostSink } from "./post_store.ts";
+import type { PostSink } from "./post_store.ts";
+import { createPostWriter } from "./post_writer.ts";
 
 export function firehoseRole(rt: Runtime): ChildSpec {
   const c = rt.config;
@@ -64,7 +61,8 @@ export function firehoseRole(rt: Runtime): ChildSpec {
         flushMs: c.FIREHOSE_FLUSH_MS,
         logger: ctx.logger,
       });
-      firehoseStatus = handle.ref ?? null;
+      // For `/stats` of this process.
+      rt.firehose = handle.ref ?? null;
       return handle;
     },
   };
@@ -92,111 +90,97 @@ async function openSinks(rt: Runtime): Promise<PostSink[]> {
   return sinks;
 }
 
+/** The writer's input and its dead letters: a Kafka group, or a Redis stream or channel. */
+async function writerInput(
+  rt: Runtime,
+  logger: Logger,
+): Promise<{ input: Pipeline["input"]; deadLetters: DeadLetterQueue }> {
+  const c = rt.config;
+  if (c.CONSUMER_TYPE === "kafka") {
+    await ensureTopic(rt, c.POSTS_CLASSIFIED_TOPIC);
+    return {
+      input: { groupId: c.POSTS_GROUP, topics: [c.POSTS_CLASSIFIED_TOPIC] },
+      deadLetters: new TopicDeadLetters(await rt.producer(), logger),
+    };
+  }
+  const url = c.REDIS_URL;
+  if (!url) {
+    throw new ConfigError(
+      "REDIS_URL",
+      "Invalid configuration: CONSUMER_TYPE=redis needs REDIS_URL",
+    );
+  }
+  const member = `${hostname()}-${Deno.pid}`;
+  return {
+    input: (target, ctx) =>
+      c.REDIS_INPUT === "stream"
+        ? new RedisStreamConsumer({
+          url,
+          stream: c.REDIS_STREAM,
+          group: c.POSTS_GROUP,
+          consumer: member,
+          target,
+          logger: ctx.logger,
+          claimIdleMs: c.REDIS_CLAIM_IDLE_MS,
+        })
+        : new RedisPubSubConsumer({ url, channel: c.REDIS_CHANNEL, target, logger: ctx.logger }),
+    deadLetters: new RedisDeadLetters(url, c.REDIS_STREAM),
+  };
+}
+
 export function writerRole(rt: Runtime): ChildSpec {
   const c = rt.config;
-  return {
+  return pipelineRole(rt, {
     id: "writer",
-    shutdownMs: c.SHUTDOWN_TIMEOUT_MS,
-    start: async (ctx) => {
+    setup: async (ctx) => {
       await migrate(await rt.db());
       const sinks = await openSinks(rt);
-      const member = `${hostname()}-${Deno.pid}`;
-      let deadLetter: DeadLetterFn;
-      let closeDlq = () => Promise.resolve();
-      if (c.CONSUMER_TYPE === "kafka") {
-        await ensureTopic(rt, c.POSTS_CLASSIFIED_TOPIC);
-        const dlq = new DeadLetters(await rt.producer(), ctx.logger);
-        deadLetter = (items) => dlq.send(items);
-      } else {
-        if (!c.REDIS_URL) {
-          throw new ConfigError(
-            "REDIS_URL",
-            "Invalid configuration: CONSUMER_TYPE=redis needs REDIS_URL",
-          );
-        }
-        const dlq = new RedisDeadLetters(c.REDIS_URL, c.REDIS_STREAM);
-        deadLetter = (items) =>
-          dlq.send(items.map((i) => ({ message: i.env.message, reason: i.reason })));
-        closeDlq = () => dlq.close();
-      }
-      const input: ChildSpec = c.CONSUMER_TYPE === "kafka"
-        ? consumerChild("consumer", rt.transport, {
-          groupId: c.POSTS_GROUP,
-          topics: [c.POSTS_CLASSIFIED_TOPIC],
-          targetId: "writer",
-          sessionTimeoutMs: c.KAFKA_SESSION_TIMEOUT_MS,
-        })
-        : {
-          id: "consumer",
-          start: async (cctx) => {
-            const target = cctx.get<Actor<Envelope>>("writer");
-            const consumer = c.REDIS_INPUT === "stream"
-              ? new RedisStreamConsumer({
-                url: c.REDIS_URL!,
-                stream: c.REDIS_STREAM,
-                group: c.POSTS_GROUP,
-                consumer: member,
-                target,
-                logger: cctx.logger,
-                claimIdleMs: c.REDIS_CLAIM_IDLE_MS,
-              })
-              : new RedisPubSubConsumer({
-                url: c.REDIS_URL!,
-                channel: c.REDIS_CHANNEL,
-                target,
-                logger: cctx.logger,
-              });
-            await consumer.start();
-            return {
-              done: consumer.done,
-              stop: () => consumer.stop(),
-              close: () => void consumer.close(),
-              ref: consumer,
-            };
-          },
-        };
-      const sup = await new Supervisor([
-        actorChild(
-          "writer",
-          (wctx) =>
-            createPostWriter({
-              sinks,
-              deadLetter,
-              logger: wctx.logger,
-              capacity: c.MAILBOX_CAPACITY,
-            }),
-        ),
-        input,
-      ], { ...supervisorOptions(rt, "writer"), strategy: "rest_for_one" }).start();
-      ctx.logger.info("post writer started", {
-        input: c.CONSUMER_TYPE,
-        sinks: sinks.map((s) => s.name),
-      });
-      const closeAll = async () => {
-        await Promise.allSettled([...sinks.map((s) => s.close()), closeDlq()]);
-      };
+      const { input, deadLetters } = await writerInput(rt, ctx.logger);
       return {
-        done: sup.done,
-        ref: sup,
-        stop: async () => {
-          await sup.stop();
-          await closeAll();
+        workerId: "writer",
+        worker: (wctx) =>
+          createPostWriter({
+            sinks,
+            deadLetters,
+            logger: wctx.logger,
+            capacity: c.MAILBOX_CAPACITY,
+          }),
+        input,
+        release: async () => {
+          await Promise.allSettled([...sinks.map((s) => s.close()), deadLetters.close()]);
         },
-        close: (reason) => {
-          sup.close(reason);
-          void closeAll();
+        started: {
+          msg: "post writer started",
+          fields: { input: c.CONSUMER_TYPE, sinks: sinks.map((s) => s.name) },
         },
       };
     },
-  };
+  });
+}
+
+/** The classifier's optional Redis output (CLASSIFIER_REDIS_OUTPUTS), for Redis writers. */
+function classifierRedisOutput(rt: Runtime): RedisOutput | null {
+  const c = rt.config;
+  const outputs = c.CLASSIFIER_REDIS_OUTPUTS;
+  if (outputs.length === 0) return null;
+  if (!c.REDIS_URL) {
+    throw new ConfigError(
+      "REDIS_URL",
+      "Invalid configuration: CLASSIFIER_REDIS_OUTPUTS needs REDIS_URL",
+    );
+  }
+  return new RedisOutput(c.REDIS_URL, {
+    stream: outputs.includes("stream") ? c.REDIS_STREAM : undefined,
+    channel: outputs.includes("pubsub") ? c.REDIS_CHANNEL : undefined,
+    maxLen: c.REDIS_STREAM_MAXLEN,
+  });
 }
 
 export function classifierRole(rt: Runtime): ChildSpec {
   const c = rt.config;
-  return {
+  return pipelineRole(rt, {
     id: "classifier",
-    shutdownMs: c.SHUTDOWN_TIMEOUT_MS,
-    start: async (ctx) => {
+    setup: async (ctx) => {
       await ensureTopic(rt, c.POSTS_RAW_TOPIC);
       await ensureTopic(rt, c.POSTS_CLASSIFIED_TOPIC);
       const classifier = createClassifier({
@@ -220,71 +204,31 @@ export function classifierRole(rt: Runtime): ChildSpec {
         }
       }
       const producer = await rt.producer();
-      const dlq = new DeadLetters(producer, ctx.logger);
-      const outputs: Array<(posts: ClassifiedPost[]) => Promise<void>> = [];
-      let redis: Redis | null = null;
-      if (c.CLASSIFIER_REDIS_OUTPUTS.length > 0) {
-        if (!c.REDIS_URL) {
-          throw new ConfigError(
-            "REDIS_URL",
-            "Invalid configuration: CLASSIFIER_REDIS_OUTPUTS needs REDIS_URL",
-          );
-        }
-        const r = redis = new Redis(c.REDIS_URL, { maxRetriesPerRequest: 3 });
-        // Trimmed approximately so a stream no writer drains cannot grow without bound.
-        const trim = { maxLen: c.REDIS_STREAM_MAXLEN };
-        outputs.push(async (posts) => {
-          const pipe = r.pipeline();
-          for (const p of posts) {
-            const data = JSON.stringify(p);
-            if (c.CLASSIFIER_REDIS_OUTPUTS.includes("stream")) {
-              xaddTrimmed(pipe, c.REDIS_STREAM, { data }, trim);
-            }
-            if (c.CLASSIFIER_REDIS_OUTPUTS.includes("pubsub")) pipe.publish(c.REDIS_CHANNEL, data);
-          }
-          const res = await pipe.exec();
-          const failed = res?.find(([err]) => err);
-          if (failed) {
-            throw new UpstreamError("REDIS_OUTPUT_FAILED", "Publishing to Redis failed", {
-              cause: failed[0],
-            });
-          }
-        });
-      }
-      const sup = await new Supervisor([
-        actorChild("classifier", (actx) =>
+      const deadLetters = new TopicDeadLetters(producer, ctx.logger);
+      const redis = classifierRedisOutput(rt);
+      const extraOutputs = redis
+        ? [(posts: ClassifiedPost[]) => redis.publish(posts.map((p) => JSON.stringify(p)))]
+        : [];
+      return {
+        workerId: "classifier",
+        worker: (actx) =>
           createClassifierActor({
             classifier,
             producer,
             topic: c.POSTS_CLASSIFIED_TOPIC,
-            deadLetter: (items) => dlq.send(items),
-            extraOutputs: outputs,
+            deadLetters,
+            extraOutputs,
             logger: actx.logger,
             capacity: c.MAILBOX_CAPACITY,
-          })),
-        consumerChild("consumer", rt.transport, {
-          groupId: c.CLASSIFIER_GROUP,
-          topics: [c.POSTS_RAW_TOPIC],
-          targetId: "classifier",
-          sessionTimeoutMs: c.KAFKA_SESSION_TIMEOUT_MS,
-        }),
-      ], { ...supervisorOptions(rt, "classifier"), strategy: "rest_for_one" }).start();
-      ctx.logger.info("classifier started", {
-        backend: c.CLASSIFIER_BACKEND,
-        model: classifier.model,
-      });
-      return {
-        done: sup.done,
-        ref: sup,
-        stop: async () => {
-          await sup.stop();
-          await redis?.quit().catch(() => {});
-        },
-        close: (reason) => {
-          sup.close(reason);
-          redis?.disconnect();
+          }),
+        input: { groupId: c.CLASSIFIER_GROUP, topics: [c.POSTS_RAW_TOPIC] },
+        release: async () => await redis?.stop(),
+        abandon: () => redis?.close(),
+        started: {
+          msg: "classifier started",
+          fields: { backend: c.CLASSIFIER_BACKEND, model: classifier.model },
         },
       };
     },
-  };
+  });
 }

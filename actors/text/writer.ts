@@ -18,10 +18,11 @@ import {
 } from "../../lib/metrics.ts";
 import { retry } from "../../lib/retry.ts";
 import { parseMessage, TextMessage } from "../../schemas/mod.ts";
-import type { TextMessageStore } from "../../db/mod.ts";
+import type { TextMessageStore } from "./store.ts";
 import type { Envelope, Producer } from "../../transport/mod.ts";
-import { Actor } from "../../runtime/actor.ts";
-import { DeadLetters } from "../../transport/dead_letters.ts";
+import { TopicDeadLetters } from "../../transport/mod.ts";
+import type { Actor } from "../../runtime/actor.ts";
+import { createBatchWorker } from "../../runtime/batch_worker.ts";
 import { insertIsolating } from "../../db/isolate.ts";
 
 export interface TextWriterOptions {
@@ -44,59 +45,49 @@ const PIPELINE = "text";
 
 export function createTextWriter(options: TextWriterOptions): Actor<Envelope> {
   const { store, logger: log } = options;
-  const dlq = new DeadLetters(options.producer, log);
-  return new Actor<Envelope>({
+  return createBatchWorker<TextMessage>({
     capacity: options.capacity ?? 20_000,
     batchSize: options.batchSize ?? 5_000,
     lingerMs: options.flushMs ?? 50,
-    onDrop: (env, reason) => env.nack(reason),
-    handle: async (batch) => {
+    deadLetters: new TopicDeadLetters(options.producer, log),
+    decode: (env) => parseMessage(env.message.value, TextMessage, "message"),
+    handle: async (items, batch) => {
       const started = performance.now();
-      const rows: Array<{ id: string; message: string; env: Envelope }> = [];
-      const bad: Array<{ env: Envelope; reason: string }> = [];
-      for (const env of batch) {
-        const parsed = parseText(env.message.value);
-        if (typeof parsed === "string") bad.push({ env, reason: parsed });
-        else rows.push({ id: parsed.id, message: parsed.text, env });
-      }
-      const [stored] = await Promise.all([
-        rows.length === 0
-          ? { result: 0, rejected: [] }
-          : retry(() =>
-            insertIsolating(rows, (chunk) => {
-              options.beforeInsert?.(chunk.length);
-              return store.insertBatch(chunk);
-            }, (a, b) => a + b), {
-            retries: options.retries ?? 8,
-            initialMs: 100,
-            maxMs: 5_000,
-            onRetry: (err, attempt, delayMs) => {
-              writeRetries.inc({ pipeline: PIPELINE });
-              log.warn("insert failed, retrying", { attempt, delayMs, rows: rows.length, err });
-            },
-          }).catch((err) => {
-            throw new UpstreamError("WRITE_FAILED", "Storing text messages failed", {
-              cause: err,
-              retriable: isRetriable(err),
-            });
-          }),
-        bad.length === 0 ? undefined : dlq.send(bad),
-      ]);
+      const rows = items.map(({ value, env }) => ({ id: value.id, message: value.text, env }));
+      const stored = rows.length === 0
+        ? { result: 0, rejected: [] }
+        : await retry(() =>
+          insertIsolating(rows, (chunk) => {
+            options.beforeInsert?.(chunk.length);
+            return store.insertBatch(chunk);
+          }, (a, b) => a + b), {
+          retries: options.retries ?? 8,
+          initialMs: 100,
+          maxMs: 5_000,
+          onRetry: (err, attempt, delayMs) => {
+            writeRetries.inc({ pipeline: PIPELINE });
+            log.warn("insert failed, retrying", { attempt, delayMs, rows: rows.length, err });
+          },
+        }).catch((err) => {
+          throw new UpstreamError("WRITE_FAILED", "Storing text messages failed", {
+            cause: err,
+            retriable: isRetriable(err),
+          });
+        });
       // Dead-lettering logs each one, with its id.
       const refused = stored.rejected.map(({ item, reason }) => ({
         env: item.env,
         reason: `rejected by the database: ${reason}`,
         fields: { id: item.id },
       }));
-      if (refused.length) await dlq.send(refused);
-      bad.push(...refused);
+      await batch.deadLetter(refused);
+      const deadLettered = batch.invalid.length + refused.length;
       const inserted = stored.result ?? 0;
-      for (const env of batch) env.ack();
       messagesWritten.inc({ pipeline: PIPELINE }, inserted);
       messagesDuplicate.inc({ pipeline: PIPELINE }, rows.length - refused.length - inserted);
-      if (bad.length) messagesDeadLettered.inc({ pipeline: PIPELINE }, bad.length);
+      if (deadLettered) messagesDeadLettered.inc({ pipeline: PIPELINE }, deadLettered);
       batchSeconds.observe({ pipeline: PIPELINE }, (performance.now() - started) / 1000);
-      log.debug("batch stored", { rows: rows.length, inserted, deadLettered: bad.length });
+      log.debug("batch stored", { rows: rows.length, inserted, deadLettered });
     },
   });
 }

@@ -16,11 +16,14 @@
 import type { Logger } from "../../lib/log.ts";
 import { aggregatorEvents } from "../../lib/metrics.ts";
 import { ClassifiedPost, parseMessage } from "../../schemas/mod.ts";
-import type { DataLake, TrendCache, TrendStore } from "../../db/mod.ts";
+import type { DataLake } from "./lake.ts";
+import type { TrendCache } from "./cache.ts";
+import type { TrendStore } from "./store.ts";
 import { keywords, TrendDetector, WindowState } from "./mod.ts";
 import type { ClosedWindow, DetectConfig, Trend, TrendAlert, WindowConfig } from "./mod.ts";
 import type { Envelope, Producer } from "../../transport/mod.ts";
-import { Actor } from "../../runtime/actor.ts";
+import type { Actor } from "../../runtime/actor.ts";
+import { createBatchWorker } from "../../runtime/batch_worker.ts";
 
 export interface AggregatorOptions {
   name: string;
@@ -66,31 +69,34 @@ export async function createAggregator(o: AggregatorOptions): Promise<Actor<Enve
     offsets: Object.fromEntries(offsets),
   });
 
-  return new Actor<Envelope>({
+  return createBatchWorker<ClassifiedPost>({
     capacity: 20_000,
     batchSize: o.batchSize ?? 2_000,
     lingerMs: o.flushMs ?? 200,
-    onDrop: (env, reason) => env.nack(reason),
-    handle: async (batch) => {
+    // Invalid posts are counted, not dead-lettered; posts below the checkpoint are only acked.
+    decode: (env) => {
+      const { partition, offset } = env.message;
+      const off = BigInt(offset);
+      if (off < (offsets.get(partition) ?? 0n)) {
+        aggregatorEvents.inc({ outcome: "replayed" });
+        return undefined; // already in the checkpointed state
+      }
+      offsets.set(partition, off + 1n);
+      const r = parseMessage(env.message.value, ClassifiedPost, "post");
+      if ("invalid" in r) {
+        aggregatorEvents.inc({ outcome: "invalid" });
+        return undefined;
+      }
+      return r;
+    },
+    handle: async (items) => {
       const raw: ClassifiedPost[] = [];
       /** Each raw post's hour in the lake (event time, or receive time for a future post). */
       const lakeAt = new Map<ClassifiedPost, number>();
-      for (const env of batch) {
-        const { partition, offset } = env.message;
-        const off = BigInt(offset);
-        if (off < (offsets.get(partition) ?? 0n)) {
-          aggregatorEvents.inc({ outcome: "replayed" });
-          continue; // already in the checkpointed state
-        }
-        offsets.set(partition, off + 1n);
-        const r = parseMessage(env.message.value, ClassifiedPost, "post");
-        if ("invalid" in r) {
-          aggregatorEvents.inc({ outcome: "invalid" });
-          continue;
-        }
+      for (const { value: r, env } of items) {
         const time = Date.parse(r.created_at);
         const outcome = windows.add({
-          partition,
+          partition: env.message.partition,
           time,
           receivedAt: r.time_us / 1000,
           author: r.did,
@@ -148,7 +154,6 @@ export async function createAggregator(o: AggregatorOptions): Promise<Actor<Enve
           z: a.zScore,
         });
       }
-      for (const env of batch) env.ack();
     },
   });
 }

@@ -1,4 +1,12 @@
-/** Trend computation: keywords of a post, hopping windows on event time, trend detection. */
+/**
+ * Trends: `posts-classified` → the aggregator (keywords of a post, hopping windows on event
+ * time, trend detection) → windows, alerts, cache and data lake.
+ */
+export { aggregatorRole, trendCache } from "./role.ts";
 export * from "./keywords.ts";
 export * from "./windows.ts";
 export * from "./detect.ts";
+export * from "./aggregator.ts";
+export * from "./store.ts";
+export * from "./cache.ts";
+export * from "./lake.ts";

@@ -1,30 +1,28 @@
-/** Role `aggregator`: windows, trends, alerts, cache and data lake over `posts-classified`. */
-import { Redis } from "ioredis";
-import { createAggregator } from "./aggregator.ts";
-import { Supervisor } from "../../runtime/supervisor.ts";
+/**
+ * Role `aggregator`: windows, trends, alerts, cache and data lake over `posts-classified`
+ * (`aggregator.ts`, with `keywords.ts`, `windows.ts`, `detect.ts`, `store.ts`, `cache.ts`,
+ * `lake.ts`).
+ */
+import { migrate } from "../../db/mod.ts";
 import type { ChildSpec } from "../../runtime/supervisor.ts";
-import { DataLake, migrate, processTrendCache, RedisTrendCache, TrendStore } from "../../db/mod.ts";
-import type { TrendCache } from "../../db/mod.ts";
-import { actorChild, consumerChild } from "../../runtime/children.ts";
+import { ensureTopic, pipelineRole } from "../_role.ts";
 import type { Runtime } from "../resources.ts";
-import { ensureTopic, supervisorOptions } from "../text/role.ts";
+import { createAggregator } from "./aggregator.ts";
+import { openTrendCache } from "./cache.ts";
+import type { TrendCache } from "./cache.ts";
+import { DataLake } from "./lake.ts";
+import { TrendStore } from "./store.ts";
 
 /** The trend cache of this process: Redis when REDIS_URL is set, else memory. */
 export function trendCache(rt: Runtime): { cache: TrendCache; close: () => Promise<void> } {
-  if (!rt.config.REDIS_URL) return { cache: processTrendCache, close: () => Promise.resolve() };
-  const redis = new Redis(rt.config.REDIS_URL, { maxRetriesPerRequest: 2 });
-  return {
-    cache: new RedisTrendCache(redis, rt.config.TREND_CACHE_PREFIX),
-    close: () => redis.quit().then(() => {}),
-  };
+  return openTrendCache(rt.config.REDIS_URL, rt.config.TREND_CACHE_PREFIX);
 }
 
 export function aggregatorRole(rt: Runtime): ChildSpec {
   const c = rt.config;
-  return {
+  return pipelineRole(rt, {
     id: "aggregator",
-    shutdownMs: c.SHUTDOWN_TIMEOUT_MS,
-    start: async (ctx) => {
+    setup: async () => {
       const db = await rt.db();
       await migrate(db);
       await ensureTopic(rt, c.POSTS_CLASSIFIED_TOPIC);
@@ -34,8 +32,9 @@ export function aggregatorRole(rt: Runtime): ChildSpec {
       const producer = await rt.producer();
       const { cache, close } = trendCache(rt);
       const store = new TrendStore(db);
-      const sup = await new Supervisor([
-        actorChild("aggregator", (actx) =>
+      return {
+        workerId: "aggregator",
+        worker: (actx) =>
           createAggregator({
             name: c.AGG_NAME,
             store,
@@ -62,27 +61,11 @@ export function aggregatorRole(rt: Runtime): ChildSpec {
             logger: actx.logger,
             batchSize: c.AGG_BATCH_SIZE,
             flushMs: c.AGG_FLUSH_MS,
-          })),
-        consumerChild("consumer", rt.transport, {
-          groupId: c.AGG_GROUP,
-          topics: [c.POSTS_CLASSIFIED_TOPIC],
-          targetId: "aggregator",
-          sessionTimeoutMs: c.KAFKA_SESSION_TIMEOUT_MS,
-        }),
-      ], { ...supervisorOptions(rt, "aggregator"), strategy: "rest_for_one" }).start();
-      ctx.logger.info("aggregator started", { partitions });
-      return {
-        done: sup.done,
-        ref: sup,
-        stop: async () => {
-          await sup.stop();
-          await close();
-        },
-        close: (reason) => {
-          sup.close(reason);
-          void close();
-        },
+          }),
+        input: { groupId: c.AGG_GROUP, topics: [c.POSTS_CLASSIFIED_TOPIC] },
+        release: close,
+        started: { msg: "aggregator started", fields: { partitions } },
       };
     },
-  };
+  });
 }

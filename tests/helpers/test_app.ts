@@ -1,14 +1,11 @@
 /** Test wiring for the routes: PGlite in memory, the in-memory broker and a running writer. */
 import { createTextWriter } from "../../actors/text/writer.ts";
 import { createLogger, setLogLevel } from "../../lib/log.ts";
-import {
-  MemoryTrendCache,
-  migrate,
-  OrderStore,
-  PgliteDb,
-  TextMessageStore,
-  TrendStore,
-} from "../../db/mod.ts";
+import { MemoryTrendCache } from "../../actors/trends/cache.ts";
+import { migrate, PgliteDb } from "../../db/mod.ts";
+import { OrderStore } from "../../actors/orders/store.ts";
+import { TextMessageStore } from "../../actors/text/store.ts";
+import { TrendStore } from "../../actors/trends/store.ts";
 import { MemoryTransport } from "../../transport/mod.ts";
 import { createApp } from "../../routes/mod.ts";
 import type { ApiDeps } from "../../routes/deps.ts";
