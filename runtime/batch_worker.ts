@@ -35,13 +35,20 @@ export interface WorkerBatch {
   deadLetter(items: DeadLetter[]): Promise<void>;
 }
 
-export interface BatchWorkerOptions<T> {
+/** How a worker batches; each worker documents its defaults. */
+export interface WorkerSizing {
   /** Mailbox capacity: a full mailbox makes the consumer pause its partition. */
-  capacity: number;
+  capacity?: number;
   /** Largest batch handed to the handler. */
-  batchSize: number;
+  batchSize?: number;
   /** How long a partial batch waits to fill, in ms. */
-  lingerMs: number;
+  flushMs?: number;
+}
+
+export interface BatchWorkerOptions<T> {
+  /** The sizing asked for (a worker's options); what it leaves out comes from `defaults`. */
+  sizing: WorkerSizing;
+  defaults: Required<WorkerSizing>;
   /** Decodes one message (in batch order). */
   decode: (env: Envelope) => Decoded<T>;
   /** Where invalid messages go. Required when `decode` can answer `Invalid`. */
@@ -61,9 +68,9 @@ export function createBatchWorker<T>(o: BatchWorkerOptions<T>): Actor<Envelope> 
     return o.deadLetters.send(items);
   };
   return new Actor<Envelope>({
-    capacity: o.capacity,
-    batchSize: o.batchSize,
-    lingerMs: o.lingerMs,
+    capacity: o.sizing.capacity ?? o.defaults.capacity,
+    batchSize: o.sizing.batchSize ?? o.defaults.batchSize,
+    lingerMs: o.sizing.flushMs ?? o.defaults.flushMs,
     onDrop: (env, reason) => env.nack(reason),
     handle: async (envelopes, stopping) => {
       const items: Array<Item<T>> = [];

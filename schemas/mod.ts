@@ -25,6 +25,14 @@ export function parseMessage<T>(
   return r.success ? r.data : { invalid: `invalid ${label}: ${describeIssue(r.error).message}` };
 }
 
+/** A decoder of a message envelope's value with `schema` (see {@linkcode parseMessage}). */
+export function decodeWith<T>(
+  schema: z.ZodType<T>,
+  label: string,
+): (env: { message: { value: Uint8Array | null } }) => T | { invalid: string } {
+  return (env) => parseMessage(env.message.value, schema, label);
+}
+
 /** The first issue of a failed parse as "field: message". */
 export function describeIssue(error: z.ZodError): { field: string; message: string } {
   const issue = error.issues[0];

@@ -99,9 +99,6 @@ export function createOrderProcessor(o: OrderProcessorOptions): Actor<Envelope> 
   };
 
   return createBatchWorker<Order>({
-    capacity: o.capacity ?? 10_000,
-    batchSize: o.batchSize ?? 1_000,
-    lingerMs: o.flushMs ?? 20,
     deadLetters: new TopicDeadLetters(o.producer, log),
     decode: (env) => {
       const r = parseMessage(env.message.value, Order, "order");
@@ -167,6 +164,8 @@ export function createOrderProcessor(o: OrderProcessorOptions): Actor<Envelope> 
       ordersCounter.inc({ outcome: "conflicts" }, conflicts);
       ordersCounter.inc({ outcome: "invalid" }, batch.invalid.length + bad.length - conflicts);
     },
+    sizing: o,
+    defaults: { capacity: 10_000, batchSize: 1_000, flushMs: 20 },
   });
 }
 

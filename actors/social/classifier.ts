@@ -8,7 +8,7 @@
 import type { Logger } from "../../lib/log.ts";
 import { messagesDeadLettered } from "../../lib/metrics.ts";
 import type { Classifier } from "./nlp/mod.ts";
-import { parseMessage, PostData } from "../../schemas/mod.ts";
+import { decodeWith, PostData } from "../../schemas/mod.ts";
 import type { ClassifiedPost } from "../../schemas/social.ts";
 import type { DeadLetterQueue, Envelope, Producer } from "../../transport/mod.ts";
 import type { Actor } from "../../runtime/actor.ts";
@@ -29,11 +29,8 @@ export interface ClassifierActorOptions {
 
 export function createClassifierActor(o: ClassifierActorOptions): Actor<Envelope> {
   return createBatchWorker<PostData>({
-    capacity: o.capacity ?? 10_000,
-    batchSize: o.batchSize ?? 500,
-    lingerMs: o.flushMs ?? 20,
     deadLetters: o.deadLetters,
-    decode: (env) => parseMessage(env.message.value, PostData, "post"),
+    decode: decodeWith(PostData, "post"),
     handle: async (items, batch) => {
       const posts = items.map((i) => i.value);
       const results = posts.length ? await o.classifier.classify(posts, batch.stopping) : [];
@@ -55,5 +52,7 @@ export function createClassifierActor(o: ClassifierActorOptions): Actor<Envelope
         messagesDeadLettered.inc({ pipeline: "classifier" }, batch.invalid.length);
       }
     },
+    sizing: o,
+    defaults: { capacity: 10_000, batchSize: 500, flushMs: 20 },
   });
 }

@@ -8,7 +8,7 @@ import { UpstreamError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
 import { messagesDeadLettered, postsWritten, writeRetries } from "../../lib/metrics.ts";
 import { retry } from "../../lib/retry.ts";
-import { ClassifiedPost, parseMessage } from "../../schemas/mod.ts";
+import { ClassifiedPost, decodeWith } from "../../schemas/mod.ts";
 import type { PostSink } from "./post_store.ts";
 import type { DeadLetterQueue, Envelope } from "../../transport/mod.ts";
 import type { Actor } from "../../runtime/actor.ts";
@@ -27,11 +27,8 @@ export interface PostWriterOptions {
 export function createPostWriter(o: PostWriterOptions): Actor<Envelope> {
   if (o.sinks.length === 0) throw new RangeError("The post writer needs at least one sink");
   return createBatchWorker<ClassifiedPost>({
-    capacity: o.capacity ?? 10_000,
-    batchSize: o.batchSize ?? 1_000,
-    lingerMs: o.flushMs ?? 50,
     deadLetters: o.deadLetters,
-    decode: (env) => parseMessage(env.message.value, ClassifiedPost, "post"),
+    decode: decodeWith(ClassifiedPost, "post"),
     handle: async (items, batch) => {
       const posts = new Map<string, ClassifiedPost>();
       for (const { value } of items) posts.set(value.uri, value);
@@ -60,5 +57,7 @@ export function createPostWriter(o: PostWriterOptions): Actor<Envelope> {
         messagesDeadLettered.inc({ pipeline: "posts" }, batch.invalid.length);
       }
     },
+    sizing: o,
+    defaults: { capacity: 10_000, batchSize: 1_000, flushMs: 50 },
   });
 }

@@ -17,7 +17,7 @@ import {
   writeRetries,
 } from "../../lib/metrics.ts";
 import { retry } from "../../lib/retry.ts";
-import { parseMessage, TextMessage } from "../../schemas/mod.ts";
+import { decodeWith, parseMessage, TextMessage } from "../../schemas/mod.ts";
 import type { TextMessageStore } from "./store.ts";
 import type { Envelope, Producer } from "../../transport/mod.ts";
 import { TopicDeadLetters } from "../../transport/mod.ts";
@@ -46,11 +46,8 @@ const PIPELINE = "text";
 export function createTextWriter(options: TextWriterOptions): Actor<Envelope> {
   const { store, logger: log } = options;
   return createBatchWorker<TextMessage>({
-    capacity: options.capacity ?? 20_000,
-    batchSize: options.batchSize ?? 5_000,
-    lingerMs: options.flushMs ?? 50,
     deadLetters: new TopicDeadLetters(options.producer, log),
-    decode: (env) => parseMessage(env.message.value, TextMessage, "message"),
+    decode: decodeWith(TextMessage, "message"),
     handle: async (items, batch) => {
       const started = performance.now();
       const rows = items.map(({ value, env }) => ({ id: value.id, message: value.text, env }));
@@ -89,6 +86,8 @@ export function createTextWriter(options: TextWriterOptions): Actor<Envelope> {
       batchSeconds.observe({ pipeline: PIPELINE }, (performance.now() - started) / 1000);
       log.debug("batch stored", { rows: rows.length, inserted, deadLettered });
     },
+    sizing: options,
+    defaults: { capacity: 20_000, batchSize: 5_000, flushMs: 50 },
   });
 }
 

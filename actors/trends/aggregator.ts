@@ -70,9 +70,6 @@ export async function createAggregator(o: AggregatorOptions): Promise<Actor<Enve
   });
 
   return createBatchWorker<ClassifiedPost>({
-    capacity: 20_000,
-    batchSize: o.batchSize ?? 2_000,
-    lingerMs: o.flushMs ?? 200,
     // Invalid posts are counted, not dead-lettered; posts below the checkpoint are only acked.
     decode: (env) => {
       const { partition, offset } = env.message;
@@ -155,6 +152,8 @@ export async function createAggregator(o: AggregatorOptions): Promise<Actor<Enve
         });
       }
     },
+    sizing: { batchSize: o.batchSize, flushMs: o.flushMs },
+    defaults: { capacity: 20_000, batchSize: 2_000, flushMs: 200 },
   });
 }
 
