@@ -81,10 +81,9 @@ export function createBatchWorker<T>(o: BatchWorkerOptions<T>): Actor<Envelope> 
         if (isInvalid(d)) invalid.push({ env, reason: d.invalid, fields: d.fields });
         else items.push({ value: d, env });
       }
-      await Promise.all([
-        o.handle(items, { stopping, envelopes, invalid, deadLetter }),
-        deadLetter(invalid),
-      ]);
+      // The invalid ones go first, so the dead-letter topic keeps the batch's order of reasons.
+      const sent = deadLetter(invalid);
+      await Promise.all([o.handle(items, { stopping, envelopes, invalid, deadLetter }), sent]);
       for (const env of envelopes) env.ack();
     },
   });
