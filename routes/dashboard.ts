@@ -76,8 +76,8 @@ setInterval(refresh, 2000);
 
 export function dashboardRoutes(): Hono {
   const app = new Hono();
-  app.get("/dashboard", (c) => c.html(PAGE));
-  app.get("/dashboard/chart.js", async (c) => {
+  app.get("/", (c) => c.html(PAGE));
+  app.get("/chart.js", async (c) => {
     c.header("content-type", "text/javascript; charset=utf-8");
     c.header("cache-control", "public, max-age=3600");
     return c.body(await loadChartJs());

@@ -1,17 +1,15 @@
-/** The food-order routes: list (by customer) and get. */
+/** The food-order routes, mounted at `/orders`: list (by customer) and get. */
 import { Hono } from "hono";
 import { ValidationError } from "../lib/errors.ts";
 import { CustomerId, OrderId } from "../schemas/mod.ts";
 import type { ApiDeps } from "./deps.ts";
-import { intParam } from "./text.ts";
+import { pageParams } from "./_http.ts";
 
 export function orderRoutes(deps: ApiDeps): Hono {
   const app = new Hono();
 
-  app.get("/orders", async (c) => {
-    const limit = intParam(c.req.query("limit"), "limit", 50, 1_000);
-    const offset = intParam(c.req.query("offset"), "offset", 0, Number.MAX_SAFE_INTEGER);
-    if (limit === 0) throw new ValidationError("limit: must be at least 1", { field: "limit" });
+  app.get("/", async (c) => {
+    const { limit, offset } = pageParams((name) => c.req.query(name));
     const customer = c.req.query("customer_id") || undefined;
     if (customer !== undefined && !CustomerId.safeParse(customer).success) {
       throw new ValidationError("customer_id: must look like CUST-XXXXX", { field: "customer_id" });
@@ -20,7 +18,7 @@ export function orderRoutes(deps: ApiDeps): Hono {
     return c.json({ items, limit, offset, customer_id: customer ?? null });
   });
 
-  app.get("/orders/:order_id", async (c) => {
+  app.get("/:order_id", async (c) => {
     const id = c.req.param("order_id");
     if (!OrderId.safeParse(id).success) {
       throw new ValidationError("order_id: must look like ORD-YYYYMMDD-NNNNN", {

@@ -1,47 +1,26 @@
 /**
- * The text-message service's routes. `POST /messages` publishes to the topic (there is one
- * write path, through the writer); `?wait=true` then waits until the row is stored.
+ * The text-message service's routes, mounted at `/messages`. `POST /messages` publishes to the
+ * topic (there is one write path, through the writer); `?wait=true` then waits until the row is
+ * stored.
  */
 import { Hono } from "hono";
 import { ValidationError } from "../lib/errors.ts";
 import { CreateMessage, describeIssue, MessageId } from "../schemas/mod.ts";
 import type { ApiDeps } from "./deps.ts";
-import { fromBroker } from "./_http.ts";
+import { fromBroker, pageParams, readJson } from "./_http.ts";
 
-const MAX_LIMIT = 1_000;
 const MAX_RECORD_BYTES = 1_000_000;
 const encoder = new TextEncoder();
 
-/** An optional non-negative integer query parameter, bounded; 400 naming it otherwise. */
-export function intParam(raw: string | undefined, name: string, def: number, max: number): number {
-  if (raw === undefined || raw === "") return def;
-  if (!/^\d+$/.test(raw)) {
-    throw new ValidationError(`${name}: must be a non-negative integer`, { field: name });
-  }
-  const n = Number(raw);
-  if (n > max) throw new ValidationError(`${name}: must be at most ${max}`, { field: name });
-  return n;
-}
-
-async function readJson(req: Request): Promise<unknown> {
-  try {
-    return await req.json();
-  } catch {
-    throw new ValidationError("body: must be valid JSON", { field: "body" });
-  }
-}
-
-export function messageRoutes(deps: ApiDeps): Hono {
+export function textRoutes(deps: ApiDeps): Hono {
   const app = new Hono();
 
-  app.get("/messages", async (c) => {
-    const limit = intParam(c.req.query("limit"), "limit", 50, MAX_LIMIT);
-    const offset = intParam(c.req.query("offset"), "offset", 0, Number.MAX_SAFE_INTEGER);
-    if (limit === 0) throw new ValidationError("limit: must be at least 1", { field: "limit" });
+  app.get("/", async (c) => {
+    const { limit, offset } = pageParams((name) => c.req.query(name));
     return c.json({ items: await deps.texts.list(limit, offset), limit, offset });
   });
 
-  app.get("/messages/:id", async (c) => {
+  app.get("/:id", async (c) => {
     const id = c.req.param("id");
     if (!MessageId.safeParse(id).success) {
       throw new ValidationError("id: must be a UUID", { field: "id" });
@@ -50,7 +29,7 @@ export function messageRoutes(deps: ApiDeps): Hono {
     return row ? c.json(row) : c.json({ error: `message ${id} not found` }, 404);
   });
 
-  app.post("/messages", async (c) => {
+  app.post("/", async (c) => {
     const parsed = CreateMessage.safeParse(await readJson(c.req.raw));
     if (!parsed.success) {
       const { field, message } = describeIssue(parsed.error);

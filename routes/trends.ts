@@ -1,5 +1,5 @@
 /**
- * Trend routes. `/trends` and the current state in `/trends/:keyword` come from the cache (no
+ * Trend routes (and the dashboard). `/trends` and the current state in `/trends/:keyword` come from the cache (no
  * PostgreSQL on that path). History, alerts and sentiment over time come from PostgreSQL once per
  * closed window: their answers are cached under the end of the latest closed window, so at rest
  * every route answers from the cache, and a newly closed window makes the next answer fresh.
@@ -7,7 +7,8 @@
 import { Hono } from "hono";
 import { ValidationError } from "../lib/errors.ts";
 import type { ApiDeps } from "./deps.ts";
-import { intParam } from "./text.ts";
+import { intParam } from "./_http.ts";
+import { dashboardRoutes } from "./dashboard.ts";
 
 /** How long a cached answer lives at most (a closing window replaces it sooner). */
 const ANSWER_TTL_MS = 10 * 60_000;
@@ -24,10 +25,13 @@ async function perWindow<T>(deps: ApiDeps, key: string, load: () => Promise<T>):
   return value;
 }
 
-export function trendRoutes(deps: ApiDeps): Hono {
-  const app = new Hono();
+/** The trends pipeline's sub-apps by mount point: its routes span four prefixes. */
+export function trendRoutes(deps: ApiDeps): Record<string, Hono> {
+  const trends = new Hono();
+  const alerts = new Hono();
+  const sentiment = new Hono();
 
-  app.get("/trends", async (c) => {
+  trends.get("/", async (c) => {
     const limit = intParam(c.req.query("limit"), "limit", 10, 100);
     const top = await deps.trendCache.top();
     return c.json({
@@ -37,7 +41,7 @@ export function trendRoutes(deps: ApiDeps): Hono {
     });
   });
 
-  app.get("/trends/:keyword", async (c) => {
+  trends.get("/:keyword", async (c) => {
     const keyword = decodeURIComponent(c.req.param("keyword")).toLowerCase();
     if (!keyword || keyword.length > 100) {
       throw new ValidationError("keyword: must be 1 to 100 characters", { field: "keyword" });
@@ -50,7 +54,7 @@ export function trendRoutes(deps: ApiDeps): Hono {
     return c.json({ keyword, trending: current !== null, current, history });
   });
 
-  app.get("/alerts", async (c) => {
+  alerts.get("/", async (c) => {
     const raw = c.req.query("since");
     const since = raw ? new Date(raw) : new Date(0);
     if (Number.isNaN(since.getTime())) {
@@ -65,7 +69,7 @@ export function trendRoutes(deps: ApiDeps): Hono {
     return c.json({ since: since.toISOString(), alerts });
   });
 
-  app.get("/sentiment", async (c) => {
+  sentiment.get("/", async (c) => {
     const source = (c.req.query("source") || "all").toLowerCase();
     const bucket = c.req.query("bucket") || "window";
     if (bucket !== "window" && bucket !== "hour") {
@@ -80,5 +84,10 @@ export function trendRoutes(deps: ApiDeps): Hono {
     return c.json({ source, bucket, points: [...rows].reverse() });
   });
 
-  return app;
+  return {
+    "/trends": trends,
+    "/alerts": alerts,
+    "/sentiment": sentiment,
+    "/dashboard": dashboardRoutes(),
+  };
 }

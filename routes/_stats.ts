@@ -1,5 +1,4 @@
-/** `GET /stats` (table, consumer group, counters, restarts) and `GET /metrics` (Prometheus). */
-import { Hono } from "hono";
+/** The body of `GET /stats`: tables, consumer groups, counters, restarts, children. */
 import {
   aggregatorEvents,
   classifierFallbacks,
@@ -13,55 +12,46 @@ import {
   ordersCounter,
   ordersProduced,
   postsWritten,
-  registry,
   writeRetries,
 } from "../lib/metrics.ts";
 import { dlqTopic } from "../transport/types.ts";
 import type { ApiDeps } from "./deps.ts";
 import { fromBroker } from "./_http.ts";
 
-export function statsRoutes(deps: ApiDeps): Hono {
-  const app = new Hono();
-  app.get("/stats", async (c) => {
-    const dlq = dlqTopic(deps.textTopic);
-    const [messages, group, partitions, dlqSize, written, duplicates, deadLettered, retries] =
-      await Promise.all([
-        deps.texts.stats(),
-        fromBroker("Describing the group", deps.admin.describeGroup(deps.textGroup)),
-        fromBroker("Reading the group's lag", deps.admin.lag(deps.textGroup, deps.textTopic)),
-        fromBroker("Sizing the dead-letter topic", deps.admin.topicSize(dlq)),
-        counterValue(messagesWritten, "text"),
-        counterValue(messagesDuplicate, "text"),
-        counterValue(messagesDeadLettered, "text"),
-        counterValue(writeRetries, "text"),
-      ]);
-    return c.json({
-      messages,
-      consumerGroup: {
-        ...group,
-        topic: deps.textTopic,
-        partitions,
-        totalLag: partitions.reduce((n, p) => n + p.lag, 0),
-      },
-      counters: { written, duplicates, deadLettered, writeRetries: retries },
-      deadLetterTopic: { topic: dlq, messages: dlqSize },
-      orders: await orderStats(deps),
-      social: {
-        firehose: deps.firehose(),
-        firehoseEvents: await counterValues(firehoseEvents, "kind"),
-        classifierFallbacks: await counterValues(classifierFallbacks, "reason"),
-        postsWritten: await counterValues(postsWritten, "sink"),
-        aggregatorEvents: await counterValues(aggregatorEvents, "outcome"),
-      },
-      restarts: deps.restarts(),
-      children: deps.children(),
-    });
-  });
-  app.get("/metrics", async (c) => {
-    c.header("content-type", registry.contentType);
-    return c.body(await registry.metrics());
-  });
-  return app;
+export async function stats(deps: ApiDeps) {
+  const dlq = dlqTopic(deps.textTopic);
+  const [messages, group, partitions, dlqSize, written, duplicates, deadLettered, retries] =
+    await Promise.all([
+      deps.texts.stats(),
+      fromBroker("Describing the group", deps.admin.describeGroup(deps.textGroup)),
+      fromBroker("Reading the group's lag", deps.admin.lag(deps.textGroup, deps.textTopic)),
+      fromBroker("Sizing the dead-letter topic", deps.admin.topicSize(dlq)),
+      counterValue(messagesWritten, "text"),
+      counterValue(messagesDuplicate, "text"),
+      counterValue(messagesDeadLettered, "text"),
+      counterValue(writeRetries, "text"),
+    ]);
+  return {
+    messages,
+    consumerGroup: {
+      ...group,
+      topic: deps.textTopic,
+      partitions,
+      totalLag: partitions.reduce((n, p) => n + p.lag, 0),
+    },
+    counters: { written, duplicates, deadLettered, writeRetries: retries },
+    deadLetterTopic: { topic: dlq, messages: dlqSize },
+    orders: await orderStats(deps),
+    social: {
+      firehose: deps.firehose(),
+      firehoseEvents: await counterValues(firehoseEvents, "kind"),
+      classifierFallbacks: await counterValues(classifierFallbacks, "reason"),
+      postsWritten: await counterValues(postsWritten, "sink"),
+      aggregatorEvents: await counterValues(aggregatorEvents, "outcome"),
+    },
+    restarts: deps.restarts(),
+    children: deps.children(),
+  };
 }
 
 async function orderStats(deps: ApiDeps) {
