@@ -4,23 +4,12 @@
  * the real Kafka and PostgreSQL: it starts under its supervisor, and SIGTERM stops it with exit 0.
  */
 import assert from "node:assert/strict";
-import { ROLES } from "../actors/mod.ts";
+import { ROLES } from "../actors/roles.ts";
+import { compiledPermissions, TARGETS } from "../scripts/compile.ts";
 import { listeningUrl, RoleProcess, sandbox, uniqueName, until } from "./helpers/mod.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const SAMPLE = new URL("../samples/jetstream_sample.ndjson", import.meta.url).pathname;
-
-const COMPILE = (JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))) as {
-  tasks: Record<string, string>;
-}).tasks.compile;
-
-/** The `--allow-*` flags `deno task compile` gives the binary of `role` (which must be there). */
-function compiledPermissions(role: string): string[] {
-  const cmd = COMPILE.split("&&").map((c) => c.trim())
-    .find((c) => c.endsWith(` --output dist/sluice-${role} main.ts ${role}`));
-  assert.ok(cmd, `deno task compile builds dist/sluice-${role}`);
-  return cmd.split(/\s+/).filter((a) => a.startsWith("--allow-"));
-}
 
 /** Whether the process logged that its root supervisor started the child `role`. */
 function started(p: RoleProcess, role: string): boolean {
@@ -35,7 +24,7 @@ function started(p: RoleProcess, role: string): boolean {
   });
 }
 
-for (const role of [...ROLES, "all"]) {
+for (const role of TARGETS.filter((t) => t !== "cli")) {
   Deno.test(
     `main.ts ${role} starts alone with the compiled binary's permissions`,
     opts,

@@ -1,0 +1,67 @@
+/**
+ * `deno task compile`: one binary per role (`dist/sluice-<role>`, the role baked in as its
+ * argument), one for `all`, and `dist/sluice-cli`, generated from the one list of roles
+ * (`actors/roles.ts`). Each role binary carries the migrations, the replay sample and the
+ * dashboard's Chart.js file, with the permissions of `deno task start`. `--print` prints the
+ * commands instead of running them.
+ *
+ *   deno run --allow-read --allow-run scripts/compile.ts [--print]
+ */
+import { ROLES } from "../actors/roles.ts";
+
+/** The permissions of a role binary: those of `deno task start`. */
+const ROLE_PERMISSIONS = [
+  "--allow-net",
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+  "--allow-sys",
+  "--allow-run",
+];
+/** The CLI's: it only talks HTTP and reads files to send. */
+const CLI_PERMISSIONS = ["--allow-net", "--allow-env", "--allow-read", "--allow-sys"];
+const INCLUDES = [
+  "migrations",
+  "samples",
+  "node_modules/chart.js/dist/chart.umd.min.js",
+].flatMap((path) => ["--include", path]);
+
+/** What `deno task compile` builds: every role, `all`, and `cli`. */
+export const TARGETS: readonly string[] = [...ROLES, "all", "cli"];
+
+/** The `--allow-*` flags the binary of `target` (a role, `all` or `cli`) is compiled with. */
+export function compiledPermissions(target: string): string[] {
+  if (target === "cli") return [...CLI_PERMISSIONS];
+  if (target === "all" || (ROLES as readonly string[]).includes(target)) {
+    return [...ROLE_PERMISSIONS];
+  }
+  throw new RangeError(`No binary is compiled for ${target}`);
+}
+
+/** The arguments of `deno compile` for `target`. */
+export function compileArgs(target: string): string[] {
+  const includes = target === "cli" ? [] : INCLUDES;
+  return [
+    "compile",
+    ...compiledPermissions(target),
+    ...includes,
+    "--output",
+    `dist/sluice-${target}`,
+    "main.ts",
+    target,
+  ];
+}
+
+if (import.meta.main) {
+  const print = Deno.args.includes("--print");
+  const encoder = new TextEncoder();
+  for (const target of TARGETS) {
+    const args = compileArgs(target);
+    if (print) {
+      Deno.stdout.writeSync(encoder.encode(["deno", ...args].join(" ") + "\n"));
+      continue;
+    }
+    const { code } = await new Deno.Command(Deno.execPath(), { args }).spawn().status;
+    if (code !== 0) Deno.exit(code);
+  }
+}
