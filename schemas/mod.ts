@@ -1,4 +1,7 @@
-/** Wire and API schemas (zod). A schema and its type share a name. */
+/**
+ * Wire and API schemas (zod), one file per pipeline: `text.ts`, `orders.ts`, `social.ts`,
+ * `trends.ts`. A schema and its type share a name.
+ */
 export * from "./text.ts";
 
 import type { z } from "zod";
@@ -41,3 +44,4 @@ export function describeIssue(error: z.ZodError): { field: string; message: stri
 }
 export * from "./orders.ts";
 export * from "./social.ts";
+export * from "./trends.ts";

@@ -8,7 +8,10 @@
  * `update` when it rises in rank. Alert state is pruned once its cooldown is over, so the
  * checkpoint does not grow with every keyword that ever trended.
  */
+import type { Trend, TrendAlert } from "../../schemas/trends.ts";
 import type { ClosedWindow } from "./windows.ts";
+
+export type { Trend, TrendAlert } from "../../schemas/trends.ts";
 
 export interface DetectConfig {
   /** Baseline windows (K); detection starts once K windows have closed. */
@@ -18,23 +21,6 @@ export interface DetectConfig {
   zThreshold: number;
   stdFloor: number;
   cooldownMs: number;
-}
-
-export interface Trend {
-  keyword: string;
-  windowStart: number;
-  windowEnd: number;
-  count: number;
-  uniqueAuthors: number;
-  zScore: number;
-  velocity: number;
-  rank: number;
-  sentimentMean: number;
-  sampleUris: string[];
-}
-
-export interface TrendAlert extends Trend {
-  kind: "new" | "update";
 }
 
 interface Snapshot {

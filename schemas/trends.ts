@@ -1,0 +1,22 @@
+/**
+ * The trends pipeline's wire formats: a `Trend` as the cache and `GET /trends` answer it, and a
+ * `TrendAlert` as published to `trend-alerts` (key `keyword|window_end`) and stored in
+ * `trend_alerts`. The aggregator makes them, so they are types, not parsers.
+ */
+
+export interface Trend {
+  keyword: string;
+  windowStart: number;
+  windowEnd: number;
+  count: number;
+  uniqueAuthors: number;
+  zScore: number;
+  velocity: number;
+  rank: number;
+  sentimentMean: number;
+  sampleUris: string[];
+}
+
+export interface TrendAlert extends Trend {
+  kind: "new" | "update";
+}
