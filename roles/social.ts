@@ -82,10 +82,10 @@ async function openSinks(rt: Runtime): Promise<PostSink[]> {
   if (names.has("postgres")) sinks.push(new PostgresPostSink(await rt.db()));
   if (names.has("mongodb")) {
     if (!c.MONGODB_URL) {
-      throw new ConfigError(
-        "MONGODB_URL",
-        "Invalid configuration: WRITER_SINKS names mongodb but MONGODB_URL is not set",
-      );
+      throw new ConfigError([{
+        variable: "MONGODB_URL",
+        message: "WRITER_SINKS names mongodb but MONGODB_URL is not set",
+      }]);
     }
     sinks.push(await MongoPostSink.open(c.MONGODB_URL, c.MONGODB_COLLECTION));
   }
@@ -109,10 +109,10 @@ export function writerRole(rt: Runtime): ChildSpec {
         deadLetter = (items) => dlq.send(items);
       } else {
         if (!c.REDIS_URL) {
-          throw new ConfigError(
-            "REDIS_URL",
-            "Invalid configuration: CONSUMER_TYPE=redis needs REDIS_URL",
-          );
+          throw new ConfigError([{
+            variable: "REDIS_URL",
+            message: "CONSUMER_TYPE=redis needs REDIS_URL",
+          }]);
         }
         const dlq = new RedisDeadLetters(c.REDIS_URL, c.REDIS_STREAM);
         deadLetter = (items) =>
@@ -225,10 +225,10 @@ export function classifierRole(rt: Runtime): ChildSpec {
       let redis: Redis | null = null;
       if (c.CLASSIFIER_REDIS_OUTPUTS.length > 0) {
         if (!c.REDIS_URL) {
-          throw new ConfigError(
-            "REDIS_URL",
-            "Invalid configuration: CLASSIFIER_REDIS_OUTPUTS needs REDIS_URL",
-          );
+          throw new ConfigError([{
+            variable: "REDIS_URL",
+            message: "CLASSIFIER_REDIS_OUTPUTS needs REDIS_URL",
+          }]);
         }
         const r = redis = new Redis(c.REDIS_URL, { maxRetriesPerRequest: 3 });
         // Trimmed approximately so a stream no writer drains cannot grow without bound.

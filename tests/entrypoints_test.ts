@@ -41,10 +41,10 @@ for (const role of [...ROLES, "all"]) {
     opts,
     async () => {
       const lake = await Deno.makeTempDir({ prefix: "sluice-entry-lake-" });
+      // `all` runs at debug, so every log line of every role is serialised at least once.
       const s = await sandbox({
-        LOG_LEVEL: "info",
+        LOG_LEVEL: role === "all" ? "debug" : "info",
         FIREHOSE_REPLAY_FILE: SAMPLE,
-        ORDER_COUNT: "20",
         LAKE_DIR: lake,
       });
       const p = new RoleProcess(role, s.env, compiledPermissions(role));
@@ -55,6 +55,9 @@ for (const role of [...ROLES, "all"]) {
         const st = await p.exited;
         assert.equal(st.code, 0, `${role} exit code after SIGTERM\n${p.output.slice(-3000)}`);
         assert.match(p.output, /stopped cleanly/);
+        const lines = p.output.split("\n").filter((l) => l.startsWith("{"));
+        for (const l of lines) JSON.parse(l);
+        if (role === "all") assert.match(p.output, /"level":"debug"/);
       } finally {
         p.kill("SIGKILL");
         await p.exited;
@@ -80,3 +83,25 @@ Deno.test("GET /stats answers 200 while a pipeline's topic does not exist yet", 
     await s.dispose();
   }
 });
+
+Deno.test(
+  "an order producer given ORDER_COUNT sends them all and exits 0 by itself",
+  opts,
+  async () => {
+    const s = await sandbox({ ORDER_COUNT: "7", ORDER_RATE: "100", LOG_LEVEL: "info" });
+    const p = new RoleProcess("order-producer", s.env, compiledPermissions("order-producer"));
+    try {
+      const st = await Promise.race([
+        p.exited,
+        new Promise<null>((r) => setTimeout(() => r(null), 60_000)),
+      ]);
+      assert.ok(st, `the producer did not exit\n${p.output.slice(-3000)}`);
+      assert.equal(st.code, 0, p.output.slice(-3000));
+      const admin = await s.kafka.admin();
+      assert.equal(await admin.topicSize(s.orderTopic), 7);
+    } finally {
+      await p.dispose();
+      await s.dispose();
+    }
+  },
+);
