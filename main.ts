@@ -1,22 +1,27 @@
 /**
  * Sluice entrypoint.
  *
- *   deno run main.ts <role>     run one role: text-writer | order-processor | order-producer | api
+ *   deno run main.ts <role>     run one role: text-writer | order-processor | order-producer |
+ *                               firehose | classifier | writer | aggregator | api
  *   deno run main.ts a,b        run several roles in one process
  *   deno run main.ts all        run every role in one process, under one supervisor
  *   deno run main.ts migrate    apply pending database migrations and exit
  *   deno run main.ts cli ...    the command-line client (see `main.ts cli help`)
  *
+ * The configuration is validated as a whole before anything starts, then every service the
+ * roles need is tried once: a problem of either kind is one line naming the variable, exit 2.
  * A role runs under a root supervisor. SIGINT/SIGTERM stop it gracefully (stop fetching,
- * finish and ack in-flight batches, commit, close) and exit 0 within SHUTDOWN_TIMEOUT_MS;
- * an escalation (restart intensity exceeded, or a non-retriable crash) exits 1.
+ * finish and ack in-flight batches, commit, close) and exit 0 within SHUTDOWN_TIMEOUT_MS; when
+ * every role has finished on its own (a producer given ORDER_COUNT, a finite replay) the process
+ * exits 0; an escalation (restart intensity exceeded, or a non-retriable crash) exits 1.
  */
 import { Supervisor } from "./runtime/supervisor.ts";
 import { ConfigError, errorMessage } from "./lib/errors.ts";
 import { loadConfig } from "./lib/config.ts";
 import type { Config } from "./lib/config.ts";
 import { rootLogger, setLogLevel } from "./lib/log.ts";
-import { parseRoles, ROLES, roleSpecs, Runtime, supervisorOptions } from "./actors/mod.ts";
+import { preflight } from "./lib/preflight.ts";
+import { needsOf, parseRoles, ROLES, roleSpecs, Runtime, supervisorOptions } from "./actors/mod.ts";
 import { migrate } from "./db/mod.ts";
 
 const USAGE = `usage: main.ts <all | ${ROLES.join(" | ")} | role,role... | migrate | cli ...>`;
@@ -27,16 +32,21 @@ function say(line: string): void {
   Deno.stdout.writeSync(encoder.encode(line + "\n"));
 }
 
+/** Readable lines for a person at a terminal, and one log line for the log pipeline. */
+function refuse(what: string, issues: ReadonlyArray<{ variable: string; message: string }>): never {
+  const lines = issues.map((i) => `sluice: ${what}: ${i.message}`);
+  Deno.stderr.writeSync(encoder.encode(lines.join("\n") + "\n"));
+  log.fatal(what, { variables: issues.map((i) => i.variable), problems: issues.length });
+  Deno.exit(2);
+}
+
 function config(): Config {
   try {
     const c = loadConfig();
     setLogLevel(c.LOG_LEVEL);
     return c;
   } catch (err) {
-    if (err instanceof ConfigError) {
-      log.error(err.message, { variable: err.variable });
-      Deno.exit(2);
-    }
+    if (err instanceof ConfigError) refuse("invalid configuration", err.issues);
     throw err;
   }
 }
@@ -57,11 +67,14 @@ async function runMigrate(): Promise<number> {
 
 async function runRoles(role: string): Promise<never> {
   const c = config();
+  const roles = role === "all" ? [...ROLES] : parseRoles(role);
+  const problems = await preflight(c, needsOf(roles, c), { timeoutMs: c.STARTUP_TIMEOUT_MS });
+  if (problems.length) refuse("cannot start", problems);
   const rt = new Runtime(c);
   log.info("starting", { role, ...rt.describe() });
   const root = new Supervisor(
     roleSpecs(rt, role, (url) => say(`Sluice API listening on ${url}`)),
-    supervisorOptions(rt, role),
+    { ...supervisorOptions(rt, role), autoShutdown: true },
   );
   rt.root = root;
   let stopping = false;
@@ -81,9 +94,15 @@ async function runRoles(role: string): Promise<never> {
   };
   Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
   Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
-  root.done.catch(async (err) => {
+  root.done.then(async () => {
     if (stopping) return;
-    log.error("supervisor escalated, exiting", { err, reason: errorMessage(err) });
+    stopping = true;
+    log.info("every role finished, exiting", { role });
+    await rt.close();
+    Deno.exit(0);
+  }, async (err) => {
+    if (stopping) return;
+    log.fatal("supervisor escalated, exiting", { err, reason: errorMessage(err) });
     await rt.close();
     Deno.exit(1);
   });
@@ -110,8 +129,17 @@ if (import.meta.main) {
     Deno.exit(await runMigrate());
   } else if (cmd === "all" || isRoleList(cmd)) {
     await runRoles(cmd);
-  } else {
+  } else if (cmd === undefined || cmd === "help" || cmd === "--help" || cmd === "-h") {
     say(USAGE);
-    Deno.exit(cmd === undefined || cmd === "help" || cmd === "--help" ? 0 : 2);
+    Deno.exit(0);
+  } else {
+    let why = `unknown command or role: ${cmd}`;
+    try {
+      parseRoles(cmd);
+    } catch (err) {
+      why = errorMessage(err);
+    }
+    Deno.stderr.writeSync(encoder.encode(`sluice: ${why}\n${USAGE}\n`));
+    Deno.exit(2);
   }
 }

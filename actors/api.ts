@@ -1,5 +1,6 @@
 /** Role `api`: the Hono HTTP API served with Deno.serve. */
 import type { ChildSpec } from "../runtime/supervisor.ts";
+import { ConfigError } from "../lib/errors.ts";
 import { createApp } from "../routes/mod.ts";
 import { migrate } from "../db/mod.ts";
 import type { Runtime } from "./resources.ts";
@@ -38,15 +39,16 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
         waitTimeoutMs: c.WAIT_TIMEOUT_MS,
         runtime: rt.describe(),
       });
-      const server = Deno.serve({
-        port: c.PORT,
-        hostname: c.HOST,
-        onListen: ({ hostname, port }) => {
-          const url = `http://${hostname}:${port}`;
-          ctx.logger.info("api listening", { url });
-          onListen?.(url);
-        },
-      }, app.fetch);
+      const server = serveOrExplain(c.HOST, c.PORT, () =>
+        Deno.serve({
+          port: c.PORT,
+          hostname: c.HOST,
+          onListen: ({ hostname, port }) => {
+            const url = `http://${hostname}:${port}`;
+            ctx.logger.info("api listening", { url });
+            onListen?.(url);
+          },
+        }, app.fetch));
       return {
         done: server.finished,
         stop: async () => {
@@ -60,6 +62,19 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
       };
     },
   };
+}
+
+/** Deno.serve, with a busy or forbidden port turned into one non-retriable line naming PORT. */
+function serveOrExplain(host: string, port: number, serve: () => Deno.HttpServer): Deno.HttpServer {
+  try {
+    return serve();
+  } catch (err) {
+    if (err instanceof Deno.errors.AddrInUse || err instanceof Deno.errors.PermissionDenied) {
+      const why = err instanceof Deno.errors.AddrInUse ? "is already in use" : "is not allowed";
+      throw new ConfigError([{ variable: "PORT", message: `PORT=${port} on HOST=${host} ${why}` }]);
+    }
+    throw err;
+  }
 }
 
 /** A producer that connects on first use (and again after a failed connect). */
@@ -78,6 +93,7 @@ function lazyAdmin(rt: Runtime): Admin {
     describeGroup: async (group) => (await admin()).describeGroup(group),
     topicSize: async (topic) => (await admin()).topicSize(topic),
     ping: async () => (await admin()).ping(),
+    incarnation: async () => (await admin()).incarnation(),
     deleteTopics: async (topics) => (await admin()).deleteTopics(topics),
     close: () => Promise.resolve(),
   };

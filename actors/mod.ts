@@ -5,6 +5,8 @@
  * (`role.ts`) and store (`store.ts`) are in its folder; `_role.ts` is the shell every pipeline
  * role shares, `resources.ts` what a process's roles share (transport, database, producer).
  */
+import type { Config } from "../lib/config.ts";
+import type { Needs } from "../lib/preflight.ts";
 import type { ChildSpec } from "../runtime/supervisor.ts";
 import { apiRole } from "./api.ts";
 import type { Runtime } from "./resources.ts";
@@ -43,4 +45,30 @@ export function roleSpecs(
   };
   const wanted = roles === "all" ? [...ROLES] : parseRoles(roles);
   return wanted.map((r) => all[r]());
+}
+
+/** What the given roles use, for the start-up checks (`lib/preflight.ts`). */
+export function needsOf(roles: Role[], c: Config): Needs {
+  const has = (...r: Role[]) => r.some((x) => roles.includes(x));
+  const sinks = c.WRITER_SINKS.includes("auto")
+    ? (c.MONGODB_URL ? ["mongodb"] : [])
+    : c.WRITER_SINKS;
+  return {
+    kafka: true,
+    database: has(
+      "text-writer",
+      "order-processor",
+      "order-producer",
+      "firehose",
+      "writer",
+      "aggregator",
+      "api",
+    ),
+    redis: has("aggregator", "api") ||
+      (has("writer") && c.CONSUMER_TYPE === "redis") ||
+      (has("classifier") && c.CLASSIFIER_REDIS_OUTPUTS.length > 0),
+    mongodb: has("writer") && sinks.includes("mongodb"),
+    listen: has("api"),
+    replayFile: has("firehose"),
+  };
 }

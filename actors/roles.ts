@@ -20,7 +20,7 @@ export function parseRoles(roles: string): Role[] {
   const list = roles.split(",").map((r) => r.trim()).filter(Boolean);
   for (const r of list) {
     if (!(ROLES as readonly string[]).includes(r)) {
-      throw new RangeError(`Unknown role: ${r} (roles: ${ROLES.join(", ")})`);
+      throw new RangeError(`Unknown role: ${r} (roles: all, ${ROLES.join(", ")})`);
     }
   }
   if (list.length === 0) throw new RangeError("No role given");

@@ -2,7 +2,8 @@
 
 export type Format = "json" | "pretty";
 
-function cell(v: unknown): string {
+/** One value as table or key-value text: "-" for null, JSON for objects. */
+export function cell(v: unknown): string {
   if (v === null || v === undefined) return "-";
   if (typeof v === "object") return JSON.stringify(v);
   return String(v);
@@ -31,7 +32,9 @@ export function keyValues(obj: Record<string, unknown>, prefix = ""): string {
   const lines: string[] = [];
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix + k;
-    if (v && typeof v === "object" && !Array.isArray(v)) {
+    if (v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0) {
+      lines.push(`${key}: (none)`);
+    } else if (v && typeof v === "object" && !Array.isArray(v)) {
       lines.push(keyValues(v as Record<string, unknown>, key + "."));
     } else lines.push(`${key}: ${cell(v)}`);
   }

@@ -1,23 +1,30 @@
 /**
  * The command-line client of the HTTP API: `main.ts cli <command> [options]`.
- * Exit codes: 0 success, 1 the server failed or could not be reached (or the input file could
- * not be read), 2 usage error.
+ * Exit codes: 0 success; 1 the server answered with an error (or the input file could not be
+ * read, or send-file had failures); 2 usage error; 3 no answer: the API could not be reached
+ * or did not answer within the timeout.
  */
 import { parseArgs } from "node:util";
+import { NoAnswer, request } from "./_http.ts";
 import { keyValues, table } from "./format.ts";
 import type { Format } from "./format.ts";
 import { sendFile } from "./send_file.ts";
+import { statsText } from "./stats.ts";
 
-export const USAGE = `usage: sluice cli [--url URL] [--format json|pretty] <command>
+/** Seconds a request may take when neither --timeout nor SLUICE_CLI_TIMEOUT_S says. */
+export const DEFAULT_TIMEOUT_S = 10;
+
+export const USAGE =
+  `usage: sluice cli [--url URL] [--format json|pretty] [--timeout SECONDS] <command>
 
 commands:
   health                     liveness and supervised children
   list [--limit N] [--offset N]
                              stored messages, newest first
   get <id>                   one message
-  create <text> [--id UUID] [--wait]
+  create <text> [--id ID] [--wait]
                              publish a message (--wait: until stored)
-  stats                      rows, consumer lag, counters
+  stats                      every pipeline's rows, consumer lag and counters
   send-file <path>           one message per line, with progress and a summary
   orders [--limit N] [--offset N] [--customer CUST-XXXXX]
                              stored food orders, newest first
@@ -25,7 +32,11 @@ commands:
 
 options:
   --url URL                  API address (default $SLUICE_URL or http://127.0.0.1:8080)
-  --format json|pretty       output format (default pretty)`;
+  --format json|pretty       output format (default pretty)
+  --timeout SECONDS          per request (default $SLUICE_CLI_TIMEOUT_S or ${DEFAULT_TIMEOUT_S};
+                             twice that for create --wait, so the server's own wait answers)
+
+exit codes: 0 ok, 1 the server answered with an error, 2 usage error, 3 no answer`;
 
 export interface Io {
   out(line: string): void;
@@ -40,31 +51,40 @@ const stdio: Io = {
 
 /** Bad command line: the usage text follows, exit 2. */
 class UsageError extends Error {}
-/** The server failed, could not be reached, or the input could not be read: exit 1. */
+/** The server answered with an error, or the input could not be read: exit 1. */
 class CommandFailure extends Error {}
 
+/** Failures are reported on one line with this prefix, so they stand out from any output. */
+const PREFIX = "sluice cli: ";
+
+/** A parsed JSON answer; an error status fails the command with the server's answer. */
 async function call(
   url: string,
   path: string,
-  init?: RequestInit,
+  timeoutMs: number,
+  init: { method?: string; headers?: HeadersInit; body?: string } = {},
 ): Promise<Record<string, unknown>> {
-  let res: Response;
-  try {
-    res = await fetch(url + path, init);
-  } catch (err) {
-    throw new CommandFailure(
-      `cannot reach ${url}: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-  const text = await res.text();
+  const res = await request(url + path, { ...init, timeoutMs });
   let body: Record<string, unknown>;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(res.text);
   } catch {
-    body = { raw: text };
+    body = { raw: res.text };
   }
   if (!res.ok) throw new CommandFailure(`HTTP ${res.status}: ${JSON.stringify(body)}`);
   return body;
+}
+
+/** `--timeout`, else `SLUICE_CLI_TIMEOUT_S`, in ms; `undefined` when neither is set. */
+function timeoutOption(flag: string | undefined): number | undefined {
+  const env = Deno.env.get("SLUICE_CLI_TIMEOUT_S");
+  const [raw, name] = flag !== undefined ? [flag, "--timeout"] : [env, "SLUICE_CLI_TIMEOUT_S"];
+  if (raw === undefined || (flag === undefined && raw.trim() === "")) return undefined;
+  const s = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!(s > 0) || s > 86_400) {
+    throw new UsageError(`${name} must be a positive number of seconds (at most 86400)`);
+  }
+  return s * 1000;
 }
 
 /** The single positional argument of `cmd`, or a usage error naming it. */
@@ -98,6 +118,7 @@ export async function runCli(args: string[], io: Io = stdio): Promise<number> {
         offset: { type: "string" },
         id: { type: "string" },
         customer: { type: "string" },
+        timeout: { type: "string" },
         wait: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -121,6 +142,10 @@ export async function runCli(args: string[], io: Io = stdio): Promise<number> {
     if (format !== "json" && format !== "pretty") {
       throw new UsageError("--format must be json or pretty");
     }
+    const givenMs = timeoutOption(v.timeout);
+    const timeoutMs = givenMs ?? DEFAULT_TIMEOUT_S * 1000;
+    // `create --wait` is answered after the server's own wait (WAIT_TIMEOUT_MS, default 10 s).
+    const waitTimeoutMs = givenMs ?? 2 * DEFAULT_TIMEOUT_S * 1000;
     for (const flag of ["limit", "offset"] as const) {
       const raw = v[flag];
       if (raw !== undefined && !/^\d+$/.test(raw)) {
@@ -131,7 +156,7 @@ export async function runCli(args: string[], io: Io = stdio): Promise<number> {
       io.out(format === "json" ? JSON.stringify(body, null, 2) : pretty());
     switch (cmd) {
       case "health": {
-        const b = await call(url, "/health");
+        const b = await call(url, "/health", timeoutMs);
         show(
           b,
           () =>
@@ -152,7 +177,7 @@ export async function runCli(args: string[], io: Io = stdio): Promise<number> {
         const q = new URLSearchParams();
         if (v.limit) q.set("limit", v.limit);
         if (v.offset) q.set("offset", v.offset);
-        const b = await call(url, `/messages?${q}`);
+        const b = await call(url, `/messages?${q}`, timeoutMs);
         show(
           b,
           () => table(b.items as Array<Record<string, unknown>>, ["id", "message", "created_at"]),
@@ -161,14 +186,15 @@ export async function runCli(args: string[], io: Io = stdio): Promise<number> {
       }
       case "get": {
         const target = one(rest, "get", "<id>");
-        const b = await call(url, `/messages/${encodeURIComponent(target)}`);
+        const b = await call(url, `/messages/${encodeURIComponent(target)}`, timeoutMs);
         show(b, () => keyValues(b));
         return 0;
       }
       case "create": {
         if (!rest[0]) throw new UsageError("create needs a <text>");
-        const body = JSON.stringify({ message: rest.join(" "), ...(v.id ? { id: v.id } : {}) });
-        const b = await call(url, `/messages${v.wait ? "?wait=true" : ""}`, {
+        const body = JSON.stringify({ text: rest.join(" "), ...(v.id ? { id: v.id } : {}) });
+        const path = `/messages${v.wait ? "?wait=true" : ""}`;
+        const b = await call(url, path, v.wait ? waitTimeoutMs : timeoutMs, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body,
@@ -177,24 +203,8 @@ export async function runCli(args: string[], io: Io = stdio): Promise<number> {
         return 0;
       }
       case "stats": {
-        const b = await call(url, "/stats");
-        const group = b.consumerGroup as Record<string, unknown>;
-        show(b, () =>
-          [
-            keyValues({
-              messages: b.messages,
-              counters: b.counters,
-              deadLetterTopic: b.deadLetterTopic,
-              restarts: b.restarts,
-            }),
-            `\nconsumer group ${group.groupId} (${group.state}, ${group.members} members, lag ${group.totalLag})`,
-            table(group.partitions as Array<Record<string, unknown>>, [
-              "partition",
-              "committed",
-              "high",
-              "lag",
-            ]),
-          ].join("\n"));
+        const b = await call(url, "/stats", timeoutMs);
+        show(b, () => statsText(b));
         return 0;
       }
       case "orders": {
@@ -202,7 +212,7 @@ export async function runCli(args: string[], io: Io = stdio): Promise<number> {
         if (v.limit) q.set("limit", v.limit);
         if (v.offset) q.set("offset", v.offset);
         if (v.customer) q.set("customer_id", v.customer);
-        const b = await call(url, `/orders?${q}`);
+        const b = await call(url, `/orders?${q}`, timeoutMs);
         show(b, () =>
           table(
             (b.items as Array<Record<string, unknown>>).map((o) => ({
@@ -215,7 +225,7 @@ export async function runCli(args: string[], io: Io = stdio): Promise<number> {
       }
       case "order": {
         const target = one(rest, "order", "<order_id>");
-        const b = await call(url, `/orders/${encodeURIComponent(target)}`);
+        const b = await call(url, `/orders/${encodeURIComponent(target)}`, timeoutMs);
         show(b, () => {
           const { items, ...head } = b;
           return keyValues(head) + "\n\n" +
@@ -231,8 +241,8 @@ export async function runCli(args: string[], io: Io = stdio): Promise<number> {
       case "send-file": {
         const target = one(rest, "send-file", "<path>");
         const lines = await readLines(target);
-        await call(url, "/health");
-        const s = await sendFile(url, lines, io);
+        await call(url, "/health", timeoutMs);
+        const s = await sendFile(url, lines, io, { timeoutMs });
         const summary = {
           sent: s.sent,
           failed: s.failed,
@@ -252,8 +262,12 @@ export async function runCli(args: string[], io: Io = stdio): Promise<number> {
       return 2;
     }
     if (err instanceof CommandFailure) {
-      io.err(err.message);
+      io.err(PREFIX + err.message);
       return 1;
+    }
+    if (err instanceof NoAnswer) {
+      io.err(PREFIX + err.message);
+      return 3;
     }
     throw err;
   }

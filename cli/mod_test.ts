@@ -4,6 +4,7 @@
  * a separate process against `main.ts all`.
  */
 import assert from "node:assert/strict";
+import type { ChildState } from "../runtime/supervisor.ts";
 import { testApp } from "../tests/helpers/test_app.ts";
 import { runCli } from "./mod.ts";
 import type { Io } from "./mod.ts";
@@ -19,6 +20,8 @@ async function until(what: string, cond: () => Promise<boolean>, ms = 10_000): P
 
 /** Runs the CLI with its output captured. */
 async function cli(...args: string[]) {
+  // Each test says its own timeout; one set in the environment must not leak in.
+  Deno.env.delete("SLUICE_CLI_TIMEOUT_S");
   const out: string[] = [], err: string[] = [];
   const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
   const code = await runCli(args, io);
@@ -52,6 +55,15 @@ Deno.test("the CLI against the API", async (t) => {
       assert.match(g.stdout, /^created_at: /m);
     });
 
+    await t.step("create sends text with any printable id, such as test-123", async () => {
+      const c = await run("create", "seed", "example", "--id", "test-123", "--wait");
+      assert.equal(c.code, 0, c.stderr);
+      assert.match(c.stdout, /^status: stored$/m);
+      const g = await run("--format", "json", "get", "test-123");
+      assert.equal(g.code, 0, g.stderr);
+      assert.equal(JSON.parse(g.stdout).message, "seed example");
+    });
+
     await t.step("create without --wait is accepted with its place on the topic", async () => {
       const c = await run("--format", "json", "create", "no wait");
       assert.equal(c.code, 0, c.stderr);
@@ -73,7 +85,7 @@ Deno.test("the CLI against the API", async (t) => {
       assert.deepEqual(s.errors, []);
       assert.equal(typeof s.seconds, "number");
       assert.equal(typeof s.perSecond, "number");
-      await until("52 rows", async () => (await store.stats()).total === 52);
+      await until("53 rows", async () => (await store.stats()).total === 53);
     });
 
     await t.step("list --format json answers the page as the server sent it", async () => {
@@ -85,7 +97,7 @@ Deno.test("the CLI against the API", async (t) => {
       assert.equal(b.offset, 1);
     });
 
-    await t.step("list and stats print aligned tables", async () => {
+    await t.step("list and stats print aligned tables, stats with every section", async () => {
       const l = await run("list", "--limit", "3");
       assert.equal(l.code, 0, l.stderr);
       const rows = l.stdout.split("\n");
@@ -94,26 +106,38 @@ Deno.test("the CLI against the API", async (t) => {
       assert.equal(rows[2].indexOf("  ", 36), rows[0].indexOf("MESSAGE") - 2);
       const s = await run("stats");
       assert.equal(s.code, 0, s.stderr);
-      assert.match(s.stdout, /^messages\.total: 52$/m);
+      const sections = s.stdout.split("\n").filter((l) => l.startsWith("== "));
+      assert.deepEqual(sections, ["== text messages", "== orders", "== social", "== process"]);
+      assert.match(s.stdout, /^messages\.total: 53$/m);
       assert.match(s.stdout, /^counters\.written: \d+$/m);
       assert.match(s.stdout, /^deadLetterTopic\.topic: text-messages\.dlq$/m);
       assert.match(s.stdout, /consumer group text-writers \(\w+, 1 members, lag \d+\)/);
       assert.match(s.stdout, /^PARTITION\s+COMMITTED\s+HIGH\s+LAG$/m);
+      assert.match(s.stdout, /^rows: 0$/m);
+      assert.match(s.stdout, /^counters\.processed: 0$/m);
+      assert.match(s.stdout, /^produced\.delivered: 0$/m);
+      assert.match(s.stdout, /^consumer group order-processors \(\w+, 0 members, lag 0\)/m);
+      assert.match(s.stdout, /^firehose: -$/m);
+      assert.match(s.stdout, /^restarts: 0$/m);
+      assert.match(s.stdout, /^children\n\(none\)$/m);
     });
 
     await t.step("an HTTP error prints the server's error and exits 1", async () => {
-      const r = await run("get", "not-a-uuid");
+      const r = await run("get", "x".repeat(129));
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /^HTTP 400: \{"error":"id: must be a UUID","field":"id"\}$/);
-      const missing = await run("get", crypto.randomUUID());
+      assert.match(
+        r.stderr,
+        /^sluice cli: HTTP 400: \{"error":"id: must be at most 128 characters","field":"id"\}$/,
+      );
+      const missing = await run("get", "no such id");
       assert.equal(missing.code, 1);
-      assert.match(missing.stderr, /^HTTP 404: .*not found/);
+      assert.match(missing.stderr, /^sluice cli: HTTP 404: .*not found/);
     });
 
     await t.step("a file that cannot be read exits 1 naming it", async () => {
       const r = await run("send-file", `${dir}/absent.txt`);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /^cannot read .*absent\.txt: /);
+      assert.match(r.stderr, /^sluice cli: cannot read .*absent\.txt: /);
     });
   } finally {
     await server.shutdown();
@@ -122,11 +146,100 @@ Deno.test("the CLI against the API", async (t) => {
   }
 });
 
-Deno.test("the CLI says when the server cannot be reached, exit 1", async () => {
-  // Port 9 (discard) is closed on test machines: the connection is refused at once.
-  const r = await cli("--url", "http://127.0.0.1:9", "health");
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /^cannot reach http:\/\/127\.0\.0\.1:9: /);
+Deno.test("stats prints the children and the firehose as the server reports them", async () => {
+  const child: ChildState = {
+    id: "text-writer/consumer",
+    status: "running",
+    restarts: 1,
+    lastError: "broker gone",
+    since: "2026-01-01T00:00:00.000Z",
+  };
+  const { app, close } = await testApp(() => ({
+    children: () => [child],
+    restarts: () => 1,
+    firehose: () => ({
+      source: "replay",
+      state: "connected",
+      since: "2026-01-01T00:00:00.000Z",
+      cursorUs: 1,
+      lastEventUs: 2,
+      lagSeconds: 0.5,
+      reconnects: 0,
+      counts: { post: 3, delete: 0, skipped: 1, malformed: 0, invalid: 0 },
+      lastError: null,
+    }),
+  }));
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, app.fetch);
+  try {
+    const r = await cli("--url", `http://127.0.0.1:${server.addr.port}`, "stats");
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^firehose\.state: connected$/m);
+    assert.match(r.stdout, /^firehose\.counts\.post: 3$/m);
+    assert.match(r.stdout, /^restarts: 1$/m);
+    assert.match(r.stdout, /^ID\s+STATUS\s+RESTARTS\s+LASTERROR\s+SINCE$/m);
+    assert.match(r.stdout, /^text-writer\/consumer\s+running\s+1\s+broker gone\s+2026-01-01/m);
+  } finally {
+    await server.shutdown();
+    await close();
+  }
+});
+
+/** A port nothing listens on: taken from the system, then let go. */
+function closedPort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = l.addr;
+  l.close();
+  return port;
+}
+
+Deno.test("the CLI says when the API is down, naming the URL and `deno task dev`, exit 3", async () => {
+  const url = `http://127.0.0.1:${closedPort()}`;
+  const r = await cli("--url", url, "stats");
+  assert.equal(r.code, 3);
+  assert.equal(
+    r.stderr,
+    `sluice cli: cannot connect to ${url} (connection refused): is the API running? ` +
+      "Start it with `deno task dev`, or point --url or SLUICE_URL at it",
+  );
+});
+
+/** A server that accepts connections and never answers; `close` lets them go. */
+function silentServer() {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) conns.push(conn);
+  })();
+  return {
+    url: `http://127.0.0.1:${listener.addr.port}`,
+    async close() {
+      listener.close();
+      await accepting.catch(() => {});
+      for (const c of conns) c.close();
+    },
+  };
+}
+
+Deno.test("a request the server never answers times out with one line, exit 3", async () => {
+  const server = silentServer();
+  try {
+    const started = performance.now();
+    const r = await cli("--url", server.url, "--timeout", "0.2", "stats");
+    assert.equal(r.code, 3);
+    assert.equal(r.stderr, `sluice cli: GET ${server.url}/stats did not answer within 0.2 s`);
+    assert.ok(performance.now() - started < 5_000);
+
+    Deno.env.set("SLUICE_CLI_TIMEOUT_S", "0.3");
+    const code = await runCli(["--url", server.url, "health"], {
+      out: () => {},
+      err: (l) =>
+        assert.equal(l, `sluice cli: GET ${server.url}/health did not answer within 0.3 s`),
+    });
+    assert.equal(code, 3);
+  } finally {
+    Deno.env.delete("SLUICE_CLI_TIMEOUT_S");
+    await server.close();
+  }
 });
 
 Deno.test("the CLI answers usage errors with the usage text and exit 2", async () => {
@@ -141,9 +254,12 @@ Deno.test("the CLI answers usage errors with the usage text and exit 2", async (
     [["--format", "yaml", "health"], /^--format must be json or pretty/],
     [["list", "--limit", "ten"], /^--limit must be a non-negative integer/],
     [["list", "--offset", "-1"], /--offset/],
+    [["--timeout", "0", "health"], /^--timeout must be a positive number of seconds/],
+    [["--timeout", "ten", "health"], /^--timeout must be a positive number of seconds/],
+    [["--timeout", "", "health"], /^--timeout must be a positive number of seconds/],
   ];
   for (const [args, message] of cases) {
-    const r = await cli("--url", "http://127.0.0.1:9", ...args);
+    const r = await cli("--url", `http://127.0.0.1:${closedPort()}`, ...args);
     assert.equal(r.code, 2, args.join(" "));
     assert.match(r.stderr, message, args.join(" "));
     assert.match(r.stderr, /^usage: sluice cli/m, args.join(" "));
@@ -164,7 +280,7 @@ Deno.test("sendFile counts failures, keeps the first few and prints plain progre
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, () => {
     calls++;
     return calls % 2 === 0
-      ? Response.json({ error: "message: must not be empty", field: "message" }, { status: 400 })
+      ? Response.json({ error: "text: must not be empty", field: "text" }, { status: 400 })
       : Response.json({ status: "accepted" }, { status: 202 });
   });
   const err: string[] = [];
@@ -183,5 +299,26 @@ Deno.test("sendFile counts failures, keeps the first few and prints plain progre
     assert.match(err[0], /^sent \d+\/20 \(\d+ failed\)$/);
   } finally {
     await server.shutdown();
+  }
+});
+
+Deno.test("sendFile posts {text} and counts a POST that never answers as failed", async () => {
+  const bodies: unknown[] = [];
+  const ok = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
+    bodies.push(await req.json());
+    return Response.json({ status: "accepted" }, { status: 202 });
+  });
+  const silent = silentServer();
+  const io = { out: () => {}, err: () => {} };
+  try {
+    const sent = await sendFile(`http://127.0.0.1:${ok.addr.port}`, ["a", "b"], io, { tty: false });
+    assert.equal(sent.sent, 2);
+    assert.deepEqual(bodies.sort(), [{ text: "a" }, { text: "b" }]);
+    const s = await sendFile(silent.url, ["x"], io, { tty: false, timeoutMs: 100 });
+    assert.equal(s.failed, 1);
+    assert.deepEqual(s.errors, [`POST ${silent.url}/messages did not answer within 0.1 s`]);
+  } finally {
+    await ok.shutdown();
+    await silent.close();
   }
 });

@@ -1,6 +1,7 @@
 /** `send-file <path>`: one message per non-empty line, POSTed with bounded concurrency. */
 import cliProgress from "cli-progress";
 import process from "node:process";
+import { NoAnswer, request } from "./_http.ts";
 import type { Io } from "./mod.ts";
 
 export interface SendSummary {
@@ -18,6 +19,8 @@ export interface SendOptions {
   tty?: boolean;
   /** Interval between plain progress lines, in ms. Default 1_000. */
   progressMs?: number;
+  /** How long one POST may take, in ms; a slower one counts as failed. Default 10_000. */
+  timeoutMs?: number;
 }
 
 const MAX_ERRORS = 5;
@@ -29,7 +32,12 @@ export async function sendFile(
   io: Io,
   options: SendOptions = {},
 ): Promise<SendSummary> {
-  const { concurrency = 16, tty = Deno.stderr.isTerminal(), progressMs = 1_000 } = options;
+  const {
+    concurrency = 16,
+    tty = Deno.stderr.isTerminal(),
+    progressMs = 1_000,
+    timeoutMs = 10_000,
+  } = options;
   const started = performance.now();
   const summary: SendSummary = { sent: 0, failed: 0, errors: [], seconds: 0 };
   const fail = (error: string) => {
@@ -57,16 +65,17 @@ export async function sendFile(
     while (next < lines.length) {
       const line = lines[next++];
       try {
-        const res = await fetch(`${url}/messages`, {
+        const res = await request(`${url}/messages`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ message: line }),
+          body: JSON.stringify({ text: line }),
+          timeoutMs,
         });
-        const body = await res.text();
         if (res.ok) summary.sent++;
-        else fail(`HTTP ${res.status}: ${body}`);
+        else fail(`HTTP ${res.status}: ${res.text}`);
       } catch (err) {
-        fail(err instanceof Error ? err.message : String(err));
+        if (!(err instanceof NoAnswer)) throw err;
+        fail(err.message);
       }
       progress();
     }

@@ -49,6 +49,7 @@ export const Config = z.object({
   SUPERVISOR_BACKOFF_MAX_MS: int(10_000, 1),
   SHUTDOWN_TIMEOUT_MS: int(15_000, 1),
   WAIT_TIMEOUT_MS: int(10_000, 1),
+  STARTUP_TIMEOUT_MS: int(5_000, 100),
   ORDER_TOPIC: z.string().regex(/^[a-zA-Z0-9._-]+$/, "must be a valid topic name").default(
     "food-orders",
   ),
@@ -123,14 +124,74 @@ export const Config = z.object({
 });
 export type Config = z.infer<typeof Config>;
 
-/** Parses `env` (default: the process environment); throws ConfigError naming the variable. */
+export interface ConfigIssue {
+  variable: string;
+  message: string;
+}
+
+/** Rules between variables: each names every variable it involves. */
+function crossChecks(c: Config): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  if (c.TREND_WINDOW_S % c.TREND_SLIDE_S !== 0) {
+    out.push({
+      variable: "TREND_WINDOW_S",
+      message:
+        `TREND_WINDOW_S=${c.TREND_WINDOW_S} must be a multiple of TREND_SLIDE_S=${c.TREND_SLIDE_S}`,
+    });
+  }
+  if (c.TREND_SLIDE_S > c.TREND_WINDOW_S) {
+    out.push({
+      variable: "TREND_SLIDE_S",
+      message:
+        `TREND_SLIDE_S=${c.TREND_SLIDE_S} must not exceed TREND_WINDOW_S=${c.TREND_WINDOW_S}`,
+    });
+  }
+  if (c.WRITER_SINKS.includes("mongodb") && !c.MONGODB_URL) {
+    out.push({
+      variable: "MONGODB_URL",
+      message: "MONGODB_URL must be set when WRITER_SINKS names mongodb",
+    });
+  }
+  if (c.CONSUMER_TYPE === "redis" && !c.REDIS_URL) {
+    out.push({ variable: "REDIS_URL", message: "REDIS_URL must be set when CONSUMER_TYPE=redis" });
+  }
+  if (c.CLASSIFIER_REDIS_OUTPUTS.length > 0 && !c.REDIS_URL) {
+    out.push({
+      variable: "REDIS_URL",
+      message: "REDIS_URL must be set when CLASSIFIER_REDIS_OUTPUTS is not empty",
+    });
+  }
+  if (c.SUPERVISOR_BACKOFF_MS > c.SUPERVISOR_BACKOFF_MAX_MS) {
+    out.push({
+      variable: "SUPERVISOR_BACKOFF_MS",
+      message: `SUPERVISOR_BACKOFF_MS=${c.SUPERVISOR_BACKOFF_MS} must not exceed ` +
+        `SUPERVISOR_BACKOFF_MAX_MS=${c.SUPERVISOR_BACKOFF_MAX_MS}`,
+    });
+  }
+  return out;
+}
+
+/**
+ * Parses `env` (default: the process environment) as a whole. Throws one ConfigError listing
+ * every problem, each naming its variable, its value and the rule it breaks.
+ */
 export function loadConfig(env: Record<string, string | undefined> = Deno.env.toObject()): Config {
   const result = Config.safeParse(env);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const variable = String(issue.path[0] ?? "environment");
-  throw new ConfigError(
-    variable,
-    `Invalid configuration: ${variable}=${JSON.stringify(env[variable] ?? "")} ${issue.message}`,
-  );
+  if (result.success) {
+    const issues = crossChecks(result.data);
+    if (issues.length === 0) return result.data;
+    throw new ConfigError(issues);
+  }
+  const seen = new Set<string>();
+  const issues: ConfigIssue[] = [];
+  for (const issue of result.error.issues) {
+    const variable = String(issue.path[0] ?? "environment");
+    if (seen.has(variable)) continue;
+    seen.add(variable);
+    issues.push({
+      variable,
+      message: `${variable}=${JSON.stringify(env[variable] ?? "")} ${issue.message}`,
+    });
+  }
+  throw new ConfigError(issues);
 }

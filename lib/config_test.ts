@@ -36,3 +36,33 @@ Deno.test("a bad variable stops start-up with a message naming it", () => {
     });
   }
 });
+
+Deno.test("rules between variables name every variable involved, all at once", () => {
+  assert.throws(
+    () =>
+      loadConfig({
+        TREND_WINDOW_S: "60",
+        TREND_SLIDE_S: "7",
+        WRITER_SINKS: "mongodb",
+        CONSUMER_TYPE: "redis",
+      }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.issues.map((i) => i.variable), [
+        "TREND_WINDOW_S",
+        "MONGODB_URL",
+        "REDIS_URL",
+      ]);
+      assert.match(err.message, /TREND_WINDOW_S=60 must be a multiple of TREND_SLIDE_S=7/);
+      return true;
+    },
+  );
+});
+
+Deno.test("several bad variables are all reported, each once", () => {
+  assert.throws(() => loadConfig({ PORT: "x", LOG_LEVEL: "loud" }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.deepEqual(err.issues.map((i) => i.variable).sort(), ["LOG_LEVEL", "PORT"]);
+    return true;
+  });
+});

@@ -29,12 +29,17 @@ export class ValidationError extends SluiceError {
   }
 }
 
-/** Bad configuration: the process cannot start; not retriable. */
+/** Bad configuration: the process cannot start; not retriable. Lists every problem found. */
 export class ConfigError extends SluiceError {
+  /** The first variable at fault. */
   readonly variable: string;
-  constructor(variable: string, message: string) {
-    super("CONFIG", message, { retriable: false });
-    this.variable = variable;
+  readonly issues: ReadonlyArray<{ variable: string; message: string }>;
+  constructor(issues: Array<{ variable: string; message: string }>) {
+    super("CONFIG", `Invalid configuration: ${issues.map((i) => i.message).join("; ")}`, {
+      retriable: false,
+    });
+    this.issues = issues;
+    this.variable = issues[0]?.variable ?? "environment";
   }
 }
 

@@ -1,13 +1,28 @@
 /**
  * Structured logging: one JSON line per event on stderr, a child logger per module,
  * context in fields rather than in the message string.
+ *
+ * A logger never throws: whatever a field holds is serialised (bigints as strings, errors with
+ * their causes, cycles as "[Circular]", functions and symbols by name) and a line that still
+ * cannot be written is dropped and counted, never raised into the worker that logged it.
  */
-export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+import { configure } from "safe-stable-stringify";
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+export type LogLevel = "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
+const ORDER: Record<LogLevel, number> = {
+  debug: 10,
+  info: 20,
+  warn: 30,
+  error: 40,
+  fatal: 50,
+  silent: 99,
+};
 
 let threshold: number = ORDER[(Deno.env.get("LOG_LEVEL") as LogLevel) ?? "info"] ?? ORDER.info;
 const encoder = new TextEncoder();
+/** Lines that could not be written (stderr closed, a serialiser failure). */
+export let droppedLogLines = 0;
 
 export function setLogLevel(level: LogLevel): void {
   threshold = ORDER[level];
@@ -20,34 +35,81 @@ export interface Logger {
   info(msg: string, fields?: Fields): void;
   warn(msg: string, fields?: Fields): void;
   error(msg: string, fields?: Fields): void;
+  /** An escalation: the process is about to stop. */
+  fatal(msg: string, fields?: Fields): void;
   child(namespace: string, fields?: Fields): Logger;
 }
 
-function serialise(value: unknown): unknown {
-  if (value instanceof Error) {
-    const out: Fields = { name: value.name, message: value.message };
-    const extra = value as unknown as Fields;
-    if ("code" in value) out.code = extra.code;
-    if ("retriable" in value) out.retriable = extra.retriable;
-    if (value.cause !== undefined) out.cause = serialise(value.cause);
-    return out;
-  }
+/** Cycle-safe, order-keeping, bigint-as-string JSON; deep values past 8 levels are elided. */
+const stringify = configure({ bigint: false, deterministic: false, maximumDepth: 8 });
+
+/** Errors become plain objects (name, message, code, retriable, cause chain); the rest as is. */
+function plain(value: unknown, seen: Set<unknown>, depth: number): unknown {
   if (typeof value === "bigint") return value.toString();
-  return value;
+  if (typeof value === "function") return `[Function ${value.name || "anonymous"}]`;
+  if (typeof value === "symbol") return value.toString();
+  if (value === null || typeof value !== "object") return value;
+  if (seen.has(value)) return "[Circular]";
+  if (depth > 8) return "[Deep]";
+  seen.add(value);
+  try {
+    if (value instanceof Error) {
+      const extra = value as unknown as Fields;
+      const out: Fields = { name: value.name, message: value.message };
+      for (const k of ["code", "retriable", "field", "variable"]) {
+        if (k in value && extra[k] !== undefined) out[k] = plain(extra[k], seen, depth + 1);
+      }
+      if (value.cause !== undefined) out.cause = plain(value.cause, seen, depth + 1);
+      return out;
+    }
+    if (value instanceof Map) return plain(Object.fromEntries(value), seen, depth);
+    if (value instanceof Set) return plain([...value], seen, depth);
+    if (value instanceof Date) return Number.isNaN(value.getTime()) ? "Invalid Date" : value;
+    if (ArrayBuffer.isView(value)) return `[${value.constructor.name} ${value.byteLength} bytes]`;
+    if (Array.isArray(value)) return value.map((v) => plain(v, seen, depth + 1));
+    const out: Fields = {};
+    for (const [k, v] of Object.entries(value)) out[k] = plain(v, seen, depth + 1);
+    return out;
+  } catch (err) {
+    return `[Unserialisable: ${err instanceof Error ? err.message : String(err)}]`;
+  } finally {
+    seen.delete(value);
+  }
+}
+
+/** The JSON line for one event; exported for tests. Never throws. */
+export function formatLine(level: LogLevel, ns: string, msg: string, fields: Fields): string {
+  try {
+    const line: Fields = { ts: new Date().toISOString(), level, ns, msg };
+    for (const [k, v] of Object.entries(fields)) line[k] = plain(v, new Set(), 0);
+    return stringify(line) ?? "";
+  } catch (err) {
+    return JSON.stringify({
+      ts: new Date().toISOString(),
+      level,
+      ns,
+      msg: String(msg),
+      logError: err instanceof Error ? err.message : "unserialisable fields",
+    });
+  }
 }
 
 export function createLogger(namespace: string, base: Fields = {}): Logger {
   const write = (level: LogLevel, msg: string, fields?: Fields) => {
     if (ORDER[level] < threshold) return;
-    const line: Fields = { ts: new Date().toISOString(), level, ns: namespace, msg, ...base };
-    if (fields) { for (const [k, v] of Object.entries(fields)) line[k] = serialise(v); }
-    Deno.stderr.writeSync(encoder.encode(JSON.stringify(line) + "\n"));
+    try {
+      const line = formatLine(level, namespace, msg, fields ? { ...base, ...fields } : base);
+      Deno.stderr.writeSync(encoder.encode(line + "\n"));
+    } catch {
+      droppedLogLines++;
+    }
   };
   return {
     debug: (m, f) => write("debug", m, f),
     info: (m, f) => write("info", m, f),
     warn: (m, f) => write("warn", m, f),
     error: (m, f) => write("error", m, f),
+    fatal: (m, f) => write("fatal", m, f),
     child: (ns, f) => createLogger(`${namespace}.${ns}`, { ...base, ...f }),
   };
 }

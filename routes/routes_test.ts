@@ -39,7 +39,7 @@ Deno.test("routes", async (t) => {
     await t.step(
       "POST /messages answers 202 with the id, and the message gets stored",
       async () => {
-        const res = await send("/messages", post(JSON.stringify({ message: "hello" })));
+        const res = await send("/messages", post(JSON.stringify({ text: "hello" })));
         assert.equal(res.status, 202);
         const b = await res.json();
         assert.equal(b.status, "accepted");
@@ -53,7 +53,7 @@ Deno.test("routes", async (t) => {
       const given = crypto.randomUUID();
       const res = await send(
         "/messages",
-        post(JSON.stringify({ message: "waited", id: given }), "?wait=true"),
+        post(JSON.stringify({ text: "waited", id: given }), "?wait=true"),
       );
       assert.equal(res.status, 201);
       const b = await res.json();
@@ -64,9 +64,23 @@ Deno.test("routes", async (t) => {
     await t.step("POST /messages rejects bad input with 400 naming the field", async () => {
       const cases: Array<[string, string]> = [
         ["{nope", "body"],
-        [JSON.stringify({}), "message"],
+        [JSON.stringify(["x"]), "body"],
+        [JSON.stringify({}), "text"],
+        [JSON.stringify({ text: "" }), "text"],
+        [JSON.stringify({ text: 42 }), "text"],
         [JSON.stringify({ message: "" }), "message"],
-        [JSON.stringify({ message: "x", id: "123" }), "id"],
+        [JSON.stringify({ text: "x", message: "x" }), "message"],
+        [JSON.stringify({ text: "é".repeat(600_000) }), "text"],
+        [JSON.stringify({ text: "x", id: "" }), "id"],
+        [JSON.stringify({ text: "x", id: 123 }), "id"],
+        [JSON.stringify({ text: "x", id: "x".repeat(129) }), "id"],
+        [JSON.stringify({ text: "x", id: "nul\u0000" }), "id"],
+        [JSON.stringify({ text: "x", id: "line\nbreak" }), "id"],
+        [JSON.stringify({ text: "x", id: "tab\there" }), "id"],
+        [JSON.stringify({ text: "x", id: "del\u007f" }), "id"],
+        [JSON.stringify({ text: "x", id: "zero\u200bwidth" }), "id"],
+        [JSON.stringify({ text: "x", id: "lone\ud800" }), "id"],
+        [JSON.stringify({ text: "x", id: ".." }), "id"],
       ];
       for (const [body, field] of cases) {
         const res = await send("/messages", post(body));
@@ -75,13 +89,16 @@ Deno.test("routes", async (t) => {
       }
     });
 
-    await t.step("GET /messages/:id: 200, 404 when absent, 400 when not a uuid", async () => {
+    await t.step("GET /messages/:id: 200, 404 when absent, 400 naming id when bad", async () => {
       assert.equal((await send(`/messages/${id}`)).status, 200);
       assert.equal((await (await send(`/messages/${id}`)).json()).message, "hello");
       assert.equal((await send(`/messages/${crypto.randomUUID()}`)).status, 404);
-      const bad = await send("/messages/not-a-uuid");
-      assert.equal(bad.status, 400);
-      assert.equal((await bad.json()).field, "id");
+      assert.equal((await send("/messages/not-a-uuid")).status, 404);
+      for (const bad of ["%00", "a%0Ab", "x".repeat(129), "%zz", "%E0%A4%A", "%F0%9F"]) {
+        const res = await send(`/messages/${bad}`);
+        assert.equal(res.status, 400, bad);
+        assert.equal((await res.json()).field, "id", bad);
+      }
     });
 
     await t.step("GET /messages paginates and bounds the limit", async () => {
@@ -166,6 +183,69 @@ Deno.test("GET /ready is 503 naming the database when it does not answer", async
     const b = await res.json();
     assert.equal(b.ready, false);
     assert.deepEqual(b.checks, { database: "connection refused", broker: "ok" });
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("POST /messages takes {text} or its alias {message}, with any printable id", async (t) => {
+  const { app, close } = await testApp();
+  const create = (body: unknown) =>
+    app.request("/messages?wait=true", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  try {
+    await t.step("{text} with seed 002's example id test-123 is stored under it", async () => {
+      const res = await create({ id: "test-123", text: "from the seed" });
+      assert.equal(res.status, 201);
+      const b = await res.json();
+      assert.equal(b.id, "test-123");
+      assert.equal(b.message.message, "from the seed");
+      const got = await app.request("/messages/test-123");
+      assert.equal(got.status, 200);
+      assert.deepEqual(
+        { id: (await got.json()).id },
+        { id: "test-123" },
+      );
+    });
+
+    await t.step("the deprecated {message} still works", async () => {
+      const res = await create({ message: "old client" });
+      assert.equal(res.status, 201);
+      assert.equal((await res.json()).message.message, "old client");
+    });
+
+    await t.step("both fields at once are refused naming message", async () => {
+      const res = await create({ text: "a", message: "b" });
+      assert.equal(res.status, 400);
+      assert.deepEqual(await res.json(), {
+        error: "message: is a deprecated alias of text: send text only",
+        field: "message",
+      });
+    });
+
+    await t.step(
+      "ids with spaces, slashes, ? and non-ASCII round-trip percent-encoded",
+      async () => {
+        for (const given of ["a b/c?d#e", "café-☕", "100%", "x".repeat(128), "😀".repeat(128)]) {
+          assert.equal((await create({ id: given, text: given })).status, 201, given);
+          const res = await app.request(`/messages/${encodeURIComponent(given)}`);
+          assert.equal(res.status, 200, given);
+          assert.equal((await res.json()).message, given);
+        }
+      },
+    );
+
+    await t.step("an absent id is 404, a NUL or too long id 400 naming id", async () => {
+      assert.equal((await app.request("/messages/test-124")).status, 404);
+      for (const bad of ["nul\u0000", "y".repeat(129)]) {
+        const res = await app.request(`/messages/${encodeURIComponent(bad)}`);
+        assert.equal(res.status, 400);
+        assert.deepEqual((await res.json()).field, "id");
+      }
+    });
   } finally {
     await close();
   }

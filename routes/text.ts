@@ -1,7 +1,7 @@
 /**
  * The text-message service's routes, mounted at `/messages`. `POST /messages` publishes to the
  * topic (there is one write path, through the writer); `?wait=true` then waits until the row is
- * stored.
+ * stored. The body's field is `text`, as on the topic; `message` is its deprecated alias.
  */
 import { Hono } from "hono";
 import { ValidationError } from "../lib/errors.ts";
@@ -12,6 +12,26 @@ import { fromBroker, pageParams, readJson } from "./_http.ts";
 const MAX_RECORD_BYTES = 1_000_000;
 const encoder = new TextEncoder();
 
+/** An id as `MessageId` accepts it, or a 400 naming `id`. */
+function checkId(id: string): string {
+  const r = MessageId.safeParse(id);
+  if (r.success) return r.data;
+  throw new ValidationError(`id: ${r.error.issues[0]?.message ?? "invalid"}`, { field: "id" });
+}
+
+/**
+ * The `:id` segment of the request's own URL, percent-decoded strictly: Hono hands a malformed
+ * escape ("%zz") through undecoded, which would then name a different id than the client meant.
+ */
+function idSegment(url: string): string {
+  const raw = new URL(url).pathname.split("/").pop() ?? "";
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ValidationError("id: must be percent-encoded UTF-8", { field: "id" });
+  }
+}
+
 export function textRoutes(deps: ApiDeps): Hono {
   const app = new Hono();
 
@@ -21,10 +41,7 @@ export function textRoutes(deps: ApiDeps): Hono {
   });
 
   app.get("/:id", async (c) => {
-    const id = c.req.param("id");
-    if (!MessageId.safeParse(id).success) {
-      throw new ValidationError("id: must be a UUID", { field: "id" });
-    }
+    const id = checkId(idSegment(c.req.url));
     const row = await deps.texts.get(id);
     return row ? c.json(row) : c.json({ error: `message ${id} not found` }, 404);
   });
@@ -35,12 +52,14 @@ export function textRoutes(deps: ApiDeps): Hono {
       const { field, message } = describeIssue(parsed.error);
       throw new ValidationError(message, { field });
     }
-    const id = parsed.data.id ?? crypto.randomUUID();
-    const value = JSON.stringify({ id, text: parsed.data.message });
+    const { text, message, id = crypto.randomUUID() } = parsed.data;
+    // The schema lets exactly one of them through; errors name the one the client sent.
+    const field = text === undefined ? "message" : "text";
+    const value = JSON.stringify({ id, text: text ?? message });
     // Kafka's default limit is about 1 MB per record: a bigger one can never be published.
     if (encoder.encode(value).length > MAX_RECORD_BYTES) {
-      throw new ValidationError(`message: must encode to at most ${MAX_RECORD_BYTES} bytes`, {
-        field: "message",
+      throw new ValidationError(`${field}: must encode to at most ${MAX_RECORD_BYTES} bytes`, {
+        field,
       });
     }
     const [delivery] = await fromBroker(

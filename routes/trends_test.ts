@@ -53,7 +53,15 @@ Deno.test("trend routes: ranking from the cache, history, alerts, sentiment, das
       if (r.trends.length) top = { windowStart: w.start, windowEnd: w.end, trends: r.trends };
     }
     assert.ok(top, "the fixture produces a trend");
-    await deps.trends.save("test", closed, alerts, { offsets: {}, state: {} });
+    await deps.trends.save("test", closed, alerts, {
+      offsets: {},
+      incarnation: "memory:test",
+      meta: {},
+      state: {},
+      deltas: [],
+      seq: 1,
+      dropped: [],
+    });
     await deps.trendCache.put(top!, 60_000);
 
     await t.step("GET /trends answers the cached ranking", async () => {

@@ -61,6 +61,11 @@ export interface SupervisorOptions {
   periodMs?: number;
   backoff?: BackoffOptions;
   logger?: Logger;
+  /**
+   * When every child has exited normally and none is to be restarted (a finite producer, a
+   * finite replay), `done` resolves: OTP's `auto_shutdown`. Default false.
+   */
+  autoShutdown?: boolean;
 }
 
 export class EscalationError extends SluiceError {
@@ -101,6 +106,7 @@ export class Supervisor implements ChildHandle<Supervisor> {
       intensity: options.intensity ?? 5,
       periodMs: options.periodMs ?? 60_000,
       backoff: options.backoff ?? { initialMs: 200, maxMs: 10_000 },
+      autoShutdown: options.autoShutdown ?? false,
     };
     this.#log = (options.logger ?? rootLogger).child("supervisor", { supervisor: this.#opts.name });
     this.#slots = specs.map((spec) => ({
@@ -200,6 +206,11 @@ export class Supervisor implements ChildHandle<Supervisor> {
     const wanted = restart === "permanent" || (restart === "transient" && err !== null);
     if (!wanted) {
       slot.state = { ...slot.state, status: err ? "failed" : "stopped", since: now() };
+      if (this.#opts.autoShutdown && this.#slots.every((s) => s.state.status === "stopped")) {
+        this.#log.info("every child finished, stopping", {});
+        this.#stopping = true;
+        this.#resolve();
+      }
       return;
     }
     if (err !== null && !isRetriable(err)) {

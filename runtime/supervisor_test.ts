@@ -180,3 +180,33 @@ Deno.test("restarts wait an exponentially growing backoff", async () => {
     clock.uninstall();
   }
 });
+
+Deno.test("with autoShutdown, done resolves once every child has finished normally", async () => {
+  const a = new Probe();
+  const b = new Probe();
+  const sup = await new Supervisor([a.spec("a", "transient"), b.spec("b", "transient")], {
+    ...fast,
+    autoShutdown: true,
+  }).start();
+  let finished = false;
+  sup.done.then(() => (finished = true));
+  a.current!.exit();
+  await until(() => sup.states()[0].status === "stopped");
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(finished, false, "one child still runs");
+  b.current!.exit();
+  await sup.done;
+  assert.equal(finished, true);
+});
+
+Deno.test("without autoShutdown, a supervisor whose children all finished keeps running", async () => {
+  const a = new Probe();
+  const sup = await new Supervisor([a.spec("a", "transient")], fast).start();
+  let finished = false;
+  sup.done.then(() => (finished = true));
+  a.current!.exit();
+  await until(() => sup.states()[0].status === "stopped");
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(finished, false);
+  await sup.stop();
+});

@@ -32,8 +32,8 @@ async function checkpointed(s: Sandbox): Promise<number> {
 /** The window state's own counters, from the checkpoint (identical after crashes). */
 async function aggregatorStats(s: Sandbox) {
   const rows = await s.db.query<{ late: number; future: number; duplicates: number }>(
-    `SELECT (state->'windows'->>'late')::int AS late, (state->'windows'->>'future')::int AS future,
-            (state->'windows'->>'duplicates')::int AS duplicates
+    `SELECT (meta->'windows'->>'late')::int AS late, (meta->'windows'->>'future')::int AS future,
+            (meta->'windows'->>'duplicates')::int AS duplicates
      FROM aggregator_checkpoints WHERE name = 'aggregator'`,
   );
   return rows[0];

@@ -9,6 +9,8 @@ const opts = { sanitizeOps: false, sanitizeResources: false };
 const main = new URL("../main.ts", import.meta.url).pathname;
 
 async function cli(url: string, ...args: string[]) {
+  const env = { ...Deno.env.toObject() };
+  delete env.SLUICE_CLI_TIMEOUT_S;
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -23,6 +25,8 @@ async function cli(url: string, ...args: string[]) {
       ...args,
     ],
     stdin: "null",
+    env,
+    clearEnv: true,
   }).output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
@@ -50,7 +54,8 @@ Deno.test("the CLI drives `main.ts all` on the embedded defaults", opts, async (
       assert.match(r.stdout, /text-writer\/consumer\s+running/);
     });
 
-    const id = crypto.randomUUID();
+    // The seed's own example id: any printable id is accepted, not only UUIDs.
+    const id = "test-123";
     await t.step("create --wait stores the message and get shows it", async () => {
       const c = await cli(url, "create", "hello", "cli", "--id", id, "--wait");
       assert.equal(c.code, 0, c.stderr);
@@ -81,17 +86,29 @@ Deno.test("the CLI drives `main.ts all` on the embedded defaults", opts, async (
       assert.match(l.stdout, /^ID\s+MESSAGE\s+CREATED_AT/);
       assert.equal(l.stdout.trim().split("\n").length, 7);
       const s = await cli(url, "stats");
+      assert.equal(s.code, 0, s.stderr);
       assert.match(s.stdout, /messages\.total: 51/);
       assert.match(s.stdout, /PARTITION\s+COMMITTED\s+HIGH\s+LAG/);
+      const sections = s.stdout.split("\n").filter((l) => l.startsWith("== "));
+      assert.deepEqual(sections, ["== text messages", "== orders", "== social", "== process"]);
+      assert.match(s.stdout, /^consumer group order-processors /m);
+      assert.match(s.stdout, /^firehose\.source: replay$/m);
+      assert.match(s.stdout, /^text-writer\/consumer\s+running/m);
     });
 
     await t.step("errors: bad input, unreachable server, unknown command", async () => {
-      const bad = await cli(url, "get", "not-a-uuid");
+      const bad = await cli(url, "get", "x".repeat(129));
       assert.equal(bad.code, 1);
-      assert.match(bad.stderr, /HTTP 400.*"field":"id"/);
-      const down = await cli("http://127.0.0.1:9", "health");
-      assert.equal(down.code, 1);
-      assert.match(down.stderr, /cannot reach http:\/\/127\.0\.0\.1:9/);
+      assert.match(bad.stderr, /^sluice cli: HTTP 400.*"field":"id"/);
+      const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const closed = `http://127.0.0.1:${l.addr.port}`;
+      l.close();
+      const down = await cli(closed, "health");
+      assert.equal(down.code, 3);
+      assert.match(
+        down.stderr,
+        new RegExp(`^sluice cli: cannot connect to ${closed} .*deno task dev`),
+      );
       const unknown = await cli(url, "frobnicate");
       assert.equal(unknown.code, 2);
       assert.match(unknown.stderr, /unknown command: frobnicate/);
@@ -107,3 +124,25 @@ Deno.test("the CLI drives `main.ts all` on the embedded defaults", opts, async (
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test(
+  "`main.ts cli` gives up on a server that never answers, one line and exit 3",
+  opts,
+  async () => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const conns: Deno.Conn[] = [];
+    const accepting = (async () => {
+      for await (const conn of listener) conns.push(conn);
+    })();
+    const url = `http://127.0.0.1:${listener.addr.port}`;
+    try {
+      const r = await cli(url, "--timeout", "0.5", "stats");
+      assert.equal(r.code, 3);
+      assert.equal(r.stderr, `sluice cli: GET ${url}/stats did not answer within 0.5 s\n`);
+    } finally {
+      listener.close();
+      await accepting.catch(() => {});
+      for (const c of conns) c.close();
+    }
+  },
+);

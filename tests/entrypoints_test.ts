@@ -4,6 +4,7 @@
  * the real Kafka and PostgreSQL: it starts under its supervisor, and SIGTERM stops it with exit 0.
  */
 import assert from "node:assert/strict";
+import { deadline } from "../lib/deadline.ts";
 import { ROLES } from "../actors/roles.ts";
 import { compiledPermissions, TARGETS } from "../scripts/compile.ts";
 import { listeningUrl, RoleProcess, sandbox, uniqueName, until } from "./helpers/mod.ts";
@@ -30,10 +31,10 @@ for (const role of TARGETS.filter((t) => t !== "cli")) {
     opts,
     async () => {
       const lake = await Deno.makeTempDir({ prefix: "sluice-entry-lake-" });
+      // `all` runs at debug, so every log line of every role is serialised at least once.
       const s = await sandbox({
-        LOG_LEVEL: "info",
+        LOG_LEVEL: role === "all" ? "debug" : "info",
         FIREHOSE_REPLAY_FILE: SAMPLE,
-        ORDER_COUNT: "20",
         LAKE_DIR: lake,
       });
       const p = new RoleProcess(role, s.env, compiledPermissions(role));
@@ -44,6 +45,9 @@ for (const role of TARGETS.filter((t) => t !== "cli")) {
         const st = await p.exited;
         assert.equal(st.code, 0, `${role} exit code after SIGTERM\n${p.output.slice(-3000)}`);
         assert.match(p.output, /stopped cleanly/);
+        const lines = p.output.split("\n").filter((l) => l.startsWith("{"));
+        for (const l of lines) JSON.parse(l);
+        if (role === "all") assert.match(p.output, /"level":"debug"/);
       } finally {
         p.kill("SIGKILL");
         await p.exited;
@@ -69,3 +73,22 @@ Deno.test("GET /stats answers 200 while a pipeline's topic does not exist yet", 
     await s.dispose();
   }
 });
+
+Deno.test(
+  "an order producer given ORDER_COUNT sends them all and exits 0 by itself",
+  opts,
+  async () => {
+    const s = await sandbox({ ORDER_COUNT: "7", ORDER_RATE: "100", LOG_LEVEL: "info" });
+    const p = new RoleProcess("order-producer", s.env, compiledPermissions("order-producer"));
+    try {
+      const st = await deadline(p.exited, 60_000).catch(() => null);
+      assert.ok(st, `the producer did not exit\n${p.output.slice(-3000)}`);
+      assert.equal(st.code, 0, p.output.slice(-3000));
+      const admin = await s.kafka.admin();
+      assert.equal(await admin.topicSize(s.orderTopic), 7);
+    } finally {
+      await p.dispose();
+      await s.dispose();
+    }
+  },
+);

@@ -95,9 +95,11 @@ Deno.test(
     const role = await runRole(s);
     const producer = await s.kafka.producer();
     const good = textMessages(6);
+    // Any printable id is valid, such as the seed's own example.
+    good[0].id = "test-123";
     const bad = [
       { value: "{not json", reason: /malformed JSON/ },
-      { value: JSON.stringify({ id: "not-a-uuid", text: "x" }), reason: /id/ },
+      { value: JSON.stringify({ id: "x".repeat(129), text: "x" }), reason: /id: .*128/ },
       { value: JSON.stringify({ id: crypto.randomUUID() }), reason: /text/ },
       { value: JSON.stringify({ id: crypto.randomUUID(), text: "nul\u0000byte" }), reason: /NUL/ },
     ];
@@ -112,6 +114,10 @@ Deno.test(
       await until("6 valid rows", async () => (await rowCount(s)).total >= 6);
       await until("everything committed", async () => (await committedTotal(s)) === records.length);
       assert.equal((await rowCount(s)).total, 6);
+      const seed = await s.db.query<{ message: string }>(
+        `SELECT message FROM text_messages WHERE id = 'test-123'`,
+      );
+      assert.deepEqual(seed, [{ message: good[0].text }]);
 
       const dead = await readTopic(s, dlqTopic(s.topic), 4);
       assert.equal(dead.length, 4);

@@ -36,6 +36,8 @@ interface Group {
 }
 
 export class MemoryBroker {
+  /** A new broker starts empty at offset 0: offsets kept elsewhere are void with it. */
+  readonly incarnation = `memory:${crypto.randomUUID()}`;
   readonly topics = new Map<string, Topic>();
   readonly groups = new Map<string, Group>();
   defaultPartitions = 1;
@@ -270,6 +272,7 @@ export class MemoryTransport implements Transport {
         return Promise.resolve(t ? t.partitions.reduce((n, log) => n + log.length, 0) : 0);
       },
       ping: () => Promise.resolve(),
+      incarnation: () => Promise.resolve(broker.incarnation),
       deleteTopics(topics: string[]) {
         for (const t of topics) broker.topics.delete(t);
         return Promise.resolve();

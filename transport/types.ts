@@ -124,6 +124,11 @@ export interface Admin {
   ping(): Promise<void>;
   /** Deletes topics (those missing are ignored). */
   deleteTopics(topics: string[]): Promise<void>;
+  /**
+   * Names this broker's life: Kafka's cluster id, or a new id per in-memory broker. Offsets
+   * saved outside the broker are only meaningful for the incarnation they were read from.
+   */
+  incarnation(): Promise<string>;
   close(): Promise<void>;
 }
 

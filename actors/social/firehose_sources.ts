@@ -98,8 +98,15 @@ export class JetstreamSource implements FrameSource {
 export interface ReplayOptions {
   /** Events per second; 0 replays as fast as possible. */
   rate: number;
-  /** Replay forever, shifting times to now and making keys unique per round. */
+  /**
+   * Replay forever. Each event is stamped with the wall-clock time it is emitted at (event time
+   * follows the clock, so windows close as they would on the live firehose and nothing is late),
+   * and its rkey gets a suffix unique to this run and round, so a restarted dev process adds new
+   * posts instead of repeating the last run's URIs.
+   */
   loop?: boolean;
+  /** The clock, in ms (tests). Default Date.now. */
+  now?: () => number;
 }
 
 export class ReplaySource implements FrameSource {
@@ -110,37 +117,44 @@ export class ReplaySource implements FrameSource {
   async *open(cursorUs: number | null, signal: AbortSignal): AsyncIterable<string> {
     const lines = (await Deno.readTextFile(this.path)).split("\n").filter((l) => l.trim());
     const gapMs = this.options.rate > 0 ? 1000 / this.options.rate : 0;
+    const now = this.options.now ?? Date.now;
+    const run = now().toString(36);
+    let lastUs = 0;
     do {
-      const shifted = this.options.loop ? this.#shift(lines, this.#round++) : lines;
-      for (const line of shifted) {
+      const round = this.#round++;
+      for (const line of lines) {
         if (signal.aborted) return;
-        const t = timeOf(line);
-        if (cursorUs !== null && t !== null && t <= cursorUs) continue;
+        if (!this.options.loop) {
+          const t = timeOf(line);
+          if (cursorUs !== null && t !== null && t <= cursorUs) continue;
+        }
         if (gapMs > 0) await delay(gapMs, signal).catch(() => {});
-        yield line;
+        if (signal.aborted) return;
+        if (!this.options.loop) {
+          yield line;
+          continue;
+        }
+        // Strictly increasing microseconds: a cursor taken from them never skips a sibling.
+        lastUs = Math.max(lastUs + 1, Math.round(now() * 1000));
+        yield restamp(line, lastUs, `r${run}${round}`);
       }
     } while (this.options.loop && !signal.aborted);
   }
+}
 
-  /** Round `n` of a looping replay: times moved to now onward, rkeys made unique. */
-  #shift(lines: string[], n: number): string[] {
-    const times = lines.map(timeOf).filter((t): t is number => t !== null);
-    const first = Math.min(...times);
-    const base = Date.now() * 1000;
-    return lines.map((line) => {
-      try {
-        const ev = JSON.parse(line);
-        if (typeof ev.time_us !== "number") return line;
-        ev.time_us = base + (ev.time_us - first);
-        if (ev.commit?.rkey) ev.commit.rkey = `${ev.commit.rkey}r${n}`;
-        if (ev.commit?.record?.createdAt) {
-          ev.commit.record.createdAt = new Date(ev.time_us / 1000).toISOString();
-        }
-        return JSON.stringify(ev);
-      } catch {
-        return line; // malformed on purpose: replayed as is
-      }
-    });
+/** A looping replay's event: time moved to `timeUs`, rkey made unique with `suffix`. */
+function restamp(line: string, timeUs: number, suffix: string): string {
+  try {
+    const ev = JSON.parse(line);
+    if (typeof ev.time_us !== "number") return line;
+    ev.time_us = timeUs;
+    if (ev.commit?.rkey) ev.commit.rkey = `${ev.commit.rkey}${suffix}`;
+    if (ev.commit?.record?.createdAt) {
+      ev.commit.record.createdAt = new Date(timeUs / 1000).toISOString();
+    }
+    return JSON.stringify(ev);
+  } catch {
+    return line; // malformed on purpose: replayed as is
   }
 }
 

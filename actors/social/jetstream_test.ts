@@ -201,7 +201,14 @@ function recordingProducer(): Producer & { sent: Array<{ topic: string; records:
 
 function recordingLogger(lines: Array<{ msg: string; fields?: Fields }>): Logger {
   const log = (msg: string, fields?: Fields) => void lines.push({ msg, fields });
-  const logger: Logger = { debug: log, info: log, warn: log, error: log, child: () => logger };
+  const logger: Logger = {
+    debug: log,
+    info: log,
+    warn: log,
+    error: log,
+    fatal: log,
+    child: () => logger,
+  };
   return logger;
 }
 

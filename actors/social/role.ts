@@ -80,10 +80,10 @@ async function openSinks(rt: Runtime): Promise<PostSink[]> {
   if (names.has("postgres")) sinks.push(new PostgresPostSink(await rt.db()));
   if (names.has("mongodb")) {
     if (!c.MONGODB_URL) {
-      throw new ConfigError(
-        "MONGODB_URL",
-        "Invalid configuration: WRITER_SINKS names mongodb but MONGODB_URL is not set",
-      );
+      throw new ConfigError([{
+        variable: "MONGODB_URL",
+        message: "WRITER_SINKS names mongodb but MONGODB_URL is not set",
+      }]);
     }
     sinks.push(await MongoPostSink.open(c.MONGODB_URL, c.MONGODB_COLLECTION));
   }
@@ -105,10 +105,10 @@ async function writerInput(
   }
   const url = c.REDIS_URL;
   if (!url) {
-    throw new ConfigError(
-      "REDIS_URL",
-      "Invalid configuration: CONSUMER_TYPE=redis needs REDIS_URL",
-    );
+    throw new ConfigError([{
+      variable: "REDIS_URL",
+      message: "CONSUMER_TYPE=redis needs REDIS_URL",
+    }]);
   }
   const member = `${hostname()}-${Deno.pid}`;
   return {
@@ -164,10 +164,10 @@ function classifierRedisOutput(rt: Runtime): RedisOutput | null {
   const outputs = c.CLASSIFIER_REDIS_OUTPUTS;
   if (outputs.length === 0) return null;
   if (!c.REDIS_URL) {
-    throw new ConfigError(
-      "REDIS_URL",
-      "Invalid configuration: CLASSIFIER_REDIS_OUTPUTS needs REDIS_URL",
-    );
+    throw new ConfigError([{
+      variable: "REDIS_URL",
+      message: "CLASSIFIER_REDIS_OUTPUTS needs REDIS_URL",
+    }]);
   }
   return new RedisOutput(c.REDIS_URL, {
     stream: outputs.includes("stream") ? c.REDIS_STREAM : undefined,

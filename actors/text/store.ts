@@ -26,7 +26,7 @@ export class TextMessageStore {
     const res = await this.db.query<{ n: number }>(
       `WITH ins AS (
          INSERT INTO text_messages (id, message)
-         SELECT * FROM unnest($1::uuid[], $2::text[])
+         SELECT * FROM unnest($1::text[], $2::text[])
          ON CONFLICT (id) DO NOTHING RETURNING 1)
        SELECT count(*)::int AS n FROM ins`,
       [ids, texts],

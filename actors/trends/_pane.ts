@@ -39,6 +39,19 @@ export class Pane {
   }
 }
 
+/** Adds `src`'s events to `into` (panes of disjoint events: sums and unions, order-free). */
+export function mergeInto(into: Pane, src: Pane, samples: number): void {
+  for (const uri of src.uris) into.uris.add(uri);
+  for (const [k, p] of src.keywords) {
+    let a = into.keywords.get(k);
+    if (!a) into.keywords.set(k, a = { count: 0, authors: new Set(), micros: 0, samples: [] });
+    a.count += p.count;
+    a.micros += p.micros;
+    for (const au of p.authors) a.authors.add(au);
+    for (const uri of p.samples) addSample(a.samples, uri, samples);
+  }
+}
+
 /** A closed window from its panes (oldest first) and, from an old checkpoint, its partial. */
 export function mergePanes(
   legacy: Map<string, KeywordAgg> | undefined,

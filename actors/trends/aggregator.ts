@@ -2,9 +2,12 @@
  * The aggregator: an actor fed by one consumer of `posts-classified`. Per batch it adds the
  * posts' keywords to hopping windows, closes the windows the watermark has passed, detects
  * trends and alerts, appends raw posts and closed windows to the data lake, publishes alerts to
- * `trend-alerts`, then saves the closed windows, the alerts and a checkpoint (window state,
- * detector state, lake file sizes and the per-partition offsets they reflect) in one PostgreSQL
- * transaction, and only then acks. Kafka commits trail the checkpoint; after a crash the
+ * `trend-alerts`, then saves the closed windows, the alerts and a checkpoint in one PostgreSQL
+ * transaction, and only then acks. The checkpoint is incremental: a batch saves only the events
+ * it added (per pane), the small window bookkeeping, lake file sizes and the per-partition
+ * offsets they reflect; the detector is rewritten only when windows close. Offsets are kept with
+ * the broker incarnation they came from: after a broker reset (a new in-memory broker in
+ * `deno task dev`, a re-formatted Kafka) they are void, and every message is new. Kafka commits trail the checkpoint; after a crash the
  * messages below the checkpoint's offsets are skipped, so a run with crashes produces exactly
  * the windows and alerts of an uninterrupted one. The current trends go to the cache.
  *
@@ -16,14 +19,18 @@
 import type { Logger } from "../../lib/log.ts";
 import { aggregatorEvents } from "../../lib/metrics.ts";
 import { ClassifiedPost, parseMessage } from "../../schemas/mod.ts";
-import type { DataLake } from "./lake.ts";
-import type { TrendCache } from "./cache.ts";
-import type { TrendStore } from "./store.ts";
-import { keywords, TrendDetector, WindowState } from "./mod.ts";
-import type { ClosedWindow, DetectConfig, Trend, TrendAlert, WindowConfig } from "./mod.ts";
+import type { Trend, TrendAlert } from "../../schemas/trends.ts";
 import type { Envelope, Producer } from "../../transport/mod.ts";
 import type { Actor } from "../../runtime/actor.ts";
 import { createBatchWorker } from "../../runtime/batch_worker.ts";
+import type { TrendCache } from "./cache.ts";
+import { TrendDetector } from "./detect.ts";
+import type { DetectConfig } from "./detect.ts";
+import { keywords } from "./keywords.ts";
+import type { DataLake } from "./lake.ts";
+import type { TrendStore } from "./store.ts";
+import { WindowState } from "./windows.ts";
+import type { ClosedWindow, WindowConfig, WindowMeta } from "./windows.ts";
 
 export interface AggregatorOptions {
   name: string;
@@ -35,6 +42,8 @@ export interface AggregatorOptions {
   alertTopic: string;
   cache: TrendCache;
   lake: DataLake;
+  /** The broker's incarnation (`Admin.incarnation()`): offsets saved under another are void. */
+  incarnation: string;
   logger: Logger;
   batchSize?: number;
   flushMs?: number;
@@ -42,30 +51,74 @@ export interface AggregatorOptions {
   beforeCheckpoint?: () => void;
 }
 
-interface State {
+/** A checkpoint written before incremental saves: everything in `state`. */
+interface LegacyState {
   windows: ReturnType<WindowState["toJSON"]>;
   detector: ReturnType<TrendDetector["toJSON"]>;
   lake: Record<string, number>;
 }
 
+interface Meta {
+  windows: WindowMeta;
+  lake: Record<string, number>;
+  /** The last saved batch's sequence number (orders the pane deltas). */
+  seq: number;
+}
+
+interface DetectorState {
+  detector: ReturnType<TrendDetector["toJSON"]>;
+}
+
 /** The keyword standing for every post: volume and sentiment over time. */
 export const ALL_POSTS = "*";
 
-export async function createAggregator(o: AggregatorOptions): Promise<Actor<Envelope>> {
+async function resume(o: AggregatorOptions) {
   const cp = await o.store.loadCheckpoint(o.name);
-  const state = cp?.state as State | undefined;
-  const windows = state
-    ? WindowState.fromJSON(o.windows, state.windows)
-    : new WindowState(o.windows);
-  const detector = state
-    ? TrendDetector.fromJSON(o.detect, state.detector)
-    : new TrendDetector(o.detect);
-  await o.lake.recover(state?.lake ?? {});
+  let windows: WindowState, detector: TrendDetector, lake: Record<string, number>, seq = 0;
+  let rewriteAll = false;
+  if (cp === null) {
+    windows = new WindowState(o.windows);
+    detector = new TrendDetector(o.detect);
+    lake = {};
+  } else if (cp.meta === null) {
+    const legacy = cp.state as LegacyState;
+    windows = WindowState.fromJSON(o.windows, legacy.windows);
+    detector = TrendDetector.fromJSON(o.detect, legacy.detector);
+    lake = legacy.lake;
+    windows.markAllChanged();
+    rewriteAll = true;
+  } else {
+    const meta = cp.meta as Meta;
+    windows = WindowState.restore(o.windows, meta.windows, cp.panes as never);
+    detector = TrendDetector.fromJSON(o.detect, (cp.state as DetectorState).detector);
+    lake = meta.lake;
+    seq = meta.seq;
+  }
+  // A checkpoint from before incarnations were kept is trusted on Kafka (it outlives restarts),
+  // never on an in-memory broker (which did not).
+  const sameBroker = cp !== null &&
+    (cp.incarnation === o.incarnation ||
+      (cp.incarnation === null && !o.incarnation.startsWith("memory:")));
+  if (cp !== null && !sameBroker) {
+    o.logger.warn("the broker was reset since the checkpoint: its offsets are void", {
+      checkpointIncarnation: cp.incarnation,
+      incarnation: o.incarnation,
+    });
+  }
   const offsets = new Map<number, bigint>(
-    Object.entries(cp?.offsets ?? {}).map(([p, off]) => [Number(p), BigInt(off)]),
+    sameBroker ? Object.entries(cp.offsets).map(([p, off]) => [Number(p), BigInt(off)]) : [],
   );
+  return { found: cp !== null, windows, detector, lake, seq, offsets, rewriteAll };
+}
+
+export async function createAggregator(o: AggregatorOptions): Promise<Actor<Envelope>> {
+  const r = await resume(o);
+  const { windows, detector, offsets } = r;
+  let seq = r.seq;
+  let detectorChanged = r.rewriteAll || !r.found;
+  await o.lake.recover(r.lake);
   o.logger.info("aggregator resumed", {
-    checkpoint: cp !== null,
+    checkpoint: r.found,
     offsets: Object.fromEntries(offsets),
   });
 
@@ -128,14 +181,20 @@ export async function createAggregator(o: AggregatorOptions): Promise<Actor<Enve
         );
       }
       o.beforeCheckpoint?.();
+      const changes = windows.takeChanges();
+      seq++;
       await o.store.save(o.name, closed, alerts, {
         offsets: Object.fromEntries([...offsets].map(([p, off]) => [String(p), String(off)])),
-        state: {
-          windows: windows.toJSON(),
-          detector: detector.toJSON(),
-          lake: o.lake.sizes,
-        } satisfies State,
+        incarnation: o.incarnation,
+        meta: { windows: windows.meta(), lake: o.lake.sizes, seq } satisfies Meta,
+        state: detectorChanged || closed.length
+          ? { detector: detector.toJSON() } satisfies DetectorState
+          : undefined,
+        deltas: changes.deltas,
+        seq,
+        dropped: changes.dropped,
       });
+      detectorChanged = false;
       if (closed.length) {
         const last = closed.at(-1)!;
         await o.cache.put(

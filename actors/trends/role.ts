@@ -29,6 +29,7 @@ export function aggregatorRole(rt: Runtime): ChildSpec {
       await ensureTopic(rt, c.ALERT_TOPIC);
       const admin = await rt.admin();
       const partitions = (await admin.lag(c.AGG_GROUP, c.POSTS_CLASSIFIED_TOPIC)).length;
+      const incarnation = await admin.incarnation();
       const producer = await rt.producer();
       const { cache, close } = trendCache(rt);
       const store = new TrendStore(db);
@@ -58,6 +59,7 @@ export function aggregatorRole(rt: Runtime): ChildSpec {
             alertTopic: c.ALERT_TOPIC,
             cache,
             lake: new DataLake(c.LAKE_DIR, c.AGG_NAME, c.LAKE_RETENTION_HOURS),
+            incarnation,
             logger: actx.logger,
             batchSize: c.AGG_BATCH_SIZE,
             flushMs: c.AGG_FLUSH_MS,

@@ -6,25 +6,57 @@ import type { TrendAlert } from "./detect.ts";
 import type { ClosedWindow } from "./windows.ts";
 import type { Db, Queryable } from "../../db/db.ts";
 
+/** A checkpoint as loaded: the small row and every saved pane delta, in save order. */
 export interface Checkpoint {
   offsets: Record<string, string>;
+  /** The broker incarnation the offsets were read from (null: written before it was kept). */
+  incarnation: string | null;
+  /** Window bookkeeping and lake sizes (null: a checkpoint from before incremental saves). */
+  meta: unknown | null;
+  /** The detector state (or, before incremental saves, the whole state). */
   state: unknown;
+  panes: Array<[number, unknown]>;
+}
+
+/** What one batch saves: offsets and meta always, the rest only when it changed. */
+export interface CheckpointUpdate {
+  offsets: Record<string, string>;
+  incarnation: string;
+  meta: unknown;
+  /** Rewritten only when given (windows closed, or the first save). */
+  state?: unknown;
+  /** Events added since the last save, per pane start, under this batch's sequence number. */
+  deltas: Array<[number, unknown]>;
+  seq: number;
+  /** Panes whose deltas can go. */
+  dropped: number[];
 }
 
 export class TrendStore {
   constructor(readonly db: Db) {}
 
   async loadCheckpoint(name: string): Promise<Checkpoint | null> {
-    const rows = await this.db.query<Checkpoint>(
-      `SELECT offsets, state FROM aggregator_checkpoints WHERE name = $1`,
+    const rows = await this.db.query<Omit<Checkpoint, "panes">>(
+      `SELECT offsets, incarnation, meta, state FROM aggregator_checkpoints WHERE name = $1`,
       [name],
     );
-    return rows[0] ?? null;
+    if (!rows[0]) return null;
+    const panes = await this.db.query<{ pane_start: string; delta: unknown }>(
+      `SELECT pane_start, delta FROM aggregator_pane_deltas WHERE name = $1
+       ORDER BY pane_start, seq`,
+      [name],
+    );
+    return { ...rows[0], panes: panes.map((p) => [Number(p.pane_start), p.delta]) };
   }
 
   /** Windows, alerts and the checkpoint, all or nothing. */
-  save(name: string, closed: ClosedWindow[], alerts: TrendAlert[], cp: Checkpoint): Promise<void> {
-    return this.db.transaction(async (tx) => {
+  async save(
+    name: string,
+    closed: ClosedWindow[],
+    alerts: TrendAlert[],
+    cp: CheckpointUpdate,
+  ): Promise<void> {
+    await this.db.transaction(async (tx) => {
       await insertWindows(tx, closed);
       if (alerts.length) {
         await tx.query(
@@ -39,12 +71,48 @@ export class TrendStore {
           [JSON.stringify(alerts)],
         );
       }
+      if (cp.dropped.length) {
+        await tx.query(
+          `DELETE FROM aggregator_pane_deltas WHERE name = $1 AND pane_start = ANY($2::bigint[])`,
+          [name, cp.dropped.map(String)],
+        );
+      }
+      if (cp.deltas.length) {
+        await tx.query(
+          `INSERT INTO aggregator_pane_deltas (name, pane_start, seq, delta)
+           SELECT $1, p, $2, d FROM jsonb_to_recordset($3::jsonb) AS r(p bigint, d jsonb)
+           ON CONFLICT (name, pane_start, seq) DO UPDATE SET delta = EXCLUDED.delta`,
+          [name, cp.seq, JSON.stringify(cp.deltas.map(([p, d]) => ({ p, d })))],
+        );
+      }
+      // `state` is left out of the UPDATE when unchanged: PostgreSQL then keeps its stored
+      // (TOASTed) value instead of writing another copy.
       await tx.query(
-        `INSERT INTO aggregator_checkpoints (name, offsets, state) VALUES ($1, $2, $3)
-         ON CONFLICT (name) DO UPDATE SET offsets = $2, state = $3, updated_at = now()`,
-        [name, JSON.stringify(cp.offsets), JSON.stringify(cp.state)],
+        cp.state === undefined
+          ? `INSERT INTO aggregator_checkpoints (name, offsets, incarnation, meta, state)
+             VALUES ($1, $2, $3, $4, '{}'::jsonb)
+             ON CONFLICT (name) DO UPDATE SET offsets = $2, incarnation = $3, meta = $4,
+               updated_at = now()`
+          : `INSERT INTO aggregator_checkpoints (name, offsets, incarnation, meta, state)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (name) DO UPDATE SET offsets = $2, incarnation = $3, meta = $4,
+               state = $5, updated_at = now()`,
+        [
+          name,
+          JSON.stringify(cp.offsets),
+          cp.incarnation,
+          JSON.stringify(cp.meta),
+          ...(cp.state === undefined ? [] : [JSON.stringify(cp.state)]),
+        ],
       );
     });
+    // PGlite runs no autovacuum: reclaim the dead versions the checkpoint leaves, once a slide.
+    // One statement per call: several in one would run as a transaction block, which VACUUM
+    // refuses.
+    if (closed.length && this.db.kind === "pglite") {
+      await this.db.query("VACUUM aggregator_checkpoints");
+      await this.db.query("VACUUM aggregator_pane_deltas");
+    }
   }
 
   history(keyword: string, limit: number) {

@@ -12,7 +12,7 @@
  * event once instead of once per overlapping window. Events are deduplicated by URI within the
  * open panes: a copy of an event whose pane is gone would be late anyway.
  */
-import { mergePanes, Pane, paneFromJSON, paneToJSON } from "./_pane.ts";
+import { mergeInto, mergePanes, Pane, paneFromJSON, paneToJSON } from "./_pane.ts";
 import type { PaneSnapshot } from "./_pane.ts";
 
 export interface WindowConfig {
@@ -63,6 +63,24 @@ export type AddOutcome = "counted" | "late" | "future" | "duplicate";
 /** Checkpoints written before panes held whole windows; they are merged in as they close. */
 type LegacyWindows = Array<[number, Array<[string, KeywordAgg]>]>;
 
+/** Everything but the panes: small, saved with every batch. */
+export interface WindowMeta {
+  partitionMax: number[];
+  nextClose: number | null;
+  closedEnd: number | null;
+  late: number;
+  future: number;
+  duplicates: number;
+}
+
+/** What changed since the last `takeChanges`: events added per pane, and panes dropped. */
+export interface WindowChanges {
+  /** Per pane start, a pane holding only the events added since the last call. */
+  deltas: Array<[number, PaneSnapshot]>;
+  /** Panes no open window covers any more: their saved deltas can go. */
+  dropped: number[];
+}
+
 interface Snapshot {
   panes?: Array<[number, PaneSnapshot]>;
   windows?: LegacyWindows;
@@ -82,6 +100,9 @@ export class WindowState {
   future = 0;
   duplicates = 0;
   #panes = new Map<number, Pane>();
+  /** Events added since the last `takeChanges`, per pane: an incremental checkpoint's rows. */
+  #deltas = new Map<number, Pane>();
+  #dropped: number[] = [];
   #legacy = new Map<number, Map<string, KeywordAgg>>();
   #partitionMax: number[];
   #nextClose: number | null = null;
@@ -128,6 +149,9 @@ export class WindowState {
     if (this.#nextClose === null || first < this.#nextClose) this.#nextClose = first;
     if (!pane) this.#panes.set(start, pane = new Pane());
     pane.add(e, this.config.samples ?? 3);
+    let delta = this.#deltas.get(start);
+    if (!delta) this.#deltas.set(start, delta = new Pane());
+    delta.add(e, this.config.samples ?? 3);
     return "counted";
   }
 
@@ -145,13 +169,59 @@ export class WindowState {
       }
       const keywords = mergePanes(this.#legacy.get(start), panes, this.config.samples ?? 3);
       // No later window covers this pane: its events (and the URIs seen in it) are done.
-      this.#panes.delete(start);
+      if (this.#panes.delete(start)) this.#dropped.push(start);
+      this.#deltas.delete(start);
       this.#legacy.delete(start);
       out.push({ start, end: start + sizeMs, keywords });
       this.#nextClose = start + slideMs;
       this.#closedEnd = start + sizeMs;
     }
     return out;
+  }
+
+  /** The events added and the panes dropped since the last call, then forgets both. */
+  takeChanges(): WindowChanges {
+    const deltas: WindowChanges["deltas"] = [...this.#deltas].map(([s, p]) => [s, paneToJSON(p)]);
+    const dropped = this.#dropped;
+    this.#deltas = new Map();
+    this.#dropped = [];
+    return { deltas, dropped };
+  }
+
+  /** Every open pane as one delta (a first incremental save after a full snapshot). */
+  markAllChanged(): void {
+    this.#deltas = new Map([...this.#panes].map(([s, p]) => {
+      const copy = new Pane();
+      mergeInto(copy, p, this.config.samples ?? 3);
+      return [s, copy];
+    }));
+  }
+
+  meta(): WindowMeta {
+    return {
+      partitionMax: this.#partitionMax.map((x) => (Number.isFinite(x) ? x : -1)),
+      nextClose: this.#nextClose,
+      closedEnd: Number.isFinite(this.#closedEnd) ? this.#closedEnd : null,
+      late: this.late,
+      future: this.future,
+      duplicates: this.duplicates,
+    };
+  }
+
+  /** The state from `meta` and every saved delta of each pane (deltas merge in any order). */
+  static restore(
+    config: WindowConfig,
+    meta: WindowMeta,
+    panes: Iterable<[number, PaneSnapshot]>,
+  ): WindowState {
+    const s = WindowState.fromJSON(config, { ...meta, panes: [] });
+    for (const [start, snap] of panes) {
+      const delta = paneFromJSON(snap);
+      const pane = s.#panes.get(start);
+      if (pane) mergeInto(pane, delta, config.samples ?? 3);
+      else s.#panes.set(start, delta);
+    }
+    return s;
   }
 
   toJSON(): Snapshot {

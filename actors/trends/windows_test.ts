@@ -219,3 +219,47 @@ Deno.test("a checkpoint written before panes (whole windows) still restores and 
   });
   assert.equal(w.late, 4);
 });
+
+Deno.test("an incremental checkpoint (meta plus per-batch pane deltas) restores the same windows", () => {
+  const live = new WindowState({ ...cfg, partitions: 2 });
+  const saved: Array<[number, ReturnType<WindowState["takeChanges"]>["deltas"][number][1]]> = [];
+  let dropped = new Set<number>();
+  const save = () => {
+    const ch = live.takeChanges();
+    dropped = new Set([...dropped, ...ch.dropped]);
+    for (const d of ch.deltas) saved.push(d);
+    for (let i = saved.length - 1; i >= 0; i--) if (dropped.has(saved[i][0])) saved.splice(i, 1);
+  };
+  let t = 0;
+  for (let batch = 0; batch < 40; batch++) {
+    for (let i = 0; i < 25; i++) {
+      t += 1_700;
+      live.add(ev(t, `au${(batch * 7 + i) % 13}`, [`k${i % 5}`, "x"], i % 2));
+    }
+    live.closeReady();
+    save();
+  }
+  // Each save holds only what the batch added: far less than the whole state.
+  const one = live.takeChanges();
+  assert.equal(one.deltas.length, 0);
+  const restored = WindowState.restore({ ...cfg, partitions: 2 }, live.meta(), saved);
+  assert.deepEqual(restored.toJSON(), live.toJSON());
+  for (const w of [live, restored]) w.add(ev(t + 30 * MIN, "z", ["x"], 0));
+  for (const w of [live, restored]) w.add(ev(t + 30 * MIN, "z", ["x"], 1));
+  assert.deepEqual(
+    restored.closeReady().map((w) => [w.start, [...w.keywords]]),
+    live.closeReady().map((w) => [w.start, [...w.keywords]]),
+  );
+});
+
+Deno.test("closing a window drops the panes no open window covers", () => {
+  const w = new WindowState(cfg);
+  w.add(ev(0));
+  w.add(ev(5 * MIN));
+  assert.deepEqual(w.takeChanges().deltas.map(([s]) => s), [0, 5 * MIN]);
+  w.add(ev(40 * MIN));
+  w.closeReady();
+  const ch = w.takeChanges();
+  assert.deepEqual(ch.dropped, [0, 5 * MIN]);
+  assert.deepEqual(ch.deltas.map(([s]) => s), [40 * MIN]);
+});

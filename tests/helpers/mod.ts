@@ -252,10 +252,17 @@ export class RoleProcess {
   output = "";
   readonly exited: Promise<Deno.CommandStatus>;
 
-  constructor(role: string, env: Record<string, string>, permissions = ROLE_PERMISSIONS) {
+  /** `deno run main.ts <role>`, or with `args`, `deno <args...>` in the repository's folder. */
+  constructor(
+    role: string,
+    env: Record<string, string>,
+    permissions = ROLE_PERMISSIONS,
+    args?: string[],
+  ) {
     const main = new URL("../../main.ts", import.meta.url).pathname;
     this.child = new Deno.Command(Deno.execPath(), {
-      args: ["run", ...permissions, main, role],
+      args: args ?? ["run", ...permissions, main, role],
+      cwd: new URL("../../", import.meta.url).pathname,
       env: { ...env, PORT: env.PORT ?? "0" },
       stdin: "null",
       stdout: "piped",

@@ -140,6 +140,14 @@ export class KafkaAdmin implements Admin {
     await brokerCall("Pinging the broker", () => this.raw.describeCluster());
   }
 
+  async incarnation(): Promise<string> {
+    const { clusterId } = await brokerCall(
+      "Describing the cluster",
+      () => this.raw.describeCluster(),
+    );
+    return `kafka:${clusterId}`;
+  }
+
   close(): Promise<void> {
     return this.raw.disconnect();
   }

@@ -19,16 +19,38 @@ export interface KafkaTransportOptions {
   logger?: Logger;
 }
 
+/** How long a repeated kafkajs error (same namespace, message and error) is logged at debug. */
+const REPEAT_QUIET_MS = 30_000;
+
 function kafkaLogCreator(log: Logger) {
+  const lastSeen = new Map<string, number>();
   return () => ({ namespace, level, log: entry }: LogEntry) => {
-    const { message, ...fields } = entry;
+    // Stacks of the client's internals say nothing to an operator; the message and error do.
+    const { message, stack: _stack, ...fields } = entry as LogEntry["log"] & { stack?: string };
     const f = { kafkajs: namespace, ...fields };
     // Retries are bounded on purpose (a send must fail rather than hang); the client's EoS
     // warning about that is expected, not actionable.
-    if (message.startsWith("Limiting retries for the idempotent producer")) log.debug(message, f);
-    else if (level === KafkaLogLevel.ERROR) log.error(message, f);
-    else if (level === KafkaLogLevel.WARN) log.warn(message, f);
-    else log.debug(message, f);
+    if (message.startsWith("Limiting retries for the idempotent producer")) {
+      log.debug(message, f);
+      return;
+    }
+    if (level !== KafkaLogLevel.ERROR && level !== KafkaLogLevel.WARN) {
+      log.debug(message, f);
+      return;
+    }
+    // An unreachable broker makes every retrier log the same failure: once per interval is
+    // enough, the rest go to debug.
+    const key = `${namespace}|${message}|${String((fields as { error?: unknown }).error ?? "")}`;
+    const now = Date.now();
+    const last = lastSeen.get(key);
+    if (last !== undefined && now - last < REPEAT_QUIET_MS) {
+      log.debug(message, f);
+      return;
+    }
+    if (lastSeen.size > 1_000) lastSeen.clear();
+    lastSeen.set(key, now);
+    if (level === KafkaLogLevel.ERROR) log.error(message, f);
+    else log.warn(message, f);
   };
 }
 
