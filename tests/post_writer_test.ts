@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import { createLogger } from "../lib/log.ts";
 import { dlqTopic } from "../transport/mod.ts";
 import type { Envelope, EnvelopeTarget } from "../transport/mod.ts";
-import { parseConsumers, RedisStreamConsumer, xaddTrimmed } from "../transport/redis.ts";
+import { parseConsumers, RedisStreamConsumer, xaddTrimmed } from "../transport/redis/mod.ts";
 import { readTopic, REDIS_URL, RoleProcess, sandbox, uniqueName, until } from "./helpers/mod.ts";
 import { classifiedPosts, redis, sinkCounts } from "./helpers/posts.ts";
 

@@ -17,7 +17,7 @@ import {
   RedisOutput,
   RedisPubSubConsumer,
   RedisStreamConsumer,
-} from "../../transport/redis.ts";
+} from "../../transport/redis/mod.ts";
 import { ensureTopic, pipelineRole } from "../_role.ts";
 import type { Pipeline } from "../_role.ts";
 import type { Runtime } from "../resources.ts";
