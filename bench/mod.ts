@@ -9,7 +9,7 @@
  */
 import { Supervisor } from "../runtime/supervisor.ts";
 import { Runtime } from "../actors/resources.ts";
-import { supervisorOptions } from "../actors/_role.ts";
+import { supervisorOptions } from "../actors/mod.ts";
 import { textWriterRole } from "../actors/text/role.ts";
 import { migrate, PostgresDb } from "../db/mod.ts";
 import {

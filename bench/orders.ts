@@ -10,7 +10,7 @@ import { generateOrder, orderId } from "../actors/orders/generator.ts";
 import { orderLatency } from "../lib/metrics.ts";
 import { orderProcessorRole, orderProducerRole } from "../actors/orders/role.ts";
 import { Runtime } from "../actors/resources.ts";
-import { supervisorOptions } from "../actors/_role.ts";
+import { supervisorOptions } from "../actors/mod.ts";
 import { committedTotal, sandbox, until } from "../tests/helpers/mod.ts";
 
 const N = Number(Deno.env.get("BENCH_ORDERS") ?? 50_000);

@@ -4,7 +4,7 @@ import { Supervisor } from "../runtime/supervisor.ts";
 import { generateOrder, orderId } from "../actors/orders/generator.ts";
 import { orderProducerRole } from "../actors/orders/role.ts";
 import { Runtime } from "../actors/resources.ts";
-import { supervisorOptions } from "../actors/_role.ts";
+import { supervisorOptions } from "../actors/mod.ts";
 import type { Order } from "../schemas/orders.ts";
 import {
   committedTotal,

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Supervisor } from "../runtime/supervisor.ts";
 import { UpstreamError } from "../lib/errors.ts";
 import { Runtime } from "../actors/resources.ts";
-import { supervisorOptions } from "../actors/_role.ts";
+import { supervisorOptions } from "../actors/mod.ts";
 import { textWriterRole } from "../actors/text/role.ts";
 import { DLQ_HEADERS, dlqTopic } from "../transport/mod.ts";
 import {
