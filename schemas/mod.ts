@@ -1,6 +1,6 @@
 /**
  * Wire and API schemas (zod), one file per pipeline: `text.ts`, `orders.ts`, `social.ts`,
- * `trends.ts`. A schema and its type share a name.
+ * `trends.ts`, `finance.ts`. A schema and its type share a name.
  */
 export * from "./text.ts";
 
@@ -45,3 +45,4 @@ export function describeIssue(error: z.ZodError): { field: string; message: stri
 export * from "./orders.ts";
 export * from "./social.ts";
 export * from "./trends.ts";
+export * from "./finance.ts";
