@@ -226,13 +226,8 @@ export class WindowState {
 
   toJSON(): Snapshot {
     const snap: Snapshot = {
+      ...this.meta(),
       panes: [...this.#panes].map(([s, p]) => [s, paneToJSON(p)]),
-      partitionMax: this.#partitionMax.map((x) => (Number.isFinite(x) ? x : -1)),
-      nextClose: this.#nextClose,
-      closedEnd: Number.isFinite(this.#closedEnd) ? this.#closedEnd : null,
-      late: this.late,
-      future: this.future,
-      duplicates: this.duplicates,
     };
     if (this.#legacy.size) snap.windows = [...this.#legacy].map(([s, w]) => [s, [...w]]);
     return snap;

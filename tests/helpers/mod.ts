@@ -4,6 +4,7 @@
  */
 import { loadConfig } from "../../lib/config.ts";
 import type { Config } from "../../lib/config.ts";
+import { ROLE_PERMISSIONS } from "../../scripts/compile.ts";
 import { setLogLevel } from "../../lib/log.ts";
 import { PostgresDb } from "../../db/mod.ts";
 import { MongoClient } from "mongodb";
@@ -235,16 +236,6 @@ export async function listeningUrl(p: RoleProcess): Promise<string> {
   await until("the API to listen", () => re.test(p.output), 60_000);
   return re.exec(p.output)![1];
 }
-
-/** What `deno task start` and the compiled binaries grant a role. */
-const ROLE_PERMISSIONS = [
-  "--allow-net",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-sys",
-  "--allow-run",
-];
 
 /** A role running as its own `deno run main.ts <role>` process. */
 export class RoleProcess {
