@@ -124,6 +124,17 @@ export const Config = z.object({
 });
 export type Config = z.infer<typeof Config>;
 
+/** Every consumer group of the pipelines with the topic it reads (for lag in `/metrics`, `/stats`). */
+export function consumerGroups(c: Config): Array<{ group: string; topic: string }> {
+  return [
+    { group: c.TEXT_GROUP, topic: c.TEXT_TOPIC },
+    { group: c.ORDER_GROUP, topic: c.ORDER_TOPIC },
+    { group: c.CLASSIFIER_GROUP, topic: c.POSTS_RAW_TOPIC },
+    { group: c.POSTS_GROUP, topic: c.POSTS_CLASSIFIED_TOPIC },
+    { group: c.AGG_GROUP, topic: c.POSTS_CLASSIFIED_TOPIC },
+  ];
+}
+
 export interface ConfigIssue {
   variable: string;
   message: string;
