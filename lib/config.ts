@@ -206,3 +206,23 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
   }
   throw new ConfigError(issues);
 }
+
+const SECRET_NAME = /PASSWORD|SECRET|TOKEN|_KEY$/;
+
+/**
+ * The effective configuration as `KEY=value` lines (the format of `.env.example`), with secrets
+ * masked: a URL's password and any variable named like a secret become `***`. Unset optional
+ * variables are printed empty.
+ */
+export function configLines(c: Config): string[] {
+  return Object.keys(Config.shape).map((key) => {
+    const value = c[key as keyof Config];
+    const text = value === undefined ? "" : Array.isArray(value) ? value.join(",") : String(value);
+    return `${key}=${maskSecret(key, text)}`;
+  });
+}
+
+function maskSecret(key: string, value: string): string {
+  if (value && SECRET_NAME.test(key)) return "***";
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, "$1:***@");
+}
