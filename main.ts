@@ -25,8 +25,9 @@ import { preflight } from "./lib/preflight.ts";
 import { needsOf, parseRoles, ROLES, roleSpecs, Runtime, supervisorOptions } from "./actors/mod.ts";
 import { migrate } from "./db/mod.ts";
 
-const USAGE =
-  `usage: main.ts <all | ${ROLES.join(" | ")} | role,role... | migrate | config | cli ...>`;
+const USAGE = `usage: main.ts <all | ${
+  ROLES.join(" | ")
+} | role,role... | migrate | config | cli ...>`;
 const encoder = new TextEncoder();
 const log = rootLogger.child("main");
 

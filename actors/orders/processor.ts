@@ -22,7 +22,6 @@ import type { Actor } from "../../runtime/actor.ts";
 import { createBatchWorker } from "../../runtime/batch_worker.ts";
 import { insertIsolating } from "../../db/isolate.ts";
 
-
 export interface OrderProcessorOptions {
   store: OrderStore;
   producer: Producer;
