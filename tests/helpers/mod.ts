@@ -8,6 +8,7 @@ import { setLogLevel } from "../../lib/log.ts";
 import { PostgresDb } from "../../db/mod.ts";
 import { MongoClient } from "mongodb";
 import { Actor } from "../../runtime/actor.ts";
+import { compiledPermissions } from "../../scripts/compile.ts";
 import { dlqTopic, KafkaTransport } from "../../transport/mod.ts";
 import type { Envelope, InMessage } from "../../transport/mod.ts";
 
@@ -237,14 +238,7 @@ export async function listeningUrl(p: RoleProcess): Promise<string> {
 }
 
 /** What `deno task start` and the compiled binaries grant a role. */
-const ROLE_PERMISSIONS = [
-  "--allow-net",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-sys",
-  "--allow-run",
-];
+const ROLE_PERMISSIONS = compiledPermissions("all");
 
 /** A role running as its own `deno run main.ts <role>` process. */
 export class RoleProcess {
