@@ -6,6 +6,7 @@
  *   deno run main.ts a,b        run several roles in one process
  *   deno run main.ts all        run every role in one process, under one supervisor
  *   deno run main.ts migrate    apply pending database migrations and exit
+ *   deno run main.ts config     print the effective configuration (secrets masked) and exit
  *   deno run main.ts cli ...    the command-line client (see `main.ts cli help`)
  *
  * The configuration is validated as a whole before anything starts, then every service the
@@ -17,14 +18,16 @@
  */
 import { Supervisor } from "./runtime/supervisor.ts";
 import { ConfigError, errorMessage } from "./lib/errors.ts";
-import { loadConfig } from "./lib/config.ts";
+import { configLines, loadConfig } from "./lib/config.ts";
 import type { Config } from "./lib/config.ts";
 import { rootLogger, setLogLevel } from "./lib/log.ts";
 import { preflight } from "./lib/preflight.ts";
 import { needsOf, parseRoles, ROLES, roleSpecs, Runtime, supervisorOptions } from "./actors/mod.ts";
 import { migrate } from "./db/mod.ts";
 
-const USAGE = `usage: main.ts <all | ${ROLES.join(" | ")} | role,role... | migrate | cli ...>`;
+const USAGE = `usage: main.ts <all | ${
+  ROLES.join(" | ")
+} | role,role... | migrate | config | cli ...>`;
 const encoder = new TextEncoder();
 const log = rootLogger.child("main");
 
@@ -127,6 +130,9 @@ if (import.meta.main) {
     Deno.exit(await runCli(rest));
   } else if (cmd === "migrate") {
     Deno.exit(await runMigrate());
+  } else if (cmd === "config") {
+    say(configLines(config()).join("\n"));
+    Deno.exit(0);
   } else if (cmd === "all" || isRoleList(cmd)) {
     await runRoles(cmd);
   } else if (cmd === undefined || cmd === "help" || cmd === "--help" || cmd === "-h") {

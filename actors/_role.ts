@@ -12,6 +12,7 @@ import type { ChildContext, ChildSpec, RestartType } from "../runtime/supervisor
 import { dlqTopic } from "../transport/mod.ts";
 import type { Consumer, Envelope } from "../transport/mod.ts";
 import type { Runtime } from "./resources.ts";
+import { initDeadLetters, messagesConsumed } from "../lib/metrics.ts";
 
 export function supervisorOptions(rt: Runtime, name: string) {
   const c = rt.config;
@@ -77,6 +78,7 @@ export function pipelineRole(rt: Runtime, o: PipelineRoleOptions): ChildSpec {
     shutdownMs: c.SHUTDOWN_TIMEOUT_MS,
     start: async (ctx) => {
       const p = await o.setup(ctx);
+      if (typeof p.input !== "function") p.input.topics.forEach(initInputMetrics);
       const input = typeof p.input === "function"
         ? inputChild("consumer", { targetId: p.workerId }, p.input)
         : consumerChild("consumer", rt.transport, {
@@ -106,4 +108,10 @@ export function pipelineRole(rt: Runtime, o: PipelineRoleOptions): ChildSpec {
       };
     },
   };
+}
+
+/** An input topic's series start at zero, so a first dead letter shows as an increase. */
+function initInputMetrics(topic: string): void {
+  initDeadLetters(topic);
+  messagesConsumed.inc({ topic }, 0);
 }

@@ -1,6 +1,7 @@
 /** Role `api`: the Hono HTTP API served with Deno.serve. */
 import type { ChildSpec } from "../runtime/supervisor.ts";
 import { ConfigError } from "../lib/errors.ts";
+import { consumerGroups } from "../lib/config.ts";
 import { createApp } from "../routes/mod.ts";
 import { migrate } from "../db/mod.ts";
 import type { Runtime } from "./resources.ts";
@@ -36,6 +37,7 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
         trendCache: cache.cache,
         orderTopic: c.ORDER_TOPIC,
         orderGroup: c.ORDER_GROUP,
+        consumerGroups: consumerGroups(c),
         waitTimeoutMs: c.WAIT_TIMEOUT_MS,
         runtime: rt.describe(),
       });

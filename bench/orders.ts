@@ -7,7 +7,7 @@
  */
 import { Supervisor } from "../runtime/supervisor.ts";
 import { generateOrder, orderId } from "../actors/orders/generator.ts";
-import { orderLatency } from "../lib/metrics.ts";
+import { histogramCount, histogramQuantile, orderLatency } from "../lib/metrics.ts";
 import { orderProcessorRole, orderProducerRole } from "../actors/orders/role.ts";
 import { Runtime } from "../actors/resources.ts";
 import { supervisorOptions } from "../actors/mod.ts";
@@ -73,11 +73,9 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
       async () => (await committedTotal(s, s.orderGroup, s.orderTopic)) >= N + SECONDS * 10,
       60_000,
     );
-    const values = (await orderLatency.get()).values;
-    const q = (x: number) =>
-      (values.find((v) => (v.labels as Record<string, unknown>).quantile === x)?.value ?? NaN) *
-      1000;
-    const count = values.find((v) => v.metricName?.endsWith("_count"))?.value ?? 0;
+    // Estimated from the histogram's buckets, as Prometheus' histogram_quantile does.
+    const q = async (x: number) => ((await histogramQuantile(orderLatency, x)) ?? NaN) * 1000;
+    const count = await histogramCount(orderLatency);
     await psup.stop();
     await prt.close();
     await sup.stop();
@@ -87,8 +85,8 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
       seconds,
       ordersPerSecond: N / seconds,
       latencyOrders: count,
-      p50Ms: q(0.5),
-      p99Ms: q(0.99),
+      p50Ms: await q(0.5),
+      p99Ms: await q(0.99),
     };
   } finally {
     await s.dispose();

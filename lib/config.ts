@@ -124,6 +124,17 @@ export const Config = z.object({
 });
 export type Config = z.infer<typeof Config>;
 
+/** Every consumer group of the pipelines with the topic it reads (for lag in `/metrics`, `/stats`). */
+export function consumerGroups(c: Config): Array<{ group: string; topic: string }> {
+  return [
+    { group: c.TEXT_GROUP, topic: c.TEXT_TOPIC },
+    { group: c.ORDER_GROUP, topic: c.ORDER_TOPIC },
+    { group: c.CLASSIFIER_GROUP, topic: c.POSTS_RAW_TOPIC },
+    { group: c.POSTS_GROUP, topic: c.POSTS_CLASSIFIED_TOPIC },
+    { group: c.AGG_GROUP, topic: c.POSTS_CLASSIFIED_TOPIC },
+  ];
+}
+
 export interface ConfigIssue {
   variable: string;
   message: string;
@@ -194,4 +205,24 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     });
   }
   throw new ConfigError(issues);
+}
+
+const SECRET_NAME = /PASSWORD|SECRET|TOKEN|_KEY$/;
+
+/**
+ * The effective configuration as `KEY=value` lines (the format of `.env.example`), with secrets
+ * masked: a URL's password and any variable named like a secret become `***`. Unset optional
+ * variables are printed empty.
+ */
+export function configLines(c: Config): string[] {
+  return Object.keys(Config.shape).map((key) => {
+    const value = c[key as keyof Config];
+    const text = value === undefined ? "" : Array.isArray(value) ? value.join(",") : String(value);
+    return `${key}=${maskSecret(key, text)}`;
+  });
+}
+
+function maskSecret(key: string, value: string): string {
+  if (value && SECRET_NAME.test(key)) return "***";
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, "$1:***@");
 }

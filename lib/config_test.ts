@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "./errors.ts";
-import { loadConfig } from "./config.ts";
+import { Config, configLines, loadConfig } from "./config.ts";
 
 Deno.test("defaults give the embedded setup: no broker, no database URL", () => {
   const c = loadConfig({});
@@ -65,4 +65,27 @@ Deno.test("several bad variables are all reported, each once", () => {
     assert.deepEqual(err.issues.map((i) => i.variable).sort(), ["LOG_LEVEL", "PORT"]);
     return true;
   });
+});
+
+Deno.test("main.ts config lists every variable with URL passwords and secrets masked", () => {
+  const lines = configLines(loadConfig({
+    DATABASE_URL: "postgres://sluice:hunter2@db:5432/sluice",
+    REDIS_URL: "redis://:pw@redis:6379",
+  }));
+  assert.deepEqual(lines.map((l) => l.split("=")[0]), Object.keys(Config.shape));
+  assert.ok(lines.includes("DATABASE_URL=postgres://sluice:***@db:5432/sluice"));
+  assert.ok(lines.includes("REDIS_URL=redis://:***@redis:6379"));
+  assert.ok(lines.includes("KAFKA_BROKERS="));
+  assert.ok(!lines.join("\n").includes("hunter2"));
+});
+
+Deno.test(".env.example lists every variable with its default and a line of meaning", async () => {
+  const example = await Deno.readTextFile(new URL("../.env.example", import.meta.url));
+  const lines = example.split("\n");
+  for (const line of configLines(loadConfig({}))) {
+    const [key, value] = [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)];
+    const at = lines.findIndex((l) => l === line || (value === "" && l === `# ${key}=`));
+    assert.ok(at > 0, `.env.example has ${value === "" ? `# ${key}=` : line}`);
+    assert.match(lines[at - 1], /^# \S/, `${key} has a line of meaning above it`);
+  }
 });

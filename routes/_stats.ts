@@ -4,8 +4,10 @@ import {
   classifierFallbacks,
   counterValue,
   counterValues,
+  deadLetters,
   firehoseEvents,
-  messagesDeadLettered,
+  histogramCount,
+  histogramQuantile,
   messagesDuplicate,
   messagesWritten,
   orderLatency,
@@ -28,7 +30,7 @@ export async function stats(deps: ApiDeps) {
       fromBroker("Sizing the dead-letter topic", deps.admin.topicSize(dlq)),
       counterValue(messagesWritten, "text"),
       counterValue(messagesDuplicate, "text"),
-      counterValue(messagesDeadLettered, "text"),
+      deadLettersOf(deps.textTopic),
       counterValue(writeRetries, "text"),
     ]);
   return {
@@ -41,6 +43,7 @@ export async function stats(deps: ApiDeps) {
     },
     counters: { written, duplicates, deadLettered, writeRetries: retries },
     deadLetterTopic: { topic: dlq, messages: dlqSize },
+    consumerGroups: await groupLags(deps),
     orders: await orderStats(deps),
     social: {
       firehose: deps.firehose(),
@@ -55,24 +58,15 @@ export async function stats(deps: ApiDeps) {
 }
 
 async function orderStats(deps: ApiDeps) {
-  const [rows, group, partitions, outcomes, produced, latency] = await Promise.all([
+  const [rows, group, partitions, outcomes, produced, retries, latency] = await Promise.all([
     deps.orders.count(),
     fromBroker("Describing the order group", deps.admin.describeGroup(deps.orderGroup)),
     fromBroker("Reading the order group's lag", deps.admin.lag(deps.orderGroup, deps.orderTopic)),
     counterValues(ordersCounter, "outcome"),
     counterValues(ordersProduced, "result"),
-    orderLatency.get(),
+    counterValue(writeRetries, "orders"),
+    orderLatencyMs(),
   ]);
-  const members: Record<string, { p50: number | null; p99: number | null; count: number }> = {};
-  for (const v of latency.values) {
-    const member = String(v.labels.member);
-    members[member] ??= { p50: null, p99: null, count: 0 };
-    const ms = Number.isNaN(v.value) ? null : Math.round(v.value * 1000 * 10) / 10;
-    const quantile = (v.labels as Record<string, unknown>).quantile;
-    if (quantile === 0.5) members[member].p50 = ms;
-    else if (quantile === 0.99) members[member].p99 = ms;
-    else if (v.metricName?.endsWith("_count")) members[member].count = v.value;
-  }
   return {
     rows,
     consumerGroup: {
@@ -86,9 +80,32 @@ async function orderStats(deps: ApiDeps) {
       invalid: outcomes.invalid ?? 0,
       duplicates: outcomes.duplicates ?? 0,
       conflicts: outcomes.conflicts ?? 0,
-      retries: outcomes.retries ?? 0,
+      retries,
     },
     produced: { delivered: produced.delivered ?? 0, failed: produced.failed ?? 0 },
-    latencyMs: members,
+    latencyMs: latency,
   };
+}
+
+/** This process's order latency (from its histogram, as `histogram_quantile` estimates it). */
+async function orderLatencyMs() {
+  const ms = async (q: number) => {
+    const s = await histogramQuantile(orderLatency, q);
+    return s === null ? null : Math.round(s * 1000 * 10) / 10;
+  };
+  return { p50: await ms(0.5), p99: await ms(0.99), count: await histogramCount(orderLatency) };
+}
+
+/** Dead letters counted by this process for one source topic. */
+async function deadLettersOf(topic: string): Promise<number> {
+  const values = (await deadLetters.get()).values;
+  return values.filter((v) => v.labels.topic === topic).reduce((n, v) => n + v.value, 0);
+}
+
+/** The total lag of every consumer group; a group the broker does not answer for is `null`. */
+async function groupLags(deps: ApiDeps) {
+  return await Promise.all(deps.consumerGroups.map(async ({ group, topic }) => {
+    const partitions = await deps.admin.lag(group, topic).catch(() => null);
+    return { group, topic, totalLag: partitions?.reduce((n, p) => n + p.lag, 0) ?? null };
+  }));
 }

@@ -31,6 +31,8 @@ export interface ApiDeps {
   firehose: () => FirehoseStatus | null;
   orderTopic: string;
   orderGroup: string;
+  /** Every consumer group with its topic: lag in `/metrics` and `/stats`. */
+  consumerGroups: Array<{ group: string; topic: string }>;
   /** Windows and alerts in PostgreSQL. */
   trends: TrendStore;
   /** Current trends, answered without touching PostgreSQL. */

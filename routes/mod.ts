@@ -8,8 +8,10 @@ import { Hono } from "hono";
 import { deadline } from "../lib/deadline.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { activeConditions } from "../lib/health.ts";
+import { prometheus } from "@hono/prometheus";
 import { registry } from "../lib/metrics.ts";
 import { onError } from "./_http.ts";
+import { metricsBody } from "./_metrics.ts";
 import { stats } from "./_stats.ts";
 import type { ApiDeps } from "./deps.ts";
 import { orderRoutes } from "./orders.ts";
@@ -30,8 +32,12 @@ async function check(fn: () => Promise<unknown>): Promise<string> {
   }
 }
 
+/** HTTP request counts and durations by method, route and status, in the process's registry. */
+const { registerMetrics } = prometheus({ registry });
+
 export function createApp(deps: ApiDeps): Hono {
   const app = new Hono();
+  app.use("*", registerMetrics);
 
   // Liveness and child states.
   app.get("/health", (c) => {
@@ -62,7 +68,7 @@ export function createApp(deps: ApiDeps): Hono {
   app.get("/stats", async (c) => c.json(await stats(deps)));
   app.get("/metrics", async (c) => {
     c.header("content-type", registry.contentType);
-    return c.body(await registry.metrics());
+    return c.body(await metricsBody(deps));
   });
 
   app.route("/messages", textRoutes(deps));

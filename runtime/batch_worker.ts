@@ -6,6 +6,7 @@
  * every envelope it had not finished is nacked: nothing of the batch is committed.
  */
 import { Actor } from "./actor.ts";
+import { messagesConsumed } from "../lib/metrics.ts";
 import type { DeadLetter, DeadLetterQueue, Envelope } from "../transport/types.ts";
 
 /** Why a message is invalid; `fields` are logged with it (an `order_id`, say). */
@@ -73,6 +74,7 @@ export function createBatchWorker<T>(o: BatchWorkerOptions<T>): Actor<Envelope> 
     lingerMs: o.sizing.flushMs ?? o.defaults.flushMs,
     onDrop: (env, reason) => env.nack(reason),
     handle: async (envelopes, stopping) => {
+      countConsumed(envelopes);
       const items: Array<Item<T>> = [];
       const invalid: DeadLetter[] = [];
       for (const env of envelopes) {
@@ -87,4 +89,10 @@ export function createBatchWorker<T>(o: BatchWorkerOptions<T>): Actor<Envelope> 
       for (const env of envelopes) env.ack();
     },
   });
+}
+
+function countConsumed(envelopes: Envelope[]): void {
+  const byTopic = new Map<string, number>();
+  for (const { message: { topic } } of envelopes) byTopic.set(topic, (byTopic.get(topic) ?? 0) + 1);
+  for (const [topic, n] of byTopic) messagesConsumed.inc({ topic }, n);
 }

@@ -12,6 +12,7 @@ import type { Logger } from "../lib/log.ts";
 import { settledWithin } from "../lib/deadline.ts";
 import { backoffDelay } from "../lib/retry.ts";
 import type { BackoffOptions } from "../lib/retry.ts";
+import { supervisorEscalations, supervisorRestarts } from "../lib/ops_metrics.ts";
 
 /** What a running child gives its supervisor. `done` settles when the child exits. */
 export interface ChildHandle<T = unknown> {
@@ -115,6 +116,10 @@ export class Supervisor implements ChildHandle<Supervisor> {
       epoch: 0,
       state: { id: spec.id, status: "stopped", restarts: 0, lastError: null, since: now() },
     }));
+    for (const spec of specs) {
+      supervisorRestarts.inc({ supervisor: this.#opts.name, child: spec.id }, 0);
+    }
+    supervisorEscalations.inc({ supervisor: this.#opts.name }, 0);
     this.done = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -235,6 +240,7 @@ export class Supervisor implements ChildHandle<Supervisor> {
       restarts: slot.state.restarts + 1,
       since: now(),
     };
+    supervisorRestarts.inc({ supervisor: this.#opts.name, child: slot.spec.id });
     const wait = backoffDelay(this.#restartTimes.length - 1, this.#opts.backoff);
     this.#log.warn("restarting child", { child: slot.spec.id, delayMs: wait });
     this.#restarting = this.#restarting.then(() => this.#restart(i, wait));
@@ -265,6 +271,7 @@ export class Supervisor implements ChildHandle<Supervisor> {
   #escalate(why: string, cause: unknown): void {
     if (this.#stopping) return;
     this.#log.error("supervisor escalating", { why, err: cause });
+    supervisorEscalations.inc({ supervisor: this.#opts.name });
     this.#stopping = true;
     this.#stopFrom(0).finally(() => this.#reject(new EscalationError(why, cause)));
   }

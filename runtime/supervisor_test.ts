@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { SluiceError, UpstreamError } from "../lib/errors.ts";
 import { createLogger, setLogLevel } from "../lib/log.ts";
+import { supervisorEscalations, supervisorRestarts } from "../lib/ops_metrics.ts";
 import { EscalationError, Supervisor } from "./supervisor.ts";
 import type { ChildHandle, ChildSpec, RestartType } from "./supervisor.ts";
 
@@ -209,4 +210,20 @@ Deno.test("without autoShutdown, a supervisor whose children all finished keeps 
   await new Promise((r) => setTimeout(r, 10));
   assert.equal(finished, false);
   await sup.stop();
+});
+
+Deno.test("restarts and escalations are counted in /metrics, from zero", async () => {
+  const name = `metrics-${crypto.randomUUID()}`;
+  const value = async (c: typeof supervisorRestarts | typeof supervisorEscalations) =>
+    (await c.get()).values.find((v) => v.labels.supervisor === name)?.value;
+  const p = new Probe();
+  const sup = await new Supervisor([p.spec("a")], { ...fast, name, intensity: 1 }).start();
+  assert.equal(await value(supervisorRestarts), 0);
+  assert.equal(await value(supervisorEscalations), 0);
+  p.current!.crash(new UpstreamError("X", "boom"));
+  await until(() => p.starts === 2 && sup.states()[0].status === "running");
+  assert.equal(await value(supervisorRestarts), 1);
+  p.current!.crash(new UpstreamError("X", "boom again"));
+  await assert.rejects(sup.done, EscalationError);
+  assert.equal(await value(supervisorEscalations), 1);
 });

@@ -10,7 +10,7 @@
 import { ROLES } from "../actors/roles.ts";
 
 /** The permissions of a role binary: those of `deno task start`. */
-export const ROLE_PERMISSIONS = [
+const ROLE_PERMISSIONS = [
   "--allow-net",
   "--allow-env",
   "--allow-read",
@@ -25,6 +25,23 @@ const INCLUDES = [
   "samples",
   "node_modules/chart.js/dist/chart.umd.min.js",
 ].flatMap((path) => ["--include", path]);
+
+/**
+ * What the packer must leave out of the embedded `node_modules`: the test folder of `bintrees`
+ * (prom-client → tdigest) makes `deno compile` overflow its stack (an open regression of Deno
+ * 2.9, denoland/deno#36746). Found by name, so a lockfile update keeps it excluded.
+ */
+export function packerExcludes(root = "."): string[] {
+  const store = `${root}/node_modules/.deno`;
+  let entries: string[] = [];
+  try {
+    entries = [...Deno.readDirSync(store)].map((e) => e.name);
+  } catch {
+    return []; // no node_modules yet: `deno compile` installs them, without the crash's folder
+  }
+  return entries.filter((n) => n.startsWith("bintrees@")).sort()
+    .map((n) => `node_modules/.deno/${n}/node_modules/bintrees/test`);
+}
 
 /** What `deno task compile` builds: every role, `all`, and `cli`. */
 export const TARGETS: readonly string[] = [...ROLES, "all", "cli"];
@@ -45,6 +62,7 @@ export function compileArgs(target: string): string[] {
     "compile",
     ...compiledPermissions(target),
     ...includes,
+    ...packerExcludes().flatMap((path) => ["--exclude", path]),
     "--output",
     `dist/sluice-${target}`,
     "main.ts",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ROLES } from "../actors/roles.ts";
-import { compileArgs, compiledPermissions, TARGETS } from "./compile.ts";
+import { compileArgs, compiledPermissions, packerExcludes, TARGETS } from "./compile.ts";
 
 Deno.test("deno task compile builds one binary per role, plus all and the CLI", () => {
   assert.deepEqual(TARGETS, [...ROLES, "all", "cli"]);
@@ -17,3 +17,37 @@ Deno.test("role binaries get deno task start's permissions and files; the CLI ge
   assert.ok(!compileArgs("cli").includes("--include"));
   assert.throws(() => compiledPermissions("nope"), RangeError);
 });
+
+Deno.test("the packer leaves out bintrees' test folder, which overflows its stack", () => {
+  const excluded = packerExcludes();
+  assert.equal(excluded.length, 1, "prom-client brings bintrees through tdigest");
+  assert.ok(Deno.statSync(excluded[0]).isDirectory);
+  for (const t of TARGETS) {
+    const args = compileArgs(t);
+    assert.equal(args[args.indexOf("--exclude") + 1], excluded[0], t);
+  }
+});
+
+Deno.test("every compile argument is a flag of this deno compile and every path exists", async () => {
+  const out = await new Deno.Command(Deno.execPath(), { args: ["compile", "--help"] }).output();
+  const help = new TextDecoder().decode(out.stdout);
+  for (const t of TARGETS) {
+    const args = compileArgs(t);
+    for (const [i, a] of args.entries()) {
+      if (a.startsWith("--")) {
+        assert.ok(help.includes(`${a.split("=")[0]} `) || help.includes(`${a},`), a);
+      }
+      if (["--include", "--exclude"].includes(args[i - 1])) assert.ok(existsSync(a), `${t}: ${a}`);
+    }
+    assert.ok(existsSync(args.at(-2)!), "the entrypoint");
+  }
+});
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

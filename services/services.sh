@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The real services Sluice's tests and benchmarks talk to, all on 127.0.0.1.
 #
-#   bash services/services.sh start  [kafka|postgres|redis|mongo|all]  (default: kafka postgres redis)
-#   bash services/services.sh stop   [kafka|mongo|all]                 (default: both JVMs started here)
+#   bash services/services.sh start  [kafka|postgres|redis|mongo|prometheus|all]  (default: kafka postgres redis)
+#   bash services/services.sh stop   [kafka|mongo|prometheus|all]      (default: what was started here)
 #   bash services/services.sh status                                   (one line per service)
 #   bash services/services.sh env                                      (KAFKA_BROKERS=... lines)
 #
@@ -11,6 +11,9 @@
 # runs; their logs and pid files live there too. PostgreSQL and Redis are the machine's own: started
 # if they do not answer, never stopped. A variable the user set (KAFKA_BROKERS, DATABASE_URL,
 # REDIS_URL, MONGODB_URL) means that service is theirs and is left alone.
+# Prometheus is Debian's package (it brings promtool), installed by apt-get when missing and run as a
+# plain process on 127.0.0.1:9095 with its config in $CACHE/prometheus: it scrapes every target
+# file a test writes into $CACHE/prometheus/targets (file_sd, every second).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -136,6 +139,36 @@ start_mongo() {
   log "mongo is up on 127.0.0.1:27017"
 }
 
+PROM_HOME="$CACHE/prometheus"
+PROM_PORT=9095
+
+start_prometheus() {
+  if [ -n "${PROMETHEUS_URL:-}" ]; then log "PROMETHEUS_URL is set: not starting Prometheus"; return; fi
+  if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+    log "installing Debian's prometheus package (prometheus, promtool)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus; } >&2 ||
+      die "apt-get install prometheus failed"
+  fi
+  if curl -fsS "http://127.0.0.1:$PROM_PORT/-/ready" >/dev/null 2>&1; then
+    log "prometheus already answers on 127.0.0.1:$PROM_PORT"; return
+  fi
+  tcp_open 127.0.0.1 "$PROM_PORT" && die "127.0.0.1:$PROM_PORT is taken by something that is not Prometheus"
+  mkdir -p "$PROM_HOME/targets"
+  cp "$HERE/prometheus/prometheus.yml" "$PROM_HOME/prometheus.yml"
+  if ! alive "$PROM_HOME/prometheus.pid"; then
+    rm -rf "$PROM_HOME/data" # a test's series are of no use to the next run
+    log "starting Prometheus on 127.0.0.1:$PROM_PORT, log $PROM_HOME/prometheus.log"
+    setsid nohup prometheus --config.file="$PROM_HOME/prometheus.yml" \
+      --storage.tsdb.path="$PROM_HOME/data" --storage.tsdb.retention.time=6h \
+      --web.listen-address="127.0.0.1:$PROM_PORT" \
+      </dev/null >"$PROM_HOME/prometheus.log" 2>&1 9>&- &
+    echo $! >"$PROM_HOME/prometheus.pid"
+  fi
+  deadline_wait $((SECONDS + 60)) curl -fsS "http://127.0.0.1:$PROM_PORT/-/ready" ||
+    { tail -n 30 "$PROM_HOME/prometheus.log" >&2 || true; die "Prometheus did not answer on 127.0.0.1:$PROM_PORT"; }
+  log "prometheus is up on 127.0.0.1:$PROM_PORT"
+}
+
 stop_jvm() { # stop_jvm <name> <pidfile> <main class>: SIGTERM, then SIGKILL after 20 s
   if ! alive "$2"; then rm -f "$2"; log "$1: not running (from here)"; return 0; fi
   local pid; pid=$(cat "$2")
@@ -170,6 +203,8 @@ status() {
   status_line postgres "${p[0]}:${p[1]}" pg_isready -q -t 2 -h "${p[0]}" -p "${p[1]}"
   status_line redis "${r[0]}:${r[1]}" timeout 2 redis-cli -h "${r[0]}" -p "${r[1]}" ping
   status_line mongo "${m[0]}:${m[1]}" tcp_open "${m[@]}"
+  status_line prometheus "${PROMETHEUS_URL:-http://127.0.0.1:$PROM_PORT}" \
+    curl -fsS "${PROMETHEUS_URL:-http://127.0.0.1:$PROM_PORT}/-/ready"
 }
 
 env_lines() {
@@ -177,19 +212,21 @@ env_lines() {
   echo "DATABASE_URL=${DATABASE_URL:-postgres://$(pg_user)@127.0.0.1:5432/test}"
   echo "REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}"
   echo "MONGODB_URL=${MONGODB_URL:-mongodb://127.0.0.1:27017}"
+  echo "PROMETHEUS_URL=${PROMETHEUS_URL:-http://127.0.0.1:$PROM_PORT}"
+  echo "PROMETHEUS_TARGETS=$PROM_HOME/targets"
 }
 
-usage() { echo "usage: services.sh <start|stop|status|env> [kafka|postgres|redis|mongo|all]" >&2; exit 2; }
+usage() { echo "usage: services.sh <start|stop|status|env> [kafka|postgres|redis|mongo|prometheus|all]" >&2; exit 2; }
 
 cmd=${1:-}
 target=${2:-default}
 [ $# -le 2 ] || usage
 case "$cmd:$target" in
   start:default) targets=(kafka postgres redis) ;;
-  start:all) targets=(kafka postgres redis mongo) ;;
-  start:kafka | start:postgres | start:redis | start:mongo) targets=("$target") ;;
-  stop:default | stop:all) targets=(mongo kafka) ;;
-  stop:kafka | stop:mongo) targets=("$target") ;;
+  start:all) targets=(kafka postgres redis mongo prometheus) ;;
+  start:kafka | start:postgres | start:redis | start:mongo | start:prometheus) targets=("$target") ;;
+  stop:default | stop:all) targets=(prometheus mongo kafka) ;;
+  stop:kafka | stop:mongo | stop:prometheus) targets=("$target") ;;
   stop:postgres | stop:redis) log "$target is the machine's own: never stopped here"; exit 0 ;;
   status:* | env:*) targets=() ;;
   *) usage ;;
@@ -209,6 +246,7 @@ case "$cmd" in
       case "$t" in
         kafka) stop_jvm kafka "$KAFKA_HOME/kafka.pid" kafka.Kafka ;;
         mongo) stop_jvm mongo "$MONGO_HOME/mongo.pid" Launcher.java ;;
+        prometheus) stop_jvm prometheus "$PROM_HOME/prometheus.pid" prometheus.yml ;;
       esac
     done ;;
   status) status ;;

@@ -4,6 +4,7 @@
  * from. The caller acks it afterwards, so a poison message never stops its partition.
  */
 import type { Logger } from "../lib/log.ts";
+import { countDeadLetters } from "../lib/metrics.ts";
 import { DLQ_HEADERS, dlqTopic } from "./types.ts";
 import type { DeadLetter, DeadLetterQueue, OutRecord, Producer } from "./types.ts";
 
@@ -41,6 +42,9 @@ export class TopicDeadLetters implements DeadLetterQueue {
     await Promise.all(
       [...byTopic].map(([topic, recs]) => this.producer.send(dlqTopic(topic), recs)),
     );
+    for (const [topic, recs] of byTopic) {
+      countDeadLetters(topic, recs.map((r) => String(r.headers?.[DLQ_HEADERS.reason])));
+    }
   }
 
   /** The producer is the process's, shared: closing the queue leaves it open. */

@@ -9,7 +9,6 @@
  * error the schema did not catch) is isolated from its batch and dead-lettered with the
  * database's reason, so it never holds its partition.
  */
-import { hostname } from "node:os";
 import { AbortedError, errorMessage, isRetriable } from "../../lib/errors.ts";
 import { clearCondition, raiseCondition } from "../../lib/health.ts";
 import type { Logger } from "../../lib/log.ts";
@@ -22,8 +21,6 @@ import type { DeadLetter, Envelope, Producer } from "../../transport/mod.ts";
 import type { Actor } from "../../runtime/actor.ts";
 import { createBatchWorker } from "../../runtime/batch_worker.ts";
 import { insertIsolating } from "../../db/isolate.ts";
-
-export const MEMBER = `${hostname()}-${Deno.pid}`;
 
 export interface OrderProcessorOptions {
   store: OrderStore;
@@ -71,7 +68,6 @@ export function createOrderProcessor(o: OrderProcessorOptions): Actor<Envelope> 
         if (!isRetriable(err)) throw err;
         if (stopping.aborted) throw new AbortedError("Stopped while the database was down", err);
         writeRetries.inc({ pipeline: "orders" });
-        ordersCounter.inc({ outcome: "retries" });
         const outage = attempt >= 3;
         const wait = outage
           ? (o.outageRetryMs ?? 5_000)
@@ -153,10 +149,7 @@ export function createOrderProcessor(o: OrderProcessorOptions): Actor<Envelope> 
       const now = Date.now();
       for (const id of out.inserted) {
         const { env } = first.get(id)!;
-        orderLatency.observe(
-          { member: MEMBER },
-          Math.max(0, now - Number(env.message.timestamp)) / 1000,
-        );
+        orderLatency.observe(Math.max(0, now - Number(env.message.timestamp)) / 1000);
       }
       const conflicts = bad.filter((b) => b.reason.startsWith("conflict")).length;
       ordersCounter.inc({ outcome: "processed" }, out.inserted.size);

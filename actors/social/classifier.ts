@@ -6,7 +6,7 @@
  * classified, so a slow backend does not stall the group.
  */
 import type { Logger } from "../../lib/log.ts";
-import { messagesDeadLettered } from "../../lib/metrics.ts";
+import { postsClassified } from "../../lib/metrics.ts";
 import type { Classifier } from "./nlp/mod.ts";
 import { decodeWith, PostData } from "../../schemas/mod.ts";
 import type { ClassifiedPost } from "../../schemas/social.ts";
@@ -48,8 +48,8 @@ export function createClassifierActor(o: ClassifierActorOptions): Actor<Envelope
           ...(o.extraOutputs ?? []).map((out) => out(classified)),
         ]);
       }
-      if (batch.invalid.length) {
-        messagesDeadLettered.inc({ pipeline: "classifier" }, batch.invalid.length);
+      if (posts.length) {
+        postsClassified.inc({ backend: o.classifier.model.split(":")[0] }, posts.length);
       }
     },
     sizing: o,

@@ -6,7 +6,7 @@
  */
 import { UpstreamError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
-import { messagesDeadLettered, postsWritten, writeRetries } from "../../lib/metrics.ts";
+import { postsWritten, writeRetries } from "../../lib/metrics.ts";
 import { retry } from "../../lib/retry.ts";
 import { ClassifiedPost, decodeWith } from "../../schemas/mod.ts";
 import type { PostSink } from "./post_store.ts";
@@ -29,7 +29,7 @@ export function createPostWriter(o: PostWriterOptions): Actor<Envelope> {
   return createBatchWorker<ClassifiedPost>({
     deadLetters: o.deadLetters,
     decode: decodeWith(ClassifiedPost, "post"),
-    handle: async (items, batch) => {
+    handle: async (items) => {
       const posts = new Map<string, ClassifiedPost>();
       for (const { value } of items) posts.set(value.uri, value);
       const list = [...posts.values()];
@@ -53,9 +53,6 @@ export function createPostWriter(o: PostWriterOptions): Actor<Envelope> {
           });
         })
       ));
-      if (batch.invalid.length) {
-        messagesDeadLettered.inc({ pipeline: "posts" }, batch.invalid.length);
-      }
     },
     sizing: o,
     defaults: { capacity: 10_000, batchSize: 1_000, flushMs: 50 },

@@ -11,7 +11,6 @@ import { isRetriable, UpstreamError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
 import {
   batchSeconds,
-  messagesDeadLettered,
   messagesDuplicate,
   messagesWritten,
   writeRetries,
@@ -82,7 +81,6 @@ export function createTextWriter(options: TextWriterOptions): Actor<Envelope> {
       const inserted = stored.result ?? 0;
       messagesWritten.inc({ pipeline: PIPELINE }, inserted);
       messagesDuplicate.inc({ pipeline: PIPELINE }, rows.length - refused.length - inserted);
-      if (deadLettered) messagesDeadLettered.inc({ pipeline: PIPELINE }, deadLettered);
       batchSeconds.observe({ pipeline: PIPELINE }, (performance.now() - started) / 1000);
       log.debug("batch stored", { rows: rows.length, inserted, deadLettered });
     },

@@ -4,11 +4,11 @@
  */
 import { loadConfig } from "../../lib/config.ts";
 import type { Config } from "../../lib/config.ts";
-import { ROLE_PERMISSIONS } from "../../scripts/compile.ts";
 import { setLogLevel } from "../../lib/log.ts";
 import { PostgresDb } from "../../db/mod.ts";
 import { MongoClient } from "mongodb";
 import { Actor } from "../../runtime/actor.ts";
+import { compiledPermissions } from "../../scripts/compile.ts";
 import { dlqTopic, KafkaTransport } from "../../transport/mod.ts";
 import type { Envelope, InMessage } from "../../transport/mod.ts";
 
@@ -236,6 +236,9 @@ export async function listeningUrl(p: RoleProcess): Promise<string> {
   await until("the API to listen", () => re.test(p.output), 60_000);
   return re.exec(p.output)![1];
 }
+
+/** What `deno task start` and the compiled binaries grant a role. */
+const ROLE_PERMISSIONS = compiledPermissions("all");
 
 /** A role running as its own `deno run main.ts <role>` process. */
 export class RoleProcess {

@@ -44,6 +44,10 @@ export async function testApp(override: (deps: ApiDeps) => Partial<ApiDeps> = ()
     trendCache: new MemoryTrendCache(),
     orderTopic: "food-orders",
     orderGroup: "order-processors",
+    consumerGroups: [
+      { group: "text-writers", topic: "text-messages" },
+      { group: "order-processors", topic: "food-orders" },
+    ],
     waitTimeoutMs: 5_000,
     runtime: { transport: "memory", database: "pglite" },
   };

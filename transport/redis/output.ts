@@ -7,6 +7,7 @@
 import { Redis } from "ioredis";
 import type { ChainableCommander } from "ioredis";
 import { UpstreamError } from "../../lib/errors.ts";
+import { countDeadLetters } from "../../lib/metrics.ts";
 import type { DeadLetter, DeadLetterQueue } from "../types.ts";
 
 /** Default length a stream is trimmed to (approximately) on XADD. */
@@ -108,6 +109,7 @@ export class RedisDeadLetters implements DeadLetterQueue {
       );
     }
     await execAll(pipe, "REDIS_DLQ_FAILED", "Dead-lettering to Redis failed");
+    countDeadLetters(this.stream, items.map((i) => i.reason));
   }
 
   close(): Promise<void> {
