@@ -117,7 +117,11 @@ Deno.test(
         [...Deno.readDirSync(`${lake}/date=2026-11-24/hour=${h}`)].map((d) => d.name).sort();
       // The first windows open before the first post (11:51): their records sit in hour 11.
       assert.deepEqual(files("11"), ["windows-aggregator.ndjson"]);
-      assert.deepEqual(files("12"), ["posts-aggregator.ndjson", "windows-aggregator.ndjson"]);
+      assert.deepEqual(files("12"), [
+        "alerts-aggregator.ndjson",
+        "posts-aggregator.ndjson",
+        "windows-aggregator.ndjson",
+      ]);
       const lines =
         (await Deno.readTextFile(`${lake}/date=2026-11-24/hour=12/posts-aggregator.ndjson`)).trim()
           .split("\n");
