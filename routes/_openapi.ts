@@ -104,7 +104,8 @@ let assets: Promise<Record<string, string>> | null = null;
 /** Swagger UI's script and stylesheet from the `swagger-ui-dist` package. */
 function swaggerAssets(): Promise<Record<string, string>> {
   assets ??= (async () => {
-    const dir = new URL("./", import.meta.resolve("swagger-ui-dist/package.json"));
+    // As the dashboard finds Chart.js: next to the package's main file (compiled binaries too).
+    const dir = new URL("./", import.meta.resolve("swagger-ui-dist"));
     const read = (f: string) => Deno.readTextFile(new URL(f, dir));
     const [js, css] = await Promise.all([read("swagger-ui-bundle.js"), read("swagger-ui.css")]);
     return { "swagger-ui-bundle.js": js, "swagger-ui.css": css };
