@@ -36,6 +36,9 @@ export function json(schema: ZodType, description: string) {
   return { description, content: { "application/json": { schema } } };
 }
 
+/** The 400 of a route whose parameters the handler checks. */
+export const invalid = json(ErrorBody, "a parameter is invalid (`field` names it)");
+
 /** A non-JSON response (`text/html`, `text/plain`...), a string as far as the document goes. */
 export function text(type: string, schema: ZodType, description: string) {
   return { description, content: { [type]: { schema } } };

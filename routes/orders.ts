@@ -5,11 +5,10 @@ import { ValidationError } from "../lib/errors.ts";
 import { CustomerId, OrderId } from "../schemas/mod.ts";
 import type { ApiDeps } from "./deps.ts";
 import { pageParams } from "./_http.ts";
-import { json, route } from "./_openapi.ts";
+import { invalid, json, route } from "./_openapi.ts";
 import { ErrorBody, OrderList, OrderRow, PageQuery } from "./_schemas.ts";
 
 const tags = ["orders"];
-const bad = json(ErrorBody, "a parameter is invalid (`field` names it)");
 
 export function orderRoutes(deps: ApiDeps): OpenAPIHono {
   const app = new OpenAPIHono();
@@ -22,7 +21,7 @@ export function orderRoutes(deps: ApiDeps): OpenAPIHono {
     request: {
       query: PageQuery.extend({ customer_id: z.string().optional().describe("CUST-XXXXX") }),
     },
-    responses: { 200: json(OrderList, "a page of orders"), 400: bad },
+    responses: { 200: json(OrderList, "a page of orders"), 400: invalid },
   }, async (c) => {
     const { limit, offset } = pageParams((name) => c.req.query(name));
     const customer = c.req.query("customer_id") || undefined;
@@ -41,7 +40,7 @@ export function orderRoutes(deps: ApiDeps): OpenAPIHono {
     request: { params: z.object({ order_id: z.string().describe("ORD-YYYYMMDD-NNNNN") }) },
     responses: {
       200: json(OrderRow, "the order"),
-      400: bad,
+      400: invalid,
       404: json(ErrorBody, "no such order"),
     },
   }, async (c) => {

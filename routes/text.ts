@@ -9,7 +9,7 @@ import { ValidationError } from "../lib/errors.ts";
 import { CreateMessage, describeIssue, MessageId } from "../schemas/mod.ts";
 import type { ApiDeps } from "./deps.ts";
 import { fromBroker, pageParams, readJson } from "./_http.ts";
-import { json, route } from "./_openapi.ts";
+import { invalid, json, route } from "./_openapi.ts";
 import { Accepted, ErrorBody, PageQuery, Stored, TextList, TextRow } from "./_schemas.ts";
 
 const MAX_RECORD_BYTES = 1_000_000;
@@ -36,7 +36,6 @@ function idSegment(url: string): string {
 }
 
 const tags = ["messages"];
-const bad = json(ErrorBody, "a parameter is invalid (`field` names it)");
 
 export function textRoutes(deps: ApiDeps): OpenAPIHono {
   const app = new OpenAPIHono();
@@ -47,7 +46,7 @@ export function textRoutes(deps: ApiDeps): OpenAPIHono {
     path: "/",
     summary: "Stored messages, newest first",
     request: { query: PageQuery },
-    responses: { 200: json(TextList, "a page of messages"), 400: bad },
+    responses: { 200: json(TextList, "a page of messages"), 400: invalid },
   }, async (c) => {
     const { limit, offset } = pageParams((name) => c.req.query(name));
     return c.json({ items: await deps.texts.list(limit, offset), limit, offset });
@@ -59,7 +58,11 @@ export function textRoutes(deps: ApiDeps): OpenAPIHono {
     path: "/{id}",
     summary: "One message",
     request: { params: z.object({ id: z.string().describe("the message id, percent-encoded") }) },
-    responses: { 200: json(TextRow, "the message"), 400: bad, 404: json(ErrorBody, "no such id") },
+    responses: {
+      200: json(TextRow, "the message"),
+      400: invalid,
+      404: json(ErrorBody, "no such id"),
+    },
   }, async (c) => {
     const id = checkId(idSegment(c.req.url));
     const row = await deps.texts.get(id);
@@ -78,7 +81,7 @@ export function textRoutes(deps: ApiDeps): OpenAPIHono {
     responses: {
       201: json(Stored, "stored (with `?wait=true`)"),
       202: json(Accepted, "published; the writer stores it"),
-      400: bad,
+      400: invalid,
       503: json(ErrorBody, "the broker is unavailable"),
       504: json(ErrorBody, "not stored within the wait"),
     },

@@ -9,8 +9,8 @@ import { z } from "zod";
 import { ValidationError } from "../lib/errors.ts";
 import type { ApiDeps } from "./deps.ts";
 import { intParam } from "./_http.ts";
-import { json, route } from "./_openapi.ts";
-import { AlertList, ErrorBody, KeywordTrend, SentimentSeries, TrendList } from "./_schemas.ts";
+import { invalid, json, route } from "./_openapi.ts";
+import { AlertList, KeywordTrend, SentimentSeries, TrendList } from "./_schemas.ts";
 import { dashboardRoutes } from "./dashboard.ts";
 
 /** How long a cached answer lives at most (a closing window replaces it sooner). */
@@ -28,7 +28,6 @@ async function perWindow<T>(deps: ApiDeps, key: string, load: () => Promise<T>):
   return value;
 }
 
-const bad = json(ErrorBody, "a parameter is invalid (`field` names it)");
 const limit = (def: number, max: number) =>
   z.string().optional().describe(`1 to ${max}, default ${def}`);
 
@@ -45,7 +44,7 @@ export function trendRoutes(deps: ApiDeps): Record<string, OpenAPIHono> {
     path: "/",
     summary: "The trending keywords of the latest closed window (from the cache)",
     request: { query: z.object({ limit: limit(10, 100) }) },
-    responses: { 200: json(TrendList, "the latest window's trends"), 400: bad },
+    responses: { 200: json(TrendList, "the latest window's trends"), 400: invalid },
   }, async (c) => {
     const limit = intParam(c.req.query("limit"), "limit", 10, 100);
     const top = await deps.trendCache.top();
@@ -65,7 +64,7 @@ export function trendRoutes(deps: ApiDeps): Record<string, OpenAPIHono> {
       params: z.object({ keyword: z.string().describe("1 to 100 characters, any case") }),
       query: z.object({ limit: limit(30, 500) }),
     },
-    responses: { 200: json(KeywordTrend, "current state and history"), 400: bad },
+    responses: { 200: json(KeywordTrend, "current state and history"), 400: invalid },
   }, async (c) => {
     const keyword = decodeURIComponent(c.req.param("keyword") ?? "").toLowerCase();
     if (!keyword || keyword.length > 100) {
@@ -90,7 +89,7 @@ export function trendRoutes(deps: ApiDeps): Record<string, OpenAPIHono> {
         limit: limit(100, 1_000),
       }),
     },
-    responses: { 200: json(AlertList, "alerts since `since`"), 400: bad },
+    responses: { 200: json(AlertList, "alerts since `since`"), 400: invalid },
   }, async (c) => {
     const raw = c.req.query("since");
     const since = raw ? new Date(raw) : new Date(0);
@@ -118,7 +117,7 @@ export function trendRoutes(deps: ApiDeps): Record<string, OpenAPIHono> {
         limit: limit(60, 1_000),
       }),
     },
-    responses: { 200: json(SentimentSeries, "the series"), 400: bad },
+    responses: { 200: json(SentimentSeries, "the series"), 400: invalid },
   }, async (c) => {
     const source = (c.req.query("source") || "all").toLowerCase();
     const bucket = c.req.query("bucket") || "window";

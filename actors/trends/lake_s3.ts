@@ -104,37 +104,35 @@ export class S3Lake implements Lake {
     return removed;
   }
 
-  async *#keys(prefix: string): AsyncIterable<string> {
+  /** The pages of a listing under `prefix`; with `delimiter`, its "folders" too. */
+  async *#pages(prefix: string, delimiter?: string) {
     let token: string | undefined;
     do {
       const page = await this.client.send(
         new ListObjectsV2Command({
           Bucket: this.o.bucket,
           Prefix: prefix,
+          Delimiter: delimiter,
           ContinuationToken: token,
         }),
       );
-      for (const o of page.Contents ?? []) if (o.Key) yield o.Key;
+      yield page;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
+  }
+
+  async *#keys(prefix: string): AsyncIterable<string> {
+    for await (const page of this.#pages(prefix)) {
+      for (const o of page.Contents ?? []) if (o.Key) yield o.Key;
+    }
   }
 
   /** The "folders" right under `prefix` (`.../date=2026-11-24/`). */
   async #prefixes(prefix: string): Promise<string[]> {
     const out: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({
-          Bucket: this.o.bucket,
-          Prefix: prefix,
-          Delimiter: "/",
-          ContinuationToken: token,
-        }),
-      );
+    for await (const page of this.#pages(prefix, "/")) {
       for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
     return out;
   }
 
