@@ -4,26 +4,13 @@
  * does not double them, and retention.
  */
 import assert from "node:assert/strict";
-import { gunzipSync } from "node:zlib";
-import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { ensureBucket, s3Client, S3Lake } from "../actors/trends/lake_s3.ts";
-import { S3_ENDPOINT, uniqueName } from "./helpers/mod.ts";
+import { S3Lake } from "../actors/trends/lake_s3.ts";
+import { objectText, testBucket } from "./helpers/lake.ts";
 
 const H = 3_600_000;
 const T = Date.UTC(2026, 10, 24, 10, 30);
-
-async function bucket(): Promise<{ client: S3Client; bucket: string }> {
-  const client = s3Client({
-    LAKE_S3_ENDPOINT: S3_ENDPOINT,
-    LAKE_S3_REGION: "us-east-1",
-    LAKE_S3_ACCESS_KEY_ID: "test",
-    LAKE_S3_SECRET_ACCESS_KEY: "test",
-  });
-  const name = uniqueName("lake").toLowerCase();
-  await ensureBucket(client, name);
-  return { client, bucket: name };
-}
 
 async function keys(client: S3Client, bucket: string): Promise<string[]> {
   const page = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
@@ -31,13 +18,11 @@ async function keys(client: S3Client, bucket: string): Promise<string[]> {
 }
 
 async function lines(client: S3Client, bucket: string, key: string): Promise<unknown[]> {
-  const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const text = new TextDecoder().decode(gunzipSync(await res.Body!.transformToByteArray()));
-  return text.trim().split("\n").map((l) => JSON.parse(l));
+  return (await objectText(client, bucket, key)).trim().split("\n").map((l) => JSON.parse(l));
 }
 
 Deno.test("S3 lake: one gzip NDJSON object per kind, hour and batch; recovery drops the crashed batch", async () => {
-  const { client, bucket: b } = await bucket();
+  const { client, bucket: b } = await testBucket();
   try {
     const lake = new S3Lake(client, {
       bucket: b,
@@ -72,7 +57,7 @@ Deno.test("S3 lake: one gzip NDJSON object per kind, hour and batch; recovery dr
 });
 
 Deno.test("S3 lake: recovery leaves other writers' objects alone", async () => {
-  const { client, bucket: b } = await bucket();
+  const { client, bucket: b } = await testBucket();
   try {
     const mine = new S3Lake(client, { bucket: b, prefix: "", name: "a", retentionHours: 24 });
     const theirs = new S3Lake(client, { bucket: b, prefix: "", name: "b", retentionHours: 24 });
@@ -88,7 +73,7 @@ Deno.test("S3 lake: recovery leaves other writers' objects alone", async () => {
 });
 
 Deno.test("S3 lake: retention deletes hour partitions older than the window, every kind", async () => {
-  const { client, bucket: b } = await bucket();
+  const { client, bucket: b } = await testBucket();
   try {
     const lake = new S3Lake(client, { bucket: b, prefix: "", name: "agg", retentionHours: 2 });
     for (let h = 0; h < 16; h++) {
