@@ -1,6 +1,30 @@
-/** Output for the CLI: JSON as is, or readable tables and key-value lists. */
+/** Output for the CLI: JSON as is, NDJSON, or readable tables and key-value lists. */
 
-export type Format = "json" | "pretty";
+export const FORMATS = ["table", "json", "ndjson"] as const;
+export type Format = typeof FORMATS[number];
+
+/** `--format`'s value; `pretty` is the former name of `table`. */
+export function parseFormat(raw: string): Format | undefined {
+  if (raw === "pretty") return "table";
+  return (FORMATS as readonly string[]).includes(raw) ? raw as Format : undefined;
+}
+
+/**
+ * An answer in `format`: JSON as the server sent it; NDJSON one line per row of a list answer
+ * (`rows`), else the answer on one line; a table as `table()` writes it.
+ */
+export function render(
+  body: Record<string, unknown>,
+  format: Format,
+  view: { rows?: (b: Record<string, unknown>) => unknown[]; table: (b: never) => string },
+): string {
+  if (format === "json") return JSON.stringify(body, null, 2);
+  if (format === "ndjson") {
+    const rows = view.rows?.(body);
+    return rows ? rows.map((r) => JSON.stringify(r)).join("\n") : JSON.stringify(body);
+  }
+  return (view.table as (b: Record<string, unknown>) => string)(body);
+}
 
 /** One value as table or key-value text: "-" for null, JSON for objects. */
 export function cell(v: unknown): string {

@@ -6,47 +6,48 @@
  */
 import { parseArgs } from "node:util";
 import { NoAnswer, request } from "./_http.ts";
-import { keyValues, table } from "./format.ts";
-import type { Format } from "./format.ts";
+import { READ_COMMANDS } from "./commands.ts";
+import { keyValues, parseFormat, render } from "./format.ts";
 import { sendFile } from "./send_file.ts";
-import { statsText } from "./stats.ts";
+import { watchOption } from "./watch.ts";
 
 /** Seconds a request may take when neither --timeout nor SLUICE_CLI_TIMEOUT_S says. */
 export const DEFAULT_TIMEOUT_S = 10;
+/** Seconds between two answers of `--watch` without a number. */
+export const WATCH_DEFAULT_S = 2;
 
 export const USAGE =
-  `usage: sluice cli [--url URL] [--format json|pretty] [--timeout SECONDS] <command>
+  `usage: sluice cli [--url URL] [--format table|json|ndjson] [--timeout SECONDS] <command>
 
 commands:
-  health                     liveness and supervised children
-  list [--limit N] [--offset N]
-                             stored messages, newest first
-  get <id>                   one message
+${Object.values(READ_COMMANDS).map((c) => `  ${c.usage}`).join("\n")}
   create <text> [--id ID] [--wait]
                              publish a message (--wait: until stored)
-  stats                      every pipeline's rows, consumer lag and counters
   send-file <path>           one message per line, with progress and a summary
-  orders [--limit N] [--offset N] [--customer CUST-XXXXX]
-                             stored food orders, newest first
-  order <order_id>           one food order
 
 options:
   --url URL                  API address (default $SLUICE_URL or http://127.0.0.1:8080)
-  --format json|pretty       output format (default pretty)
+  --format table|json|ndjson output format (default table); ndjson: one line per row
   --timeout SECONDS          per request (default $SLUICE_CLI_TIMEOUT_S or ${DEFAULT_TIMEOUT_S};
                              twice that for create --wait, so the server's own wait answers)
+  --watch [SECONDS]          trends and stats: again every SECONDS (default ${WATCH_DEFAULT_S}) until Ctrl-C
 
 exit codes: 0 ok, 1 the server answered with an error, 2 usage error, 3 no answer`;
 
 export interface Io {
   out(line: string): void;
   err(line: string): void;
+  /** Clears the screen before each answer of `--watch` (a terminal only). */
+  clear?(): void;
 }
 
 const enc = new TextEncoder();
 const stdio: Io = {
   out: (l) => Deno.stdout.writeSync(enc.encode(l + "\n")),
   err: (l) => Deno.stderr.writeSync(enc.encode(l + "\n")),
+  clear: Deno.stdout.isTerminal()
+    ? () => Deno.stdout.writeSync(enc.encode("\x1b[2J\x1b[H"))
+    : undefined,
 };
 
 /** Bad command line: the usage text follows, exit 2. */
@@ -105,19 +106,33 @@ async function readLines(path: string): Promise<string[]> {
   }
 }
 
-export async function runCli(args: string[], io: Io = stdio): Promise<number> {
-  let parsed;
+export interface RunOptions {
+  /** Ends `--watch` (the command line's own stop is Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export async function runCli(
+  argv: string[],
+  io: Io = stdio,
+  opts: RunOptions = {},
+): Promise<number> {
+  let parsed, watchS;
   try {
+    const w = watchOption(argv, WATCH_DEFAULT_S);
+    watchS = w.seconds;
     parsed = parseArgs({
-      args,
+      args: w.args,
       allowPositionals: true,
       options: {
         url: { type: "string" },
-        format: { type: "string", default: "pretty" },
+        format: { type: "string", default: "table" },
         limit: { type: "string" },
         offset: { type: "string" },
         id: { type: "string" },
         customer: { type: "string" },
+        since: { type: "string" },
+        source: { type: "string" },
+        bucket: { type: "string" },
         timeout: { type: "string" },
         wait: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -137,11 +152,9 @@ export async function runCli(args: string[], io: Io = stdio): Promise<number> {
     return 2;
   }
   const url = (v.url ?? Deno.env.get("SLUICE_URL") ?? "http://127.0.0.1:8080").replace(/\/$/, "");
-  const format = v.format as Format;
   try {
-    if (format !== "json" && format !== "pretty") {
-      throw new UsageError("--format must be json or pretty");
-    }
+    const format = parseFormat(v.format);
+    if (format === undefined) throw new UsageError("--format must be table, json or ndjson");
     const givenMs = timeoutOption(v.timeout);
     const timeoutMs = givenMs ?? DEFAULT_TIMEOUT_S * 1000;
     // `create --wait` is answered after the server's own wait (WAIT_TIMEOUT_MS, default 10 s).
@@ -152,44 +165,17 @@ export async function runCli(args: string[], io: Io = stdio): Promise<number> {
         throw new UsageError(`--${flag} must be a non-negative integer`);
       }
     }
-    const show = (body: unknown, pretty: () => string) =>
-      io.out(format === "json" ? JSON.stringify(body, null, 2) : pretty());
+    const print = (text: string) => text !== "" && io.out(text);
+    const read = READ_COMMANDS[cmd];
+    if (read) {
+      const path = read.path(v, (name) => one(rest, cmd, name), rest);
+      const once = async () => print(render(await call(url, path, timeoutMs), format, read));
+      if (watchS === undefined) return (await once(), 0);
+      if (!read.watch) throw new UsageError(`--watch is for trends and stats, not ${cmd}`);
+      return await watchLoop(once, watchS * 1000, format === "table", io, opts.signal);
+    }
+    if (watchS !== undefined) throw new UsageError(`--watch is for trends and stats, not ${cmd}`);
     switch (cmd) {
-      case "health": {
-        const b = await call(url, "/health", timeoutMs);
-        show(
-          b,
-          () =>
-            `status: ${b.status}  uptime: ${b.uptimeS}s  runtime: ${
-              JSON.stringify(b.runtime)
-            }\n\n` +
-            table(b.children as Array<Record<string, unknown>>, [
-              "id",
-              "status",
-              "restarts",
-              "lastError",
-              "since",
-            ]),
-        );
-        return 0;
-      }
-      case "list": {
-        const q = new URLSearchParams();
-        if (v.limit) q.set("limit", v.limit);
-        if (v.offset) q.set("offset", v.offset);
-        const b = await call(url, `/messages?${q}`, timeoutMs);
-        show(
-          b,
-          () => table(b.items as Array<Record<string, unknown>>, ["id", "message", "created_at"]),
-        );
-        return 0;
-      }
-      case "get": {
-        const target = one(rest, "get", "<id>");
-        const b = await call(url, `/messages/${encodeURIComponent(target)}`, timeoutMs);
-        show(b, () => keyValues(b));
-        return 0;
-      }
       case "create": {
         if (!rest[0]) throw new UsageError("create needs a <text>");
         const body = JSON.stringify({ text: rest.join(" "), ...(v.id ? { id: v.id } : {}) });
@@ -199,43 +185,7 @@ export async function runCli(args: string[], io: Io = stdio): Promise<number> {
           headers: { "content-type": "application/json" },
           body,
         });
-        show(b, () => keyValues(b));
-        return 0;
-      }
-      case "stats": {
-        const b = await call(url, "/stats", timeoutMs);
-        show(b, () => statsText(b));
-        return 0;
-      }
-      case "orders": {
-        const q = new URLSearchParams();
-        if (v.limit) q.set("limit", v.limit);
-        if (v.offset) q.set("offset", v.offset);
-        if (v.customer) q.set("customer_id", v.customer);
-        const b = await call(url, `/orders?${q}`, timeoutMs);
-        show(b, () =>
-          table(
-            (b.items as Array<Record<string, unknown>>).map((o) => ({
-              ...o,
-              lines: (o.items as unknown[]).length,
-            })),
-            ["order_id", "customer_id", "lines", "total_amount", "status", "created_at"],
-          ));
-        return 0;
-      }
-      case "order": {
-        const target = one(rest, "order", "<order_id>");
-        const b = await call(url, `/orders/${encodeURIComponent(target)}`, timeoutMs);
-        show(b, () => {
-          const { items, ...head } = b;
-          return keyValues(head) + "\n\n" +
-            table(items as Array<Record<string, unknown>>, [
-              "item_id",
-              "name",
-              "price",
-              "quantity",
-            ]);
-        });
+        print(render(b, format, { table: keyValues }));
         return 0;
       }
       case "send-file": {
@@ -250,25 +200,67 @@ export async function runCli(args: string[], io: Io = stdio): Promise<number> {
           perSecond: Math.round((s.sent + s.failed) / (s.seconds || 1)),
           errors: s.errors,
         };
-        show(summary, () => keyValues({ ...summary, errors: s.errors.join(" | ") || "none" }));
+        print(render(summary, format, {
+          table: () => keyValues({ ...summary, errors: s.errors.join(" | ") || "none" }),
+        }));
         return s.failed === 0 ? 0 : 1;
       }
       default:
         throw new UsageError(`unknown command: ${cmd}`);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (err instanceof CommandFailure) {
-      io.err(PREFIX + err.message);
-      return 1;
-    }
-    if (err instanceof NoAnswer) {
-      io.err(PREFIX + err.message);
-      return 3;
-    }
-    throw err;
+    return failed(err, io);
   }
+}
+
+/** The exit code of a failure, reported on stderr; a programmer error is rethrown. */
+function failed(err: unknown, io: Io): number {
+  if (err instanceof UsageError) {
+    io.err(`${err.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (err instanceof CommandFailure) {
+    io.err(PREFIX + err.message);
+    return 1;
+  }
+  if (err instanceof NoAnswer) {
+    io.err(PREFIX + err.message);
+    return 3;
+  }
+  throw err;
+}
+
+/**
+ * `once()` every `everyMs` until `signal` aborts. A failed round is reported and the watch goes
+ * on: an API that restarts shows up again.
+ */
+async function watchLoop(
+  once: () => Promise<unknown>,
+  everyMs: number,
+  clear: boolean,
+  io: Io,
+  signal?: AbortSignal,
+): Promise<number> {
+  while (!signal?.aborted) {
+    if (clear) io.clear?.();
+    try {
+      await once();
+    } catch (err) {
+      failed(err, io);
+    }
+    await pause(everyMs, signal);
+  }
+  return 0;
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done);
+  });
 }

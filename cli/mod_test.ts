@@ -251,7 +251,7 @@ Deno.test("the CLI answers usage errors with the usage text and exit 2", async (
     [["create"], /^create needs a <text>/],
     [["send-file"], /^send-file needs <path>/],
     [["--bogus", "health"], /Unknown option '--bogus'/],
-    [["--format", "yaml", "health"], /^--format must be json or pretty/],
+    [["--format", "yaml", "health"], /^--format must be table, json or ndjson/],
     [["list", "--limit", "ten"], /^--limit must be a non-negative integer/],
     [["list", "--offset", "-1"], /--offset/],
     [["--timeout", "0", "health"], /^--timeout must be a positive number of seconds/],

@@ -118,6 +118,15 @@ export const Config = z.object({
   LAKE_DIR: z.string().default(".data/lake"),
   TREND_CACHE_PREFIX: z.string().min(1).default("sluice:trends"),
   LAKE_RETENTION_HOURS: int(168, 1),
+  /** Set: the lake is this S3 bucket (created if missing) instead of LAKE_DIR. */
+  LAKE_S3_BUCKET: z.string().trim().optional().transform((v) => (v ? v : undefined)),
+  LAKE_S3_PREFIX: z.string().regex(/^([^/].*\/)?$/, "must be empty or end with /").default(""),
+  /** An S3-compatible endpoint (MinIO, S3Mock...); unset: AWS S3 of LAKE_S3_REGION. */
+  LAKE_S3_ENDPOINT: optionalUrl(["http", "https"]),
+  LAKE_S3_REGION: z.string().min(1).default("us-east-1"),
+  /** Unset: the AWS SDK's own chain (AWS_ACCESS_KEY_ID..., ~/.aws, instance roles). */
+  LAKE_S3_ACCESS_KEY_ID: z.string().optional().transform((v) => (v ? v : undefined)),
+  LAKE_S3_SECRET_ACCESS_KEY: z.string().optional().transform((v) => (v ? v : undefined)),
   MONGODB_COLLECTION: z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a collection name").default(
     "classified_posts",
   ),

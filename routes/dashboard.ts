@@ -3,7 +3,9 @@
  * this route: no build step, nothing fetched from the internet). It polls the trend routes
  * every few seconds and redraws without reloading.
  */
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { route, text } from "./_openapi.ts";
+import { Text } from "./_schemas.ts";
 
 let chartJs: Promise<string> | null = null;
 
@@ -74,10 +76,23 @@ setInterval(refresh, 2000);
 </body>
 </html>`;
 
-export function dashboardRoutes(): Hono {
-  const app = new Hono();
-  app.get("/", (c) => c.html(PAGE));
-  app.get("/chart.js", async (c) => {
+export function dashboardRoutes(): OpenAPIHono {
+  const app = new OpenAPIHono();
+  const tags = ["trends"];
+  route(app, {
+    tags,
+    method: "get",
+    path: "/",
+    summary: "The live trends dashboard (HTML)",
+    responses: { 200: text("text/html", Text, "the page") },
+  }, (c) => c.html(PAGE));
+  route(app, {
+    tags,
+    method: "get",
+    path: "/chart.js",
+    summary: "Chart.js, as the dashboard loads it",
+    responses: { 200: text("text/javascript", Text, "Chart.js's UMD file") },
+  }, async (c) => {
     c.header("content-type", "text/javascript; charset=utf-8");
     c.header("cache-control", "public, max-age=3600");
     return c.body(await loadChartJs());

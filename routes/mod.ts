@@ -2,9 +2,10 @@
  * The HTTP API (Hono): the root app with the operational routes (`/health`, `/ready`, `/stats`,
  * `/metrics`), and one sub-app per pipeline mounted at its prefix (`text.ts`, `orders.ts`,
  * `trends.ts`). Routes get their dependencies as interfaces (`ApiDeps`) and never touch a broker
- * client or a driver; one `onError` (`_http.ts`) turns typed errors into JSON responses.
+ * client or a driver; one `onError` (`_http.ts`) turns typed errors into JSON responses. Every
+ * route is declared with zod schemas: `/openapi.json` and `/docs` (`_openapi.ts`) come from them.
  */
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { deadline } from "../lib/deadline.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { activeConditions } from "../lib/health.ts";
@@ -12,6 +13,8 @@ import { prometheus } from "@hono/prometheus";
 import { registry } from "../lib/metrics.ts";
 import { onError } from "./_http.ts";
 import { metricsBody } from "./_metrics.ts";
+import { json, mountDocs, route, text } from "./_openapi.ts";
+import { Health, Ready, Stats, Text } from "./_schemas.ts";
 import { stats } from "./_stats.ts";
 import type { ApiDeps } from "./deps.ts";
 import { orderRoutes } from "./orders.ts";
@@ -35,12 +38,19 @@ async function check(fn: () => Promise<unknown>): Promise<string> {
 /** HTTP request counts and durations by method, route and status, in the process's registry. */
 const { registerMetrics } = prometheus({ registry });
 
-export function createApp(deps: ApiDeps): Hono {
-  const app = new Hono();
+const ops = { tags: ["operations"] };
+
+export function createApp(deps: ApiDeps): OpenAPIHono {
+  const app = new OpenAPIHono();
   app.use("*", registerMetrics);
 
-  // Liveness and child states.
-  app.get("/health", (c) => {
+  route(app, {
+    ...ops,
+    method: "get",
+    path: "/health",
+    summary: "Liveness, supervised children and active conditions",
+    responses: { 200: json(Health, "alive; `degraded` when a child restarts or failed") },
+  }, (c) => {
     const children = deps.children();
     const conditions = activeConditions();
     const degraded = conditions.length > 0 ||
@@ -53,8 +63,13 @@ export function createApp(deps: ApiDeps): Hono {
       conditions,
     });
   });
-  // The database and the broker answer, and no worker is held up.
-  app.get("/ready", async (c) => {
+  route(app, {
+    ...ops,
+    method: "get",
+    path: "/ready",
+    summary: "The database and the broker answer, and no worker is held up",
+    responses: { 200: json(Ready, "ready"), 503: json(Ready, "not ready, and why") },
+  }, async (c) => {
     const [database, broker] = await Promise.all([
       check(() => deps.db.query("SELECT 1")),
       check(() => deps.admin.ping()),
@@ -65,8 +80,20 @@ export function createApp(deps: ApiDeps): Hono {
     const ready = database === "ok" && broker === "ok" && conditions.length === 0;
     return c.json({ ready, checks: { database, broker }, conditions }, ready ? 200 : 503);
   });
-  app.get("/stats", async (c) => c.json(await stats(deps)));
-  app.get("/metrics", async (c) => {
+  route(app, {
+    ...ops,
+    method: "get",
+    path: "/stats",
+    summary: "Every pipeline's rows, consumer lag and counters",
+    responses: { 200: json(Stats, "one record per pipeline") },
+  }, async (c) => c.json(await stats(deps)));
+  route(app, {
+    ...ops,
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus metrics (text exposition format)",
+    responses: { 200: text("text/plain", Text, "the metrics") },
+  }, async (c) => {
     c.header("content-type", registry.contentType);
     return c.body(await metricsBody(deps));
   });
@@ -74,6 +101,8 @@ export function createApp(deps: ApiDeps): Hono {
   app.route("/messages", textRoutes(deps));
   app.route("/orders", orderRoutes(deps));
   for (const [prefix, sub] of Object.entries(trendRoutes(deps))) app.route(prefix, sub);
+
+  mountDocs(app);
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError(onError);

@@ -1,14 +1,28 @@
 /** The food-order routes, mounted at `/orders`: list (by customer) and get. */
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "zod";
 import { ValidationError } from "../lib/errors.ts";
 import { CustomerId, OrderId } from "../schemas/mod.ts";
 import type { ApiDeps } from "./deps.ts";
 import { pageParams } from "./_http.ts";
+import { invalid, json, route } from "./_openapi.ts";
+import { ErrorBody, OrderList, OrderRow, PageQuery } from "./_schemas.ts";
 
-export function orderRoutes(deps: ApiDeps): Hono {
-  const app = new Hono();
+const tags = ["orders"];
 
-  app.get("/", async (c) => {
+export function orderRoutes(deps: ApiDeps): OpenAPIHono {
+  const app = new OpenAPIHono();
+
+  route(app, {
+    tags,
+    method: "get",
+    path: "/",
+    summary: "Stored food orders, newest first",
+    request: {
+      query: PageQuery.extend({ customer_id: z.string().optional().describe("CUST-XXXXX") }),
+    },
+    responses: { 200: json(OrderList, "a page of orders"), 400: invalid },
+  }, async (c) => {
     const { limit, offset } = pageParams((name) => c.req.query(name));
     const customer = c.req.query("customer_id") || undefined;
     if (customer !== undefined && !CustomerId.safeParse(customer).success) {
@@ -18,8 +32,19 @@ export function orderRoutes(deps: ApiDeps): Hono {
     return c.json({ items, limit, offset, customer_id: customer ?? null });
   });
 
-  app.get("/:order_id", async (c) => {
-    const id = c.req.param("order_id");
+  route(app, {
+    tags,
+    method: "get",
+    path: "/{order_id}",
+    summary: "One food order",
+    request: { params: z.object({ order_id: z.string().describe("ORD-YYYYMMDD-NNNNN") }) },
+    responses: {
+      200: json(OrderRow, "the order"),
+      400: invalid,
+      404: json(ErrorBody, "no such order"),
+    },
+  }, async (c) => {
+    const id = c.req.param("order_id") ?? "";
     if (!OrderId.safeParse(id).success) {
       throw new ValidationError("order_id: must look like ORD-YYYYMMDD-NNNNN", {
         field: "order_id",

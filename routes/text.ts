@@ -3,11 +3,14 @@
  * topic (there is one write path, through the writer); `?wait=true` then waits until the row is
  * stored. The body's field is `text`, as on the topic; `message` is its deprecated alias.
  */
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "zod";
 import { ValidationError } from "../lib/errors.ts";
 import { CreateMessage, describeIssue, MessageId } from "../schemas/mod.ts";
 import type { ApiDeps } from "./deps.ts";
 import { fromBroker, pageParams, readJson } from "./_http.ts";
+import { invalid, json, route } from "./_openapi.ts";
+import { Accepted, ErrorBody, PageQuery, Stored, TextList, TextRow } from "./_schemas.ts";
 
 const MAX_RECORD_BYTES = 1_000_000;
 const encoder = new TextEncoder();
@@ -32,21 +35,57 @@ function idSegment(url: string): string {
   }
 }
 
-export function textRoutes(deps: ApiDeps): Hono {
-  const app = new Hono();
+const tags = ["messages"];
 
-  app.get("/", async (c) => {
+export function textRoutes(deps: ApiDeps): OpenAPIHono {
+  const app = new OpenAPIHono();
+
+  route(app, {
+    tags,
+    method: "get",
+    path: "/",
+    summary: "Stored messages, newest first",
+    request: { query: PageQuery },
+    responses: { 200: json(TextList, "a page of messages"), 400: invalid },
+  }, async (c) => {
     const { limit, offset } = pageParams((name) => c.req.query(name));
     return c.json({ items: await deps.texts.list(limit, offset), limit, offset });
   });
 
-  app.get("/:id", async (c) => {
+  route(app, {
+    tags,
+    method: "get",
+    path: "/{id}",
+    summary: "One message",
+    request: { params: z.object({ id: z.string().describe("the message id, percent-encoded") }) },
+    responses: {
+      200: json(TextRow, "the message"),
+      400: invalid,
+      404: json(ErrorBody, "no such id"),
+    },
+  }, async (c) => {
     const id = checkId(idSegment(c.req.url));
     const row = await deps.texts.get(id);
     return row ? c.json(row) : c.json({ error: `message ${id} not found` }, 404);
   });
 
-  app.post("/", async (c) => {
+  route(app, {
+    tags,
+    method: "post",
+    path: "/",
+    summary: "Publish a message to the topic (one write path, through the writer)",
+    request: {
+      query: z.object({ wait: z.string().optional().describe("`true`: answer once stored") }),
+      body: { content: { "application/json": { schema: CreateMessage } }, required: true },
+    },
+    responses: {
+      201: json(Stored, "stored (with `?wait=true`)"),
+      202: json(Accepted, "published; the writer stores it"),
+      400: invalid,
+      503: json(ErrorBody, "the broker is unavailable"),
+      504: json(ErrorBody, "not stored within the wait"),
+    },
+  }, async (c) => {
     const parsed = CreateMessage.safeParse(await readJson(c.req.raw));
     if (!parsed.success) {
       const { field, message } = describeIssue(parsed.error);

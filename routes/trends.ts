@@ -4,10 +4,13 @@
  * closed window: their answers are cached under the end of the latest closed window, so at rest
  * every route answers from the cache, and a newly closed window makes the next answer fresh.
  */
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "zod";
 import { ValidationError } from "../lib/errors.ts";
 import type { ApiDeps } from "./deps.ts";
 import { intParam } from "./_http.ts";
+import { invalid, json, route } from "./_openapi.ts";
+import { AlertList, KeywordTrend, SentimentSeries, TrendList } from "./_schemas.ts";
 import { dashboardRoutes } from "./dashboard.ts";
 
 /** How long a cached answer lives at most (a closing window replaces it sooner). */
@@ -25,13 +28,24 @@ async function perWindow<T>(deps: ApiDeps, key: string, load: () => Promise<T>):
   return value;
 }
 
-/** The trends pipeline's sub-apps by mount point: its routes span four prefixes. */
-export function trendRoutes(deps: ApiDeps): Record<string, Hono> {
-  const trends = new Hono();
-  const alerts = new Hono();
-  const sentiment = new Hono();
+const limit = (def: number, max: number) =>
+  z.string().optional().describe(`1 to ${max}, default ${def}`);
 
-  trends.get("/", async (c) => {
+/** The trends pipeline's sub-apps by mount point: its routes span four prefixes. */
+export function trendRoutes(deps: ApiDeps): Record<string, OpenAPIHono> {
+  const trends = new OpenAPIHono();
+  const alerts = new OpenAPIHono();
+  const sentiment = new OpenAPIHono();
+  const tags = ["trends"];
+
+  route(trends, {
+    tags,
+    method: "get",
+    path: "/",
+    summary: "The trending keywords of the latest closed window (from the cache)",
+    request: { query: z.object({ limit: limit(10, 100) }) },
+    responses: { 200: json(TrendList, "the latest window's trends"), 400: invalid },
+  }, async (c) => {
     const limit = intParam(c.req.query("limit"), "limit", 10, 100);
     const top = await deps.trendCache.top();
     return c.json({
@@ -41,8 +55,18 @@ export function trendRoutes(deps: ApiDeps): Record<string, Hono> {
     });
   });
 
-  trends.get("/:keyword", async (c) => {
-    const keyword = decodeURIComponent(c.req.param("keyword")).toLowerCase();
+  route(trends, {
+    tags,
+    method: "get",
+    path: "/{keyword}",
+    summary: "One keyword: its current trend and its window history",
+    request: {
+      params: z.object({ keyword: z.string().describe("1 to 100 characters, any case") }),
+      query: z.object({ limit: limit(30, 500) }),
+    },
+    responses: { 200: json(KeywordTrend, "current state and history"), 400: invalid },
+  }, async (c) => {
+    const keyword = decodeURIComponent(c.req.param("keyword") ?? "").toLowerCase();
     if (!keyword || keyword.length > 100) {
       throw new ValidationError("keyword: must be 1 to 100 characters", { field: "keyword" });
     }
@@ -54,7 +78,19 @@ export function trendRoutes(deps: ApiDeps): Record<string, Hono> {
     return c.json({ keyword, trending: current !== null, current, history });
   });
 
-  alerts.get("/", async (c) => {
+  route(alerts, {
+    tags,
+    method: "get",
+    path: "/",
+    summary: "Trend alerts, newest first",
+    request: {
+      query: z.object({
+        since: z.string().optional().describe("ISO date-time; default: all"),
+        limit: limit(100, 1_000),
+      }),
+    },
+    responses: { 200: json(AlertList, "alerts since `since`"), 400: invalid },
+  }, async (c) => {
     const raw = c.req.query("since");
     const since = raw ? new Date(raw) : new Date(0);
     if (Number.isNaN(since.getTime())) {
@@ -69,7 +105,20 @@ export function trendRoutes(deps: ApiDeps): Record<string, Hono> {
     return c.json({ since: since.toISOString(), alerts });
   });
 
-  sentiment.get("/", async (c) => {
+  route(sentiment, {
+    tags,
+    method: "get",
+    path: "/",
+    summary: "Volume and mean sentiment over time, oldest first",
+    request: {
+      query: z.object({
+        source: z.string().optional().describe("a keyword, or `all` (default): every post"),
+        bucket: z.enum(["window", "hour"]).optional().describe("default window"),
+        limit: limit(60, 1_000),
+      }),
+    },
+    responses: { 200: json(SentimentSeries, "the series"), 400: invalid },
+  }, async (c) => {
     const source = (c.req.query("source") || "all").toLowerCase();
     const bucket = c.req.query("bucket") || "window";
     if (bucket !== "window" && bucket !== "hour") {

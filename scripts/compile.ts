@@ -24,6 +24,8 @@ const INCLUDES = [
   "migrations",
   "samples",
   "node_modules/chart.js/dist/chart.umd.min.js",
+  "node_modules/swagger-ui-dist/swagger-ui-bundle.js",
+  "node_modules/swagger-ui-dist/swagger-ui.css",
 ].flatMap((path) => ["--include", path]);
 
 /**

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # The real services Sluice's tests and benchmarks talk to, all on 127.0.0.1.
 #
-#   bash services/services.sh start  [kafka|postgres|redis|mongo|prometheus|all]  (default: kafka postgres redis)
-#   bash services/services.sh stop   [kafka|mongo|prometheus|all]      (default: what was started here)
+#   bash services/services.sh start  [kafka|postgres|redis|mongo|prometheus|s3|all]  (default: kafka postgres redis)
+#   bash services/services.sh stop   [kafka|mongo|prometheus|s3|all]  (default: what was started here)
 #   bash services/services.sh status                                   (one line per service)
 #   bash services/services.sh env                                      (KAFKA_BROKERS=... lines)
 #
-# Kafka (KRaft, one node, 9092/9093) and mongo-java-server (27017) run from jars that Maven fetches
+# Kafka (KRaft, one node, 9092/9093), mongo-java-server (27017) and Adobe S3Mock (S3 API over HTTP on
+# 9090, path-style, any credentials; its objects under $CACHE/s3mock-*/data) run from jars that Maven fetches
 # from Maven Central into $SLUICE_SERVICES_DIR (default ~/.cache/sluice-services), cached between
 # runs; their logs and pid files live there too. PostgreSQL and Redis are the machine's own: started
 # if they do not answer, never stopped. A variable the user set (KAFKA_BROKERS, DATABASE_URL,
-# REDIS_URL, MONGODB_URL) means that service is theirs and is left alone.
 # Prometheus is Debian's package (it brings promtool), installed by apt-get when missing and run as a
 # plain process on 127.0.0.1:9095 with its config in $CACHE/prometheus: it scrapes every target
 # file a test writes into $CACHE/prometheus/targets (file_sd, every second).
+# REDIS_URL, MONGODB_URL, S3_ENDPOINT, PROMETHEUS_URL) means that service is theirs and is left alone.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,6 +24,8 @@ KAFKA_VERSION=$(pom_prop kafka kafka.version)
 MONGO_VERSION=$(pom_prop mongo mongo.version)
 KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION"
 MONGO_HOME="$CACHE/mongo-$MONGO_VERSION"
+S3MOCK_VERSION=4.11.0
+S3MOCK_HOME="$CACHE/s3mock-$S3MOCK_VERSION"
 KAFKA_LOG4J=(-Dlog4j2.configurationFile="$HERE/kafka/log4j2.properties")
 
 log() { echo "services: $*" >&2; }
@@ -168,6 +171,34 @@ start_prometheus() {
     { tail -n 30 "$PROM_HOME/prometheus.log" >&2 || true; die "Prometheus did not answer on 127.0.0.1:$PROM_PORT"; }
   log "prometheus is up on 127.0.0.1:$PROM_PORT"
 }
+start_s3() {
+  if [ -n "${S3_ENDPOINT:-}" ]; then log "S3_ENDPOINT is set ($S3_ENDPOINT): not starting S3Mock"; return; fi
+  if s3_ready; then log "s3 already answers on 127.0.0.1:9090"; return; fi
+  command -v java >/dev/null || die "Java 17 is needed to run S3Mock"
+  local jar="$S3MOCK_HOME/s3mock-$S3MOCK_VERSION-exec.jar"
+  if ! alive "$S3MOCK_HOME/s3mock.pid"; then
+    if [ ! -f "$jar" ]; then
+      command -v mvn >/dev/null || die "Maven (mvn) is needed to fetch S3Mock from Maven Central"
+      log "fetching S3Mock $S3MOCK_VERSION from Maven Central into $S3MOCK_HOME (once)"
+      mkdir -p "$S3MOCK_HOME"
+      mvn -q -B dependency:copy -Dartifact="com.adobe.testing:s3mock:$S3MOCK_VERSION:jar:exec" \
+        -DoutputDirectory="$S3MOCK_HOME" >"$S3MOCK_HOME/mvn.log" 2>&1 ||
+        { tail -n 30 "$S3MOCK_HOME/mvn.log" >&2; die "fetching S3Mock failed"; }
+    fi
+    mkdir -p "$S3MOCK_HOME/data"
+    log "starting S3Mock $S3MOCK_VERSION on 127.0.0.1:9090, log $S3MOCK_HOME/s3mock.log"
+    COM_ADOBE_TESTING_S3MOCK_STORE_ROOT="$S3MOCK_HOME/data" \
+      COM_ADOBE_TESTING_S3MOCK_STORE_RETAIN_FILES_ON_EXIT=true SERVER_ADDRESS=127.0.0.1 \
+      setsid nohup java -Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$jar" \
+      </dev/null >"$S3MOCK_HOME/s3mock.log" 2>&1 9>&- &
+    echo $! >"$S3MOCK_HOME/s3mock.pid"
+  fi
+  deadline_wait $((SECONDS + 90)) s3_up_or_dead && s3_ready ||
+    { tail -n 30 "$S3MOCK_HOME/s3mock.log" >&2 || true; die "S3Mock did not answer on 127.0.0.1:9090"; }
+  log "s3 is up on 127.0.0.1:9090"
+}
+s3_ready() { curl -sf -o /dev/null --max-time 2 http://127.0.0.1:9090/; } # ListBuckets answers
+s3_up_or_dead() { s3_ready || ! alive "$S3MOCK_HOME/s3mock.pid"; }
 
 stop_jvm() { # stop_jvm <name> <pidfile> <main class>: SIGTERM, then SIGKILL after 20 s
   if ! alive "$2"; then rm -f "$2"; log "$1: not running (from here)"; return 0; fi
@@ -194,17 +225,19 @@ status_line() { # status_line <name> <address> <probe...>
 }
 
 status() {
-  local k p r m
+  local k p r m s
   read -r -a k <<<"$(hostport "${KAFKA_BROKERS:-127.0.0.1:9092}" 9092)"
   read -r -a p <<<"$(hostport "${DATABASE_URL:-postgres://127.0.0.1:5432}" 5432)"
   read -r -a r <<<"$(hostport "${REDIS_URL:-redis://127.0.0.1:6379}" 6379)"
   read -r -a m <<<"$(hostport "${MONGODB_URL:-mongodb://127.0.0.1:27017}" 27017)"
+  read -r -a s <<<"$(hostport "${S3_ENDPOINT:-http://127.0.0.1:9090}" 9090)"
   status_line kafka "${k[0]}:${k[1]}" tcp_open "${k[@]}"
   status_line postgres "${p[0]}:${p[1]}" pg_isready -q -t 2 -h "${p[0]}" -p "${p[1]}"
   status_line redis "${r[0]}:${r[1]}" timeout 2 redis-cli -h "${r[0]}" -p "${r[1]}" ping
   status_line mongo "${m[0]}:${m[1]}" tcp_open "${m[@]}"
   status_line prometheus "${PROMETHEUS_URL:-http://127.0.0.1:$PROM_PORT}" \
     curl -fsS "${PROMETHEUS_URL:-http://127.0.0.1:$PROM_PORT}/-/ready"
+  status_line s3 "${s[0]}:${s[1]}" tcp_open "${s[@]}"
 }
 
 env_lines() {
@@ -214,19 +247,20 @@ env_lines() {
   echo "MONGODB_URL=${MONGODB_URL:-mongodb://127.0.0.1:27017}"
   echo "PROMETHEUS_URL=${PROMETHEUS_URL:-http://127.0.0.1:$PROM_PORT}"
   echo "PROMETHEUS_TARGETS=$PROM_HOME/targets"
+  echo "S3_ENDPOINT=${S3_ENDPOINT:-http://127.0.0.1:9090}"
 }
 
-usage() { echo "usage: services.sh <start|stop|status|env> [kafka|postgres|redis|mongo|prometheus|all]" >&2; exit 2; }
+usage() { echo "usage: services.sh <start|stop|status|env> [kafka|postgres|redis|mongo|prometheus|s3|all]" >&2; exit 2; }
 
 cmd=${1:-}
 target=${2:-default}
 [ $# -le 2 ] || usage
 case "$cmd:$target" in
   start:default) targets=(kafka postgres redis) ;;
-  start:all) targets=(kafka postgres redis mongo prometheus) ;;
-  start:kafka | start:postgres | start:redis | start:mongo | start:prometheus) targets=("$target") ;;
-  stop:default | stop:all) targets=(prometheus mongo kafka) ;;
-  stop:kafka | stop:mongo | stop:prometheus) targets=("$target") ;;
+  start:all) targets=(kafka postgres redis mongo prometheus s3) ;;
+  start:kafka | start:postgres | start:redis | start:mongo | start:prometheus | start:s3) targets=("$target") ;;
+  stop:default | stop:all) targets=(s3 prometheus mongo kafka) ;;
+  stop:kafka | stop:mongo | stop:prometheus | stop:s3) targets=("$target") ;;
   stop:postgres | stop:redis) log "$target is the machine's own: never stopped here"; exit 0 ;;
   status:* | env:*) targets=() ;;
   *) usage ;;
@@ -247,6 +281,7 @@ case "$cmd" in
         kafka) stop_jvm kafka "$KAFKA_HOME/kafka.pid" kafka.Kafka ;;
         mongo) stop_jvm mongo "$MONGO_HOME/mongo.pid" Launcher.java ;;
         prometheus) stop_jvm prometheus "$PROM_HOME/prometheus.pid" prometheus.yml ;;
+        s3) stop_jvm s3mock "$S3MOCK_HOME/s3mock.pid" s3mock ;;
       esac
     done ;;
   status) status ;;

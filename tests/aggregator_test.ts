@@ -1,6 +1,8 @@
 /** The aggregator on real Kafka and PostgreSQL: trends of a synthetic stream, and crash safety. */
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
+import { folderLake, s3Lake } from "./helpers/lake.ts";
+import type { TestLake } from "./helpers/lake.ts";
 import { RoleProcess, sandbox, until } from "./helpers/mod.ts";
 import type { Sandbox } from "./helpers/mod.ts";
 import { BURSTS, T0, trendStream, withUpstreamFaults } from "./helpers/trend_stream.ts";
@@ -52,9 +54,9 @@ async function results(s: Sandbox) {
   return { windows, alerts };
 }
 
-const env = (s: Sandbox, lake: string, extra: Record<string, string> = {}) => ({
+const env = (s: Sandbox, lake: TestLake, extra: Record<string, string> = {}) => ({
   ...s.env,
-  LAKE_DIR: lake,
+  ...lake.env,
   AGG_BATCH_SIZE: "25",
   AGG_FLUSH_MS: "1",
   ...extra,
@@ -65,9 +67,9 @@ Deno.test(
   opts,
   async () => {
     const s = await sandbox();
-    const lake = await Deno.makeTempDir({ prefix: "sluice-lake-" });
+    const folder = await folderLake(), lake = folder.env.LAKE_DIR;
     await publish(s);
-    const p = new RoleProcess("aggregator", env(s, lake, { AGG_BATCH_SIZE: "500" }));
+    const p = new RoleProcess("aggregator", env(s, folder, { AGG_BATCH_SIZE: "500" }));
     try {
       await until(
         "every post checkpointed",
@@ -117,7 +119,11 @@ Deno.test(
         [...Deno.readDirSync(`${lake}/date=2026-11-24/hour=${h}`)].map((d) => d.name).sort();
       // The first windows open before the first post (11:51): their records sit in hour 11.
       assert.deepEqual(files("11"), ["windows-aggregator.ndjson"]);
-      assert.deepEqual(files("12"), ["posts-aggregator.ndjson", "windows-aggregator.ndjson"]);
+      assert.deepEqual(files("12"), [
+        "alerts-aggregator.ndjson",
+        "posts-aggregator.ndjson",
+        "windows-aggregator.ndjson",
+      ]);
       const lines =
         (await Deno.readTextFile(`${lake}/date=2026-11-24/hour=12/posts-aggregator.ndjson`)).trim()
           .split("\n");
@@ -130,77 +136,71 @@ Deno.test(
       assert.equal(stats.duplicates, stream.length - posts.length - 1);
     } finally {
       await p.dispose();
-      await Deno.remove(lake, { recursive: true });
+      await folder.dispose();
       await s.dispose();
     }
   },
 );
 
-Deno.test(
-  "killed with SIGKILL at several points and restarted, the aggregator's windows, alerts and lake equal an uninterrupted run",
-  opts,
-  async () => {
-    const calm = await sandbox();
-    const crashy = await sandbox();
-    const lakeA = await Deno.makeTempDir({ prefix: "sluice-lake-" });
-    const lakeB = await Deno.makeTempDir({ prefix: "sluice-lake-" });
-    try {
-      await publish(calm);
-      await publish(crashy);
-      const once = new RoleProcess("aggregator", env(calm, lakeA));
-      await until(
-        "the uninterrupted run",
-        async () => (await checkpointed(calm)) === stream.length,
-        120_000,
-        100,
-      );
-      await once.dispose();
-
-      let kills = 0;
-      for (const fraction of [0.2, 0.5, 0.8]) {
-        const p = new RoleProcess("aggregator", env(crashy, lakeB));
+for (const [backend, open] of [["folder", folderLake], ["S3", s3Lake]] as const) {
+  Deno.test(
+    `killed with SIGKILL at several points and restarted, the aggregator's windows, alerts and lake (${backend}) equal an uninterrupted run`,
+    opts,
+    async () => {
+      const calm = await sandbox();
+      const crashy = await sandbox();
+      const lakeA = await open(), lakeB = await open();
+      try {
+        await publish(calm);
+        await publish(crashy);
+        const once = new RoleProcess("aggregator", env(calm, lakeA));
         await until(
-          `${fraction * 100}% checkpointed`,
-          async () => (await checkpointed(crashy)) >= fraction * stream.length,
+          "the uninterrupted run",
+          async () => (await checkpointed(calm)) === stream.length,
           120_000,
-          5,
+          100,
         );
-        p.kill("SIGKILL");
-        await p.exited;
-        if ((await checkpointed(crashy)) < stream.length) kills++;
-      }
-      assert.ok(kills >= 2, `killed mid-run ${kills} times`);
-      const last = new RoleProcess("aggregator", env(crashy, lakeB));
-      await until(
-        "the crashy run to finish",
-        async () => (await checkpointed(crashy)) === stream.length,
-        120_000,
-        100,
-      );
-      await last.dispose();
+        await once.dispose();
 
-      const a = await results(calm), b = await results(crashy);
-      assert.ok(a.windows.length > 100 && a.alerts.length >= 2);
-      assert.deepEqual(b.windows, a.windows);
-      assert.deepEqual(b.alerts, a.alerts);
-      const read = (dir: string) =>
-        Deno.readTextFile(`${dir}/date=2026-11-24/hour=12/windows-aggregator.ndjson`);
-      assert.equal(await read(lakeB), await read(lakeA));
-      const postsLines = (dir: string) =>
-        Deno.readTextFile(`${dir}/date=2026-11-24/hour=12/posts-aggregator.ndjson`).then((t) =>
-          t.trim().split("\n").length
+        let kills = 0;
+        for (const fraction of [0.2, 0.5, 0.8]) {
+          const p = new RoleProcess("aggregator", env(crashy, lakeB));
+          await until(
+            `${fraction * 100}% checkpointed`,
+            async () => (await checkpointed(crashy)) >= fraction * stream.length,
+            120_000,
+            5,
+          );
+          p.kill("SIGKILL");
+          await p.exited;
+          if ((await checkpointed(crashy)) < stream.length) kills++;
+        }
+        assert.ok(kills >= 2, `killed mid-run ${kills} times`);
+        const last = new RoleProcess("aggregator", env(crashy, lakeB));
+        await until(
+          "the crashy run to finish",
+          async () => (await checkpointed(crashy)) === stream.length,
+          120_000,
+          100,
         );
-      assert.equal(
-        await postsLines(lakeB),
-        posts.length + 1,
-        "no duplicated or missing lake lines",
-      );
-      assert.deepEqual(await aggregatorStats(crashy), await aggregatorStats(calm));
-    } finally {
-      await Deno.remove(lakeA, { recursive: true });
-      await Deno.remove(lakeB, { recursive: true });
-      await calm.dispose();
-      await crashy.dispose();
-    }
-  },
-);
+        await last.dispose();
+
+        const a = await results(calm), b = await results(crashy);
+        assert.ok(a.windows.length > 100 && a.alerts.length >= 2);
+        assert.deepEqual(b.windows, a.windows);
+        assert.deepEqual(b.alerts, a.alerts);
+        assert.deepEqual(await lakeB.lines("windows"), await lakeA.lines("windows"));
+        assert.deepEqual(await lakeB.lines("alerts"), await lakeA.lines("alerts"));
+        const lakePosts = await lakeB.lines("posts");
+        assert.equal(lakePosts.length, posts.length + 1, "no duplicated or missing lake lines");
+        assert.equal(new Set(lakePosts).size, lakePosts.length);
+        assert.deepEqual(await aggregatorStats(crashy), await aggregatorStats(calm));
+      } finally {
+        await lakeA.dispose();
+        await lakeB.dispose();
+        await calm.dispose();
+        await crashy.dispose();
+      }
+    },
+  );
+}

@@ -27,7 +27,7 @@ import type { TrendCache } from "./cache.ts";
 import { TrendDetector } from "./detect.ts";
 import type { DetectConfig } from "./detect.ts";
 import { keywords } from "./keywords.ts";
-import type { DataLake } from "./lake.ts";
+import type { Lake } from "./lake.ts";
 import type { TrendStore } from "./store.ts";
 import { WindowState } from "./windows.ts";
 import type { ClosedWindow, WindowConfig, WindowMeta } from "./windows.ts";
@@ -41,7 +41,7 @@ export interface AggregatorOptions {
   producer: Producer;
   alertTopic: string;
   cache: TrendCache;
-  lake: DataLake;
+  lake: Lake;
   /** The broker's incarnation (`Admin.incarnation()`): offsets saved under another are void. */
   incarnation: string;
   logger: Logger;
@@ -116,7 +116,7 @@ export async function createAggregator(o: AggregatorOptions): Promise<Actor<Enve
   const { windows, detector, offsets } = r;
   let seq = r.seq;
   let detectorChanged = r.rewriteAll || !r.found;
-  await o.lake.recover(r.lake);
+  await o.lake.recover(r.lake, r.seq);
   o.logger.info("aggregator resumed", {
     checkpoint: r.found,
     offsets: Object.fromEntries(offsets),
@@ -170,8 +170,10 @@ export async function createAggregator(o: AggregatorOptions): Promise<Actor<Enve
         trends.push(r.trends);
         alerts.push(...r.alerts);
       }
-      await o.lake.append("posts", raw, (p) => lakeAt.get(p)!);
-      await o.lake.append("windows", closed.map(lakeRecord), (w) => w.start);
+      // The lake's objects are named by the checkpoint this batch is about to save (seq + 1).
+      await o.lake.append("posts", raw, (p) => lakeAt.get(p)!, seq + 1);
+      await o.lake.append("windows", closed.map(lakeRecord), (w) => w.start, seq + 1);
+      await o.lake.append("alerts", alerts, (a) => a.windowEnd, seq + 1);
       if (closed.length) await o.lake.prune(closed.at(-1)!.end);
       if (alerts.length) {
         // At least once on the topic (key keyword|window_end); exactly once in trend_alerts.

@@ -1,5 +1,9 @@
 /**
- * The data lake: raw posts and closed windows as NDJSON under
+ * The data lake: raw posts, closed windows and alerts. `Lake` is what the aggregator needs from
+ * one; `DataLake` (this file) is the embedded default, a local folder; `S3Lake` (`lake_s3.ts`)
+ * writes immutable objects to any S3-compatible store.
+ *
+ * `DataLake` keeps NDJSON under
  * `<dir>/date=YYYY-MM-DD/hour=HH/<kind>-<name>.ndjson` (event time, UTC). Appends are tracked as
  * file sizes that go into the aggregator's checkpoint; on recovery every file is cut back to
  * its checkpointed size (and files created after the checkpoint are removed), so a replay never
@@ -9,7 +13,23 @@ import { join } from "node:path";
 
 const encoder = new TextEncoder();
 
-export class DataLake {
+export type LakeKind = "posts" | "windows" | "alerts";
+
+/**
+ * A lake the aggregator appends to before its checkpoint commits, and brings back to the
+ * checkpoint (`sizes` as saved, and the checkpoint's batch `seq`) when it resumes.
+ */
+export interface Lake {
+  /** What the checkpoint saves so that `recover` can undo appends made after it. */
+  readonly sizes: Record<string, number>;
+  recover(sizes: Record<string, number>, seq: number): Promise<void>;
+  /** Appends the items of batch `seq`, grouped by the hour partition of `timeOf(item)`. */
+  append<T>(kind: LakeKind, items: T[], timeOf: (x: T) => number, seq: number): Promise<void>;
+  /** Deletes hour partitions older than the retention, counted back from `nowMs`. */
+  prune(nowMs: number): Promise<string[]>;
+}
+
+export class DataLake implements Lake {
   /** Byte size of each file (relative path) as of the last append. */
   sizes: Record<string, number> = {};
 
@@ -26,7 +46,7 @@ export class DataLake {
    * saved): its entry is dropped, else a later append would count from the stale size and the
    * next recovery would pad the file with NUL bytes.
    */
-  async recover(sizes: Record<string, number>): Promise<void> {
+  async recover(sizes: Record<string, number>, _seq = 0): Promise<void> {
     this.sizes = {};
     for (const rel of await this.#files()) {
       const path = join(this.dir, rel);
@@ -37,8 +57,8 @@ export class DataLake {
     }
   }
 
-  /** Appends lines, grouped by the hour partition of `timeOf(line)`. */
-  async append<T>(kind: "posts" | "windows", items: T[], timeOf: (x: T) => number): Promise<void> {
+  /** Appends lines, grouped by the hour partition of `timeOf(line)` (`seq` is not needed). */
+  async append<T>(kind: LakeKind, items: T[], timeOf: (x: T) => number, _seq = 0): Promise<void> {
     const byFile = new Map<string, string[]>();
     for (const x of items) {
       const rel = `${DataLake.partition(timeOf(x))}/${kind}-${this.name}.ndjson`;

@@ -10,7 +10,7 @@ import type { Runtime } from "../resources.ts";
 import { createAggregator } from "./aggregator.ts";
 import { openTrendCache } from "./cache.ts";
 import type { TrendCache } from "./cache.ts";
-import { DataLake } from "./lake.ts";
+import { openLake } from "./lake_s3.ts";
 import { TrendStore } from "./store.ts";
 
 /** The trend cache of this process: Redis when REDIS_URL is set, else memory. */
@@ -33,6 +33,7 @@ export function aggregatorRole(rt: Runtime): ChildSpec {
       const producer = await rt.producer();
       const { cache, close } = trendCache(rt);
       const store = new TrendStore(db);
+      const lake = await openLake(c, c.AGG_NAME);
       return {
         workerId: "aggregator",
         worker: (actx) =>
@@ -58,7 +59,7 @@ export function aggregatorRole(rt: Runtime): ChildSpec {
             producer,
             alertTopic: c.ALERT_TOPIC,
             cache,
-            lake: new DataLake(c.LAKE_DIR, c.AGG_NAME, c.LAKE_RETENTION_HOURS),
+            lake,
             incarnation,
             logger: actx.logger,
             batchSize: c.AGG_BATCH_SIZE,

@@ -19,6 +19,8 @@ export const DATABASE_URL = Deno.env.get("DATABASE_URL") ||
   "postgres://postgres@127.0.0.1:5432/test";
 export const REDIS_URL = Deno.env.get("REDIS_URL") || "redis://127.0.0.1:6379";
 export const MONGODB_URL = Deno.env.get("MONGODB_URL") || "mongodb://127.0.0.1:27017";
+/** The S3 API server (`services.sh start s3`: Adobe S3Mock, any credentials). */
+export const S3_ENDPOINT = Deno.env.get("S3_ENDPOINT") || "http://127.0.0.1:9090";
 
 /** A name no other test uses: `<prefix>-<time>-<random>` (or with `_` for SQL identifiers). */
 export function uniqueName(prefix: string, sep = "-"): string {

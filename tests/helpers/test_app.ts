@@ -8,6 +8,8 @@ import { TextMessageStore } from "../../actors/text/store.ts";
 import { TrendStore } from "../../actors/trends/store.ts";
 import { MemoryTransport } from "../../transport/mod.ts";
 import { createApp } from "../../routes/mod.ts";
+import { declaredAnswer } from "../../routes/_openapi.ts";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { ApiDeps } from "../../routes/deps.ts";
 
 setLogLevel("silent");
@@ -52,7 +54,7 @@ export async function testApp(override: (deps: ApiDeps) => Partial<ApiDeps> = ()
     runtime: { transport: "memory", database: "pglite" },
   };
   return {
-    app: createApp({ ...deps, ...override(deps) }),
+    app: conforming(createApp({ ...deps, ...override(deps) })),
     store,
     deps,
     async close() {
@@ -62,4 +64,32 @@ export async function testApp(override: (deps: ApiDeps) => Partial<ApiDeps> = ()
       await db.close();
     },
   };
+}
+
+/**
+ * `app` whose `request()` checks every answer of a route against the OpenAPI document: the
+ * status is declared, and a JSON body parses with the declared schema. Every route test thereby
+ * checks the document.
+ */
+export function conforming(app: OpenAPIHono): OpenAPIHono {
+  const request = app.request;
+  app.request = (async (input: RequestInfo | URL, init?: RequestInit, ...rest: unknown[]) => {
+    const res = await (request as (...a: unknown[]) => Promise<Response>)(input, init, ...rest);
+    const req = input instanceof Request ? input : new Request(new URL(String(input), "http://x"));
+    const method = init?.method ?? req.method;
+    const path = new URL(req.url).pathname;
+    const answer = declaredAnswer(app, method, path, res.status);
+    if (answer === null) return res; // no route: the 404 of notFound
+    if (!answer.declared) throw new Error(`${method} ${path}: status ${res.status} not declared`);
+    if (answer.schema && res.headers.get("content-type")?.includes("json")) {
+      const parsed = answer.schema.safeParse(await res.clone().json());
+      if (!parsed.success) {
+        throw new Error(
+          `${method} ${path} ${res.status} does not match the OpenAPI document: ${parsed.error}`,
+        );
+      }
+    }
+    return res;
+  }) as typeof app.request;
+  return app;
 }

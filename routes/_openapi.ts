@@ -1,0 +1,160 @@
+/**
+ * The OpenAPI 3.1 document, generated from the zod schemas each route declares with
+ * `@hono/zod-openapi`'s `createRoute`, served at `/openapi.json`, and Swagger UI at `/docs`
+ * (the `swagger-ui-dist` package's files, served from here: nothing is fetched from a CDN).
+ *
+ * `route()` registers a declaration and mounts its handler without the library's validators:
+ * handlers keep answering 400 naming the field, as every route does, and the route tests check
+ * every answer against the declared schemas (`tests/helpers/test_app.ts`). A plain Hono sub-app
+ * mounted with `app.route()` still appears in the document, as an undescribed entry (path,
+ * method, path parameters): converting it is replacing `new Hono()` with `new OpenAPIHono()`
+ * and each `app.get(path, handler)` with `route(app, createRoute({...}), handler)`.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { RouteConfig } from "@hono/zod-openapi";
+import type { Handler } from "hono";
+import type { ZodType } from "zod";
+import { Document, ErrorBody, Text } from "./_schemas.ts";
+
+/** The document's paths: `/orders/{order_id}` for Hono's `/orders/:order_id`. */
+export const openApiPath = (honoPath: string) => honoPath.replace(/:(\w+)(\{[^}]*\})?/g, "{$1}");
+const honoPath = (path: string) => path.replace(/\{(\w+)\}/g, ":$1");
+
+/** Declares `config` in `app`'s document and serves it with `handler`. */
+export function route(app: OpenAPIHono, config: RouteConfig, handler: Handler): void {
+  // Any route can meet a failing dependency or a bug (`onError` in `_http.ts`).
+  const failures = {
+    500: json(ErrorBody, "internal error (logged)"),
+    503: json(ErrorBody, "a dependency (database, broker) is unavailable"),
+  };
+  app.openAPIRegistry.registerPath({ ...config, responses: { ...failures, ...config.responses } });
+  app.on(config.method.toUpperCase(), honoPath(config.path), handler);
+}
+
+/** A JSON response of `schema`. */
+export function json(schema: ZodType, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+/** The 400 of a route whose parameters the handler checks. */
+export const invalid = json(ErrorBody, "a parameter is invalid (`field` names it)");
+
+/** A non-JSON response (`text/html`, `text/plain`...), a string as far as the document goes. */
+export function text(type: string, schema: ZodType, description: string) {
+  return { description, content: { [type]: { schema } } };
+}
+
+type Doc = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;
+type Operation = NonNullable<NonNullable<Doc["paths"]>[string]["get"]>;
+
+/** The document of `app`, with every mounted route: undescribed ones (plain sub-apps) too. */
+export function openApiDocument(app: OpenAPIHono): Doc {
+  const doc = app.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "Sluice",
+      version: "1",
+      description: "Stream ingestion and analytics: text messages, food orders, social trends.",
+    },
+  });
+  doc.paths ??= {};
+  for (const r of app.routes) {
+    if (r.method === "ALL") continue; // middleware
+    const path = openApiPath(r.path);
+    const method = r.method.toLowerCase() as "get";
+    const item = doc.paths[path] ??= {};
+    if (item[method]) continue;
+    const params = [...r.path.matchAll(/:(\w+)/g)].map(([, name]) => ({
+      name,
+      in: "path" as const,
+      required: true,
+      schema: { type: "string" as const },
+    }));
+    item[method] = {
+      summary: "Undescribed route (a plain Hono sub-app)",
+      "x-undescribed": true,
+      ...(params.length ? { parameters: params } : {}),
+      responses: { default: { description: "not described yet" } },
+    } as Operation;
+  }
+  return doc;
+}
+
+/**
+ * What the document declares for `method path` answering `status`: `null` when no route
+ * matches, `declared: false` for an undeclared status, `schema` when the answer is JSON.
+ */
+export function declaredAnswer(
+  app: OpenAPIHono,
+  method: string,
+  path: string,
+  status: number,
+): { declared: boolean; schema?: ZodType } | null {
+  for (const d of app.openAPIRegistry.definitions) {
+    if (d.type !== "route" || d.route.method !== method.toLowerCase()) continue;
+    const pattern = "^" + d.route.path.replace(/\{\w+\}/g, "[^/]+").replace(/\/$/, "") + "/?$";
+    if (!new RegExp(pattern).test(path)) continue;
+    const res = d.route.responses[status];
+    if (!res || !("content" in res)) return { declared: false };
+    const media = res.content?.["application/json"] as { schema?: ZodType } | undefined;
+    return { declared: true, schema: media?.schema };
+  }
+  return null;
+}
+
+let assets: Promise<Record<string, string>> | null = null;
+
+/** Swagger UI's script and stylesheet from the `swagger-ui-dist` package. */
+function swaggerAssets(): Promise<Record<string, string>> {
+  assets ??= (async () => {
+    // As the dashboard finds Chart.js: next to the package's main file (compiled binaries too).
+    const dir = new URL("./", import.meta.resolve("swagger-ui-dist"));
+    const read = (f: string) => Deno.readTextFile(new URL(f, dir));
+    const [js, css] = await Promise.all([read("swagger-ui-bundle.js"), read("swagger-ui.css")]);
+    return { "swagger-ui-bundle.js": js, "swagger-ui.css": css };
+  })();
+  return assets;
+}
+
+const DOCS_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sluice API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui" });</script>
+</body></html>`;
+
+/** `/openapi.json`, `/docs` and Swagger UI's two files, on `app` (the root app). */
+export function mountDocs(app: OpenAPIHono): void {
+  route(app, {
+    method: "get",
+    path: "/openapi.json",
+    summary: "This document (OpenAPI 3.1)",
+    tags: ["api"],
+    responses: { 200: json(Document, "the OpenAPI document") },
+  }, (c) => c.json(openApiDocument(app)));
+  route(app, {
+    method: "get",
+    path: "/docs",
+    summary: "Swagger UI over this document",
+    tags: ["api"],
+    responses: { 200: text("text/html", Text, "the Swagger UI page") },
+  }, (c) => c.html(DOCS_PAGE));
+  route(app, {
+    method: "get",
+    path: "/docs/{file}",
+    summary: "Swagger UI's script and stylesheet",
+    tags: ["api"],
+    responses: {
+      200: text("text/javascript", Text, "swagger-ui-bundle.js or swagger-ui.css"),
+      404: json(ErrorBody, "no such file"),
+    },
+  }, async (c) => {
+    const file = c.req.param("file") ?? "";
+    const body = (await swaggerAssets())[file];
+    if (body === undefined) return c.json({ error: `no file ${file}` }, 404);
+    c.header("content-type", file.endsWith(".css") ? "text/css" : "text/javascript");
+    c.header("cache-control", "public, max-age=3600");
+    return c.body(body);
+  });
+}
