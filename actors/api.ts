@@ -1,9 +1,9 @@
 /** Role `api`: the Hono HTTP API served with Deno.serve. */
 import type { ChildSpec } from "../runtime/supervisor.ts";
-import { ConfigError } from "../lib/errors.ts";
 import { createApp } from "../routes/mod.ts";
 import { migrate } from "../db/mod.ts";
 import type { Runtime } from "./resources.ts";
+import { serveOrExplain } from "./_role.ts";
 import { OrderStore } from "./orders/store.ts";
 import { TextMessageStore } from "./text/store.ts";
 import { trendCache } from "./trends/role.ts";
@@ -62,19 +62,6 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
       };
     },
   };
-}
-
-/** Deno.serve, with a busy or forbidden port turned into one non-retriable line naming PORT. */
-function serveOrExplain(host: string, port: number, serve: () => Deno.HttpServer): Deno.HttpServer {
-  try {
-    return serve();
-  } catch (err) {
-    if (err instanceof Deno.errors.AddrInUse || err instanceof Deno.errors.PermissionDenied) {
-      const why = err instanceof Deno.errors.AddrInUse ? "is already in use" : "is not allowed";
-      throw new ConfigError([{ variable: "PORT", message: `PORT=${port} on HOST=${host} ${why}` }]);
-    }
-    throw err;
-  }
 }
 
 /** A producer that connects on first use (and again after a failed connect). */
