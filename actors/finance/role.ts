@@ -9,6 +9,7 @@ import { ingestApp } from "../../routes/finance.ts";
 import type { FinanceDeps } from "../../routes/finance.ts";
 import type { FinanceSource } from "../../schemas/finance.ts";
 import type { ChildSpec } from "../../runtime/supervisor.ts";
+import type { Producer } from "../../transport/mod.ts";
 import { ensureTopic, serveOrExplain } from "../_role.ts";
 import type { Runtime } from "../resources.ts";
 import { startMarketFeed } from "./feed.ts";
@@ -20,6 +21,8 @@ import { startRelay } from "./relay.ts";
 export interface IngestOverrides {
   /** Runs between the INSERT and the broker send (tests kill the process there). */
   afterStore?: () => Promise<void>;
+  /** Instead of the process's producer (tests: one whose broker is down). */
+  producer?: Producer;
 }
 
 /** The secret of each source that has one. */
@@ -42,7 +45,7 @@ export async function openIngest(rt: Runtime, logger: Logger, overrides: IngestO
   const store = new RawEventStore(await rt.rawDb(), c.RAW_RETENTION_DAYS, c.RAW_PARTITIONS_AHEAD);
   await store.ensureSchema();
   await ensureTopic(rt, c.FINANCE_TOPIC, c.FINANCE_PARTITIONS);
-  const producer = await rt.producer();
+  const producer = overrides.producer ?? await rt.producer();
   const ingester = new Ingester({
     store,
     producer,
