@@ -55,7 +55,7 @@ export async function openIngest(rt: Runtime, logger: Logger, overrides: IngestO
     publishTimeoutMs: c.INGEST_PUBLISH_TIMEOUT_MS,
     afterStore: overrides.afterStore,
   });
-  const limits = createRateLimits({
+  const limits = await createRateLimits({
     perSource: c.INGEST_RATE_PER_SOURCE,
     perClient: c.INGEST_RATE_PER_CLIENT,
     windowS: c.INGEST_RATE_WINDOW_S,
