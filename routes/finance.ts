@@ -18,6 +18,7 @@ import { requestId } from "hono/request-id";
 import type { RequestIdVariables } from "hono/request-id";
 import { ValidationError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
+import { financeEvents, financeRefused } from "../lib/metrics.ts";
 import { describeIssue, FinanceSource, ProviderPayload } from "../schemas/mod.ts";
 import type { FinanceEvent } from "../schemas/mod.ts";
 import type { IngestResult } from "../actors/finance/ingester.ts";
@@ -89,6 +90,14 @@ export function webhookRoutes(deps: FinanceDeps): Hono<Env> {
     maxSize: deps.maxBodyBytes,
     onError: (c) => c.json({ error: `body: larger than ${deps.maxBodyBytes} bytes` }, 413),
   });
+  // Refusals are counted by status, whatever refused them (auth, limits, validation, upstream).
+  app.use("/:source", async (c, next) => {
+    await next();
+    if (c.res.status >= 400) {
+      const source = FinanceSource.safeParse(c.req.param("source")).data ?? "unknown";
+      financeRefused.inc({ source, status: String(c.res.status) });
+    }
+  });
   app.post("/:source", limit, async (c) => {
     const rid = c.get("requestId");
     const parsedSource = FinanceSource.safeParse(c.req.param("source"));
@@ -118,6 +127,7 @@ export function webhookRoutes(deps: FinanceDeps): Hono<Env> {
     }
     const events = parseEvents(source, raw, deps, rid);
     const results = await deps.ingest(events);
+    for (const r of results) financeEvents.inc({ source, status: r.status });
     deps.logger.debug("webhook accepted", { source, request_id: rid, events: results.length });
     return c.json({ request_id: rid, events: results }, 202);
   });

@@ -263,7 +263,7 @@ export class RoleProcess {
     this.child = new Deno.Command(Deno.execPath(), {
       args: args ?? ["run", ...permissions, main, role],
       cwd: new URL("../../", import.meta.url).pathname,
-      env: { ...env, PORT: env.PORT ?? "0" },
+      env: { ...env, PORT: env.PORT ?? "0", INGEST_PORT: env.INGEST_PORT ?? "0" },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
