@@ -8,6 +8,8 @@ import { OrderStore } from "./orders/store.ts";
 import { TextMessageStore } from "./text/store.ts";
 import { trendCache } from "./trends/role.ts";
 import { TrendStore } from "./trends/store.ts";
+import { RawEventStore } from "./finance/raw_store.ts";
+import { BatchingProducer } from "../transport/mod.ts";
 import type { Admin, Producer } from "../transport/mod.ts";
 
 export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpec {
@@ -21,10 +23,19 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
         ctx.logger.warn("migrations not applied yet; the writer applies them", { err })
       );
       const cache = trendCache(rt);
+      const rawEvents = new RawEventStore(
+        await rt.rawDb(),
+        c.RAW_RETENTION_DAYS,
+        c.RAW_PARTITIONS_AHEAD,
+      );
+      await rawEvents.ensureSchema().catch((err) =>
+        ctx.logger.warn("raw event store not ready yet; the ingest role creates it", { err })
+      );
       const app = createApp({
         texts: new TextMessageStore(db),
         db,
-        producer: lazyProducer(rt),
+        // Concurrent POST /messages share broker sends, each answered after its own ack.
+        producer: new BatchingProducer(lazyProducer(rt)),
         admin: lazyAdmin(rt),
         children: () => rt.children(),
         restarts: () => rt.root?.totalRestarts() ?? 0,
@@ -34,6 +45,7 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
         firehose: () => rt.firehose,
         trends: new TrendStore(db),
         trendCache: cache.cache,
+        rawEvents,
         orderTopic: c.ORDER_TOPIC,
         orderGroup: c.ORDER_GROUP,
         waitTimeoutMs: c.WAIT_TIMEOUT_MS,

@@ -1,7 +1,8 @@
 /**
  * The HTTP API (Hono): the root app with the operational routes (`/health`, `/ready`, `/stats`,
  * `/metrics`), and one sub-app per pipeline mounted at its prefix (`text.ts`, `orders.ts`,
- * `trends.ts`). Routes get their dependencies as interfaces (`ApiDeps`) and never touch a broker
+ * `trends.ts`, the finance raw events of `finance.ts`; its webhooks are the ingest role's own
+ * server). Routes get their dependencies as interfaces (`ApiDeps`) and never touch a broker
  * client or a driver; one `onError` (`_http.ts`) turns typed errors into JSON responses.
  */
 import { Hono } from "hono";
@@ -12,6 +13,7 @@ import { registry } from "../lib/metrics.ts";
 import { onError } from "./_http.ts";
 import { stats } from "./_stats.ts";
 import type { ApiDeps } from "./deps.ts";
+import { eventRoutes } from "./finance.ts";
 import { orderRoutes } from "./orders.ts";
 import { textRoutes } from "./text.ts";
 import { trendRoutes } from "./trends.ts";
@@ -68,6 +70,7 @@ export function createApp(deps: ApiDeps): Hono {
   app.route("/messages", textRoutes(deps));
   app.route("/orders", orderRoutes(deps));
   for (const [prefix, sub] of Object.entries(trendRoutes(deps))) app.route(prefix, sub);
+  if (deps.rawEvents) app.route("/events", eventRoutes(deps.rawEvents));
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError(onError);
