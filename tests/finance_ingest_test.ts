@@ -10,6 +10,7 @@ import type { Producer } from "../transport/mod.ts";
 import { FinanceEvent } from "../schemas/finance.ts";
 import { financeSandbox, ingestInProcess, signedRequest, SOURCES } from "./helpers/finance.ts";
 import { readTopic } from "./helpers/mod.ts";
+import { runCli } from "../cli/mod.ts";
 
 const rawCount = async (s: { db: { query: <T>(q: string) => Promise<T[]> } }) =>
   (await s.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM finance_raw_events`))[0].n;
@@ -248,6 +249,49 @@ Deno.test("raw store: partitions older than the retention are dropped with their
     const ids = (await store.list({ limit: 10 })).map((r) => r.event_id);
     assert.deepEqual(ids, ["economic:today"]);
   } finally {
+    await s.dispose();
+  }
+});
+
+Deno.test("cli webhook send signs each line and reports the deliveries", async () => {
+  const s = await financeSandbox();
+  const ingest = await ingestInProcess(s);
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen: () => {} },
+    ingest.app.fetch,
+  );
+  const file = await Deno.makeTempFile({ suffix: ".ndjson" });
+  const name = "INGEST_SECRET_REDDIT";
+  const before = Deno.env.get(name);
+  try {
+    const lines = [providerPayload("reddit"), providerPayload("reddit"), { kind: "t3" }];
+    await Deno.writeTextFile(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+    Deno.env.set(name, s.secrets.reddit);
+    const out: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: () => {} };
+    const code = await runCli([
+      "--format",
+      "json",
+      "--ingest-url",
+      `http://127.0.0.1:${server.addr.port}`,
+      "webhook",
+      "send",
+      "--source",
+      "reddit",
+      file,
+    ], io);
+    assert.equal(code, 1); // the third line is refused
+    const summary = JSON.parse(out.join("\n"));
+    assert.equal(summary.sent, 2);
+    assert.equal(summary.failed, 1);
+    assert.match(summary.errors[0], /HTTP 400/);
+    assert.equal(await rawCount(s), 2);
+  } finally {
+    if (before === undefined) Deno.env.delete(name);
+    else Deno.env.set(name, before);
+    await Deno.remove(file);
+    await server.shutdown();
+    await ingest.close();
     await s.dispose();
   }
 });
