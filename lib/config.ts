@@ -144,6 +144,7 @@ export const Config = z.object({
     v.split(",").map((x) => x.trim()).filter(Boolean)
   ),
   INGEST_FLUSH_MAX: int(2_000, 1),
+  INGEST_FLUSH_CONCURRENCY: int(4, 1),
   INGEST_PUBLISH_TIMEOUT_MS: int(10_000, 100),
   INGEST_RELAY_GRACE_MS: int(60_000, 0),
   INGEST_RELAY_INTERVAL_MS: int(1_000, 10),

@@ -1,10 +1,11 @@
 /**
  * The ingest write path: store first, publish second (an outbox in the raw store).
  *
- * Requests submit their validated events; the events of every request that arrives while a
- * flush runs are folded into the next flush: one INSERT ... ON CONFLICT for all of them, one
- * broker send, one UPDATE marking them published. A request is answered only after its events
- * are both stored and acknowledged by the broker.
+ * Requests submit their validated events; the events of every request that arrives while the
+ * flushes run are folded into the next flush (up to `concurrency` flushes in flight): one
+ * INSERT ... ON CONFLICT for all of them, one broker send (concurrent flushes' sends are folded
+ * too, by the producer), then one UPDATE marking them published. A request is answered once its
+ * events are both stored and acknowledged by the broker, without waiting for that UPDATE.
  *
  * Crash safety: a process killed after the INSERT and before the ack leaves rows with
  * `published_at` NULL; the relay (`relay.ts`) publishes them after a grace period. Event ids are
@@ -37,6 +38,8 @@ export interface IngesterOptions {
   maxEvents?: number;
   /** How long a broker send may take before the flush fails, in ms. Default 10_000. */
   publishTimeoutMs?: number;
+  /** Flushes in flight at once (their sends are folded by the producer). Default 4. */
+  concurrency?: number;
   /** Runs between the INSERT and the send (the crash point the tests kill a process at). */
   afterStore?: () => Promise<void>;
 }
@@ -56,11 +59,13 @@ export function toRecord(e: FinanceEvent): OutRecord {
 
 export class Ingester {
   #queue: Submission[] = [];
-  #running = false;
+  #running = 0;
   #max: number;
+  #concurrency: number;
 
   constructor(private o: IngesterOptions) {
     this.#max = o.maxEvents ?? 2_000;
+    this.#concurrency = o.concurrency ?? 4;
   }
 
   /** Resolves once every event is stored and acknowledged (or was already). */
@@ -68,12 +73,12 @@ export class Ingester {
     if (events.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       this.#queue.push({ events, resolve, reject });
-      if (!this.#running) void this.#loop();
+      if (this.#running < this.#concurrency) void this.#loop();
     });
   }
 
   async #loop(): Promise<void> {
-    this.#running = true;
+    this.#running++;
     while (this.#queue.length > 0) {
       let n = 0, k = 0;
       while (k < this.#queue.length && (k === 0 || n + this.#queue[k].events.length <= this.#max)) {
@@ -87,7 +92,7 @@ export class Ingester {
         for (const s of batch) s.reject(err);
       }
     }
-    this.#running = false;
+    this.#running--;
   }
 
   /** Stores and publishes; returns the ids stored by this flush (the others were duplicates). */
@@ -106,7 +111,9 @@ export class Ingester {
         unique.filter((e) => inserted.has(e.event_id)),
       );
     }
-    await this.o.store.markPublished(toSend.map(keyOf)).catch((err) =>
+    // Not awaited: the events are stored and acknowledged, which is what the answer promises.
+    // An UPDATE that is lost leaves them to the relay, whose re-publish downstream absorbs.
+    void this.o.store.markPublished(toSend.map(keyOf)).catch((err) =>
       this.o.logger.warn("marking events published failed; the relay sends them again", {
         events: toSend.length,
         reason: errorMessage(err),

@@ -9,6 +9,7 @@ import { ingestApp } from "../../routes/finance.ts";
 import type { FinanceDeps } from "../../routes/finance.ts";
 import type { FinanceSource } from "../../schemas/finance.ts";
 import type { ChildSpec } from "../../runtime/supervisor.ts";
+import { BatchingProducer } from "../../transport/mod.ts";
 import type { Producer } from "../../transport/mod.ts";
 import { ensureTopic, serveOrExplain } from "../_role.ts";
 import type { Runtime } from "../resources.ts";
@@ -45,13 +46,15 @@ export async function openIngest(rt: Runtime, logger: Logger, overrides: IngestO
   const store = new RawEventStore(await rt.rawDb(), c.RAW_RETENTION_DAYS, c.RAW_PARTITIONS_AHEAD);
   await store.ensureSchema();
   await ensureTopic(rt, c.FINANCE_TOPIC, c.FINANCE_PARTITIONS);
-  const producer = overrides.producer ?? await rt.producer();
+  // Concurrent flushes (and the relay) share broker sends.
+  const producer = new BatchingProducer(overrides.producer ?? await rt.producer());
   const ingester = new Ingester({
     store,
     producer,
     topic: c.FINANCE_TOPIC,
     logger,
     maxEvents: c.INGEST_FLUSH_MAX,
+    concurrency: c.INGEST_FLUSH_CONCURRENCY,
     publishTimeoutMs: c.INGEST_PUBLISH_TIMEOUT_MS,
     afterStore: overrides.afterStore,
   });
