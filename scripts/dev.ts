@@ -5,6 +5,7 @@
  * how to sign a delivery, then runs `main.ts all` and exits with its code, passing signals on.
  */
 import { FinanceSource } from "../schemas/finance.ts";
+import { ROLE_PERMISSIONS } from "./compile.ts";
 
 const FILE = ".data/dev-secrets.json";
 const enc = new TextEncoder();
@@ -48,17 +49,7 @@ if (import.meta.main) {
   );
   say(`  or:  deno task cli webhook send --source news FILE.ndjson`);
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      "--allow-write",
-      "--allow-sys",
-      "--allow-run",
-      "main.ts",
-      "all",
-    ],
+    args: ["run", ...ROLE_PERMISSIONS, "main.ts", "all"],
     env: {
       FIREHOSE_REPLAY_FILE: "samples/jetstream_sample.ndjson",
       FIREHOSE_REPLAY_LOOP: "true",
