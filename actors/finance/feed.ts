@@ -52,7 +52,9 @@ export function startMarketFeed(o: MarketFeedOptions): ChildHandle<FeedStats> {
   const sources = Object.keys(o.secrets) as FinanceSource[];
   const run = async () => {
     if (sources.length === 0) {
+      // Idle rather than finished: a role without work still runs until it is stopped.
       o.logger.warn("no source has a secret; the market feed has nothing to send");
+      await new Promise((resolve) => stopping.signal.addEventListener("abort", resolve));
       return;
     }
     const started = performance.now();
