@@ -66,3 +66,12 @@ Deno.test("several bad variables are all reported, each once", () => {
     return true;
   });
 });
+
+Deno.test("a webhook secret that is too short is reported without its value", () => {
+  assert.throws(() => loadConfig({ INGEST_SECRET_NEWS: "short-s3cret" }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.variable, "INGEST_SECRET_NEWS");
+    assert.ok(!err.message.includes("short-s3cret"), err.message);
+    return true;
+  });
+});
