@@ -81,8 +81,8 @@ Deno.test("the rate limit is shared by two ingest processes through Redis, then 
         await res.body?.cancel();
         return res.status === 202;
       },
-      10_000,
-      200,
+      30_000,
+      250,
     );
   } finally {
     await a.dispose();
