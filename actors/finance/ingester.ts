@@ -86,8 +86,9 @@ export class Ingester {
       }
       const batch = this.#queue.splice(0, k);
       try {
-        const accepted = await this.#flush(batch.flatMap((s) => s.events));
-        for (const s of batch) s.resolve(answer(s.events, accepted));
+        const inserted = await this.#flush(batch.flatMap((s) => s.events));
+        // The first occurrence in the flush is `accepted`; any other, in any request, `duplicate`.
+        for (const s of batch) s.resolve(answer(s.events, inserted));
       } catch (err) {
         for (const s of batch) s.reject(err);
       }
@@ -155,12 +156,13 @@ export class Ingester {
   }
 }
 
-/** Each event of one request: accepted when this flush stored it, else a duplicate. */
+/**
+ * Each event of one request: accepted when this flush stored it and no earlier request of the
+ * flush claimed it, else a duplicate. Removes what it claims from `inserted`.
+ */
 function answer(events: FinanceEvent[], inserted: Set<string>): IngestResult[] {
-  const seen = new Set<string>();
   return events.map((e) => {
-    const first = inserted.has(e.event_id) && !seen.has(e.event_id);
-    seen.add(e.event_id);
+    const first = inserted.delete(e.event_id);
     return { event_id: e.event_id, status: first ? "accepted" : "duplicate" };
   });
 }
