@@ -5,6 +5,7 @@
 import { loadConfig } from "../../lib/config.ts";
 import type { Config } from "../../lib/config.ts";
 import { setLogLevel } from "../../lib/log.ts";
+import { ROLE_PERMISSIONS } from "../../scripts/compile.ts";
 import { PostgresDb } from "../../db/mod.ts";
 import { MongoClient } from "mongodb";
 import { Actor } from "../../runtime/actor.ts";
@@ -235,16 +236,6 @@ export async function listeningUrl(p: RoleProcess, server = "API"): Promise<stri
   await until(`the ${server} server to listen`, () => re.test(p.output), 60_000);
   return re.exec(p.output)![1];
 }
-
-/** What `deno task start` and the compiled binaries grant a role. */
-const ROLE_PERMISSIONS = [
-  "--allow-net",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-sys",
-  "--allow-run",
-];
 
 /** A role running as its own `deno run main.ts <role>` process. */
 export class RoleProcess {
