@@ -2,7 +2,8 @@
  * Sluice entrypoint.
  *
  *   deno run main.ts <role>     run one role: text-writer | order-processor | order-producer |
- *                               firehose | classifier | writer | aggregator | api
+ *                               firehose | classifier | writer | aggregator | api | ingest |
+ *                               market-feed
  *   deno run main.ts a,b        run several roles in one process
  *   deno run main.ts all        run every role in one process, under one supervisor
  *   deno run main.ts migrate    apply pending database migrations and exit
@@ -76,7 +77,7 @@ async function runRoles(role: string): Promise<never> {
   const rt = new Runtime(c);
   log.info("starting", { role, ...rt.describe() });
   const root = new Supervisor(
-    roleSpecs(rt, role, (url) => say(`Sluice API listening on ${url}`)),
+    roleSpecs(rt, role, (url, server) => say(`Sluice ${server} listening on ${url}`)),
     { ...supervisorOptions(rt, role), autoShutdown: true },
   );
   rt.root = root;

@@ -9,6 +9,7 @@ import type { Actor } from "../runtime/actor.ts";
 import { actorChild, consumerChild, inputChild } from "../runtime/children.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
 import type { ChildContext, ChildSpec, RestartType } from "../runtime/supervisor.ts";
+import { ConfigError } from "../lib/errors.ts";
 import { dlqTopic } from "../transport/mod.ts";
 import type { Consumer, Envelope } from "../transport/mod.ts";
 import type { Runtime } from "./resources.ts";
@@ -114,4 +115,22 @@ export function pipelineRole(rt: Runtime, o: PipelineRoleOptions): ChildSpec {
 function initInputMetrics(topic: string): void {
   initDeadLetters(topic);
   messagesConsumed.inc({ topic }, 0);
+}
+
+/** Deno.serve, with a busy or forbidden port turned into one non-retriable line naming the variable. */
+export function serveOrExplain(
+  host: string,
+  port: number,
+  serve: () => Deno.HttpServer,
+  variable = "PORT",
+): Deno.HttpServer {
+  try {
+    return serve();
+  } catch (err) {
+    if (err instanceof Deno.errors.AddrInUse || err instanceof Deno.errors.PermissionDenied) {
+      const why = err instanceof Deno.errors.AddrInUse ? "is already in use" : "is not allowed";
+      throw new ConfigError([{ variable, message: `${variable}=${port} on HOST=${host} ${why}` }]);
+    }
+    throw err;
+  }
 }

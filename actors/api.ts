@@ -1,14 +1,16 @@
 /** Role `api`: the Hono HTTP API served with Deno.serve. */
 import type { ChildSpec } from "../runtime/supervisor.ts";
-import { ConfigError } from "../lib/errors.ts";
 import { consumerGroups } from "../lib/config.ts";
 import { createApp } from "../routes/mod.ts";
 import { migrate } from "../db/mod.ts";
 import type { Runtime } from "./resources.ts";
+import { serveOrExplain } from "./_role.ts";
 import { OrderStore } from "./orders/store.ts";
 import { TextMessageStore } from "./text/store.ts";
 import { trendCache } from "./trends/role.ts";
 import { TrendStore } from "./trends/store.ts";
+import { RawEventStore } from "./finance/raw_store.ts";
+import { BatchingProducer } from "../transport/mod.ts";
 import type { Admin, Producer } from "../transport/mod.ts";
 
 export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpec {
@@ -22,10 +24,19 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
         ctx.logger.warn("migrations not applied yet; the writer applies them", { err })
       );
       const cache = trendCache(rt);
+      const rawEvents = new RawEventStore(
+        await rt.rawDb(),
+        c.RAW_RETENTION_DAYS,
+        c.RAW_PARTITIONS_AHEAD,
+      );
+      await rawEvents.ensureSchema().catch((err) =>
+        ctx.logger.warn("raw event store not ready yet; the ingest role creates it", { err })
+      );
       const app = createApp({
         texts: new TextMessageStore(db),
         db,
-        producer: lazyProducer(rt),
+        // Concurrent POST /messages share broker sends, each answered after its own ack.
+        producer: new BatchingProducer(lazyProducer(rt)),
         admin: lazyAdmin(rt),
         children: () => rt.children(),
         restarts: () => rt.root?.totalRestarts() ?? 0,
@@ -35,6 +46,7 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
         firehose: () => rt.firehose,
         trends: new TrendStore(db),
         trendCache: cache.cache,
+        rawEvents,
         orderTopic: c.ORDER_TOPIC,
         orderGroup: c.ORDER_GROUP,
         consumerGroups: consumerGroups(c),
@@ -64,19 +76,6 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
       };
     },
   };
-}
-
-/** Deno.serve, with a busy or forbidden port turned into one non-retriable line naming PORT. */
-function serveOrExplain(host: string, port: number, serve: () => Deno.HttpServer): Deno.HttpServer {
-  try {
-    return serve();
-  } catch (err) {
-    if (err instanceof Deno.errors.AddrInUse || err instanceof Deno.errors.PermissionDenied) {
-      const why = err instanceof Deno.errors.AddrInUse ? "is already in use" : "is not allowed";
-      throw new ConfigError([{ variable: "PORT", message: `PORT=${port} on HOST=${host} ${why}` }]);
-    }
-    throw err;
-  }
 }
 
 /** A producer that connects on first use (and again after a failed connect). */

@@ -1,5 +1,6 @@
 /**
- * The supervised workers, grouped by pipeline (`text/`, `orders/`, `social/`, `trends/`), and
+ * The supervised workers, grouped by pipeline (`text/`, `orders/`, `social/`, `trends/`,
+ * `finance/`), and
  * the roles `main.ts <role>` runs. Each role is a child spec started under the process's root
  * supervisor; `all` runs every role in one process. A pipeline's workers, role wiring
  * (`role.ts`) and store (`store.ts`) are in its folder; `_role.ts` is the shell every pipeline
@@ -16,6 +17,7 @@ import { textWriterRole } from "./text/role.ts";
 import { orderProcessorRole, orderProducerRole } from "./orders/role.ts";
 import { classifierRole, firehoseRole, writerRole } from "./social/role.ts";
 import { aggregatorRole } from "./trends/role.ts";
+import { ingestRole, marketFeedRole } from "./finance/role.ts";
 
 export { Runtime } from "./resources.ts";
 export { parseRoles, ROLES } from "./roles.ts";
@@ -26,12 +28,13 @@ export { textWriterRole } from "./text/role.ts";
 export { orderProcessorRole, orderProducerRole } from "./orders/role.ts";
 export { classifierRole, firehoseRole, writerRole } from "./social/role.ts";
 export { aggregatorRole, trendCache } from "./trends/role.ts";
+export { ingestRole, marketFeedRole } from "./finance/role.ts";
 
 /** Child specs for `all`, one role, or a comma-separated list of roles. */
 export function roleSpecs(
   rt: Runtime,
   roles: string,
-  onListen?: (url: string) => void,
+  onListen?: (url: string, server: "API" | "ingest") => void,
 ): ChildSpec[] {
   const all: Record<Role, () => ChildSpec> = {
     "text-writer": () => textWriterRole(rt),
@@ -41,7 +44,9 @@ export function roleSpecs(
     "classifier": () => classifierRole(rt),
     "writer": () => writerRole(rt),
     "aggregator": () => aggregatorRole(rt),
-    "api": () => apiRole(rt, onListen),
+    "api": () => apiRole(rt, onListen && ((url) => onListen(url, "API"))),
+    "ingest": () => ingestRole(rt, onListen && ((url) => onListen(url, "ingest"))),
+    "market-feed": () => marketFeedRole(rt),
   };
   const wanted = roles === "all" ? [...ROLES] : parseRoles(roles);
   return wanted.map((r) => all[r]());
@@ -63,8 +68,9 @@ export function needsOf(roles: Role[], c: Config): Needs {
       "writer",
       "aggregator",
       "api",
+      "ingest",
     ),
-    redis: has("aggregator", "api") ||
+    redis: has("aggregator", "api") || (has("ingest") && c.REDIS_URL !== undefined) ||
       (has("writer") && c.CONSUMER_TYPE === "redis") ||
       (has("classifier") && c.CLASSIFIER_REDIS_OUTPUTS.length > 0),
     mongodb: has("writer") && sinks.includes("mongodb"),

@@ -1,7 +1,8 @@
 /**
  * The resources a process shares between its roles, opened lazily and closed once: the
  * transport (Kafka when KAFKA_BROKERS is set, else the in-memory broker), the database
- * (PostgreSQL when DATABASE_URL is set, else PGlite under PGLITE_DIR), one producer, one admin.
+ * (PostgreSQL when DATABASE_URL is set, else PGlite under PGLITE_DIR), the finance raw database
+ * (RAW_DATABASE_URL, else the main one), one producer, one admin.
  */
 import type { Config } from "../lib/config.ts";
 import { rootLogger } from "../lib/log.ts";
@@ -21,7 +22,10 @@ export class Runtime {
   root: Supervisor | null = null;
   /** The firehose reader of this process, if it runs one (for `/stats`). */
   firehose: FirehoseStatus | null = null;
+  /** Where this process's ingest role listens, once it does (for the market feed in `all`). */
+  ingestUrl: string | null = null;
   #db: Promise<Db> | null = null;
+  #rawDb: Promise<Db> | null = null;
   #producer: Promise<Producer> | null = null;
 
   constructor(config: Config, options: { transport?: Transport; logger?: Logger } = {}) {
@@ -54,6 +58,20 @@ export class Runtime {
     return this.#db;
   }
 
+  /** The finance pipeline's raw store: RAW_DATABASE_URL when set, else the main database. */
+  rawDb(): Promise<Db> {
+    const c = this.config;
+    if (!c.RAW_DATABASE_URL) return this.db();
+    this.#rawDb ??= Promise.resolve(
+      new PostgresDb({
+        url: c.RAW_DATABASE_URL,
+        schema: c.DATABASE_SCHEMA,
+        poolSize: c.DATABASE_POOL_SIZE,
+      }),
+    );
+    return this.#rawDb;
+  }
+
   producer(): Promise<Producer> {
     this.#producer ??= this.transport.producer();
     this.#producer.catch(() => (this.#producer = null));
@@ -78,11 +96,14 @@ export class Runtime {
   async close(): Promise<void> {
     const producer = this.#producer;
     const db = this.#db;
+    const rawDb = this.#rawDb;
     this.#producer = null;
     this.#db = null;
+    this.#rawDb = null;
     await Promise.allSettled([
       producer?.then((p) => p.close()),
       db?.then((d) => d.close()),
+      rawDb?.then((d) => d.close()),
       this.transport.close(),
     ]);
   }

@@ -12,6 +12,8 @@ export const ROLES = [
   "writer",
   "aggregator",
   "api",
+  "ingest",
+  "market-feed",
 ] as const;
 export type Role = typeof ROLES[number];
 

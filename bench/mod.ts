@@ -6,6 +6,8 @@
  * group's committed offsets cover every message). In the same run, the naive peer (one insert
  * and one commit per message) consumes BENCH_NAIVE_MESSAGES (default 3,000) from the same topic
  * into its own schema. Prints both rates and their ratio, and writes bench/out/writer.json.
+ *
+ * Ingest (`ingest.ts`): webhooks and POST /messages under autocannon against a Hono hello world.
  */
 import { Supervisor } from "../runtime/supervisor.ts";
 import { Runtime } from "../actors/resources.ts";
@@ -26,6 +28,7 @@ import { runNaivePeer } from "./naive_peer.ts";
 import { orderBench } from "./orders.ts";
 import { classifierBench } from "./classifier.ts";
 import { trendRouteBench } from "./trends.ts";
+import { ingestBench } from "./ingest.ts";
 
 const N = Number(Deno.env.get("BENCH_MESSAGES") ?? 200_000);
 const NAIVE_N = Number(Deno.env.get("BENCH_NAIVE_MESSAGES") ?? 3_000);
@@ -99,6 +102,7 @@ const r = only && only !== "writer" ? null : await writerBench();
 const o = only && only !== "orders" ? null : await orderBench(out);
 const k = only && only !== "classifier" ? null : await classifierBench(out);
 const tr = only && only !== "trends" ? null : await trendRouteBench(out);
+const ig = only && only !== "ingest" ? null : await ingestBench(out);
 const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
 out("");
 if (r) {
@@ -134,11 +138,32 @@ if (tr) {
     );
   }
 }
+if (ig) {
+  const ratio = ig.single.requestsPerSecond / ig.hello.requestsPerSecond;
+  out(`ingest   : ${fmt(ig.eventsPerSecond)} events/s in signed batches of ${ig.batch}`);
+  out(
+    `ingest   : ${fmt(ig.single.requestsPerSecond)} req/s one event each; hello world ${
+      fmt(ig.hello.requestsPerSecond)
+    } req/s; ratio ${ratio.toFixed(2)}`,
+  );
+  out(
+    `ingest   : at ${
+      fmt(ig.rate)
+    } req/s p50 ${ig.fixedRate.p50Ms} ms, p99 ${ig.fixedRate.p99Ms} ms`,
+  );
+  out(
+    `messages : ${fmt(ig.messages.requestsPerSecond)} req/s (ratio ${
+      (ig.messages.requestsPerSecond / ig.hello.requestsPerSecond).toFixed(2)
+    }); at ${
+      fmt(ig.rate)
+    } req/s p50 ${ig.messagesFixedRate.p50Ms} ms, p99 ${ig.messagesFixedRate.p99Ms} ms`,
+  );
+}
 await Deno.mkdir(new URL("./out/", import.meta.url), { recursive: true });
 await Deno.writeTextFile(
   new URL("./out/results.json", import.meta.url),
   JSON.stringify(
-    { date: new Date().toISOString(), writer: r, orders: o, classifier: k, trends: tr },
+    { date: new Date().toISOString(), writer: r, orders: o, classifier: k, trends: tr, ingest: ig },
     null,
     2,
   ),

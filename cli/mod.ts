@@ -10,6 +10,7 @@ import { READ_COMMANDS } from "./commands.ts";
 import { keyValues, parseFormat, render } from "./format.ts";
 import { sendFile } from "./send_file.ts";
 import { watchOption } from "./watch.ts";
+import { isSource, sendWebhooks, webhookSecret } from "./webhook.ts";
 
 /** Seconds a request may take when neither --timeout nor SLUICE_CLI_TIMEOUT_S says. */
 export const DEFAULT_TIMEOUT_S = 10;
@@ -24,9 +25,13 @@ ${Object.values(READ_COMMANDS).map((c) => `  ${c.usage}`).join("\n")}
   create <text> [--id ID] [--wait]
                              publish a message (--wait: until stored)
   send-file <path>           one message per line, with progress and a summary
+  webhook send --source SOURCE FILE.ndjson
+                             one signed finance delivery per line (truedata, news, twitter,
+                             reddit, economic) to the ingest server, with progress
 
 options:
   --url URL                  API address (default $SLUICE_URL or http://127.0.0.1:8080)
+  --ingest-url URL           ingest server (default $SLUICE_INGEST_URL or http://127.0.0.1:8090)
   --format table|json|ndjson output format (default table); ndjson: one line per row
   --timeout SECONDS          per request (default $SLUICE_CLI_TIMEOUT_S or ${DEFAULT_TIMEOUT_S};
                              twice that for create --wait, so the server's own wait answers)
@@ -133,6 +138,7 @@ export async function runCli(
         since: { type: "string" },
         source: { type: "string" },
         bucket: { type: "string" },
+        "ingest-url": { type: "string" },
         timeout: { type: "string" },
         wait: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -201,6 +207,34 @@ export async function runCli(
           errors: s.errors,
         };
         print(render(summary, format, {
+          table: () => keyValues({ ...summary, errors: s.errors.join(" | ") || "none" }),
+        }));
+        return s.failed === 0 ? 0 : 1;
+      }
+      case "webhook": {
+        if (rest[0] !== "send") throw new UsageError("webhook takes the subcommand send");
+        const target = one(rest.slice(1), "webhook send", "<file.ndjson>");
+        if (!isSource(v.source)) {
+          throw new UsageError("webhook send needs --source truedata|news|twitter|reddit|economic");
+        }
+        const secret = await webhookSecret(v.source);
+        if (!secret) {
+          throw new UsageError(
+            `no secret for ${v.source}: set INGEST_SECRET_${v.source.toUpperCase()}`,
+          );
+        }
+        const ingest = (v["ingest-url"] ?? Deno.env.get("SLUICE_INGEST_URL") ??
+          "http://127.0.0.1:8090").replace(/\/$/, "");
+        const s = await sendWebhooks(
+          ingest,
+          v.source,
+          secret,
+          await readLines(target),
+          io,
+          timeoutMs,
+        );
+        const summary = { sent: s.sent, failed: s.failed, seconds: Number(s.seconds.toFixed(2)) };
+        print(render({ ...summary, errors: s.errors }, format, {
           table: () => keyValues({ ...summary, errors: s.errors.join(" | ") || "none" }),
         }));
         return s.failed === 0 ? 0 : 1;

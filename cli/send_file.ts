@@ -1,4 +1,7 @@
-/** `send-file <path>`: one message per non-empty line, POSTed with bounded concurrency. */
+/**
+ * `send-file <path>` (one message per non-empty line) and `webhook send` (one signed delivery per
+ * line): POSTed with bounded concurrency, with a progress bar.
+ */
 import cliProgress from "cli-progress";
 import process from "node:process";
 import { NoAnswer, request } from "./_http.ts";
@@ -21,7 +24,15 @@ export interface SendOptions {
   progressMs?: number;
   /** How long one POST may take, in ms; a slower one counts as failed. Default 10_000. */
   timeoutMs?: number;
+  /** The request of one line. Default: `POST /messages` with `{text: line}`. */
+  post?: (line: string) => { path: string; headers: Record<string, string>; body: string };
 }
+
+const asMessage = (line: string) => ({
+  path: "/messages",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ text: line }),
+});
 
 const MAX_ERRORS = 5;
 
@@ -37,6 +48,7 @@ export async function sendFile(
     tty = Deno.stderr.isTerminal(),
     progressMs = 1_000,
     timeoutMs = 10_000,
+    post = asMessage,
   } = options;
   const started = performance.now();
   const summary: SendSummary = { sent: 0, failed: 0, errors: [], seconds: 0 };
@@ -65,12 +77,8 @@ export async function sendFile(
     while (next < lines.length) {
       const line = lines[next++];
       try {
-        const res = await request(`${url}/messages`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ text: line }),
-          timeoutMs,
-        });
+        const { path, headers, body } = post(line);
+        const res = await request(`${url}${path}`, { method: "POST", headers, body, timeoutMs });
         if (res.ok) summary.sent++;
         else fail(`HTTP ${res.status}: ${res.text}`);
       } catch (err) {

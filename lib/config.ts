@@ -12,6 +12,13 @@ const optionalUrl = (protocols: string[]) =>
     { message: `must start with ${protocols.map((p) => `${p}://`).join(" or ")}` },
   );
 
+/** A webhook secret: unset, or at least 16 characters. */
+const secret = () =>
+  z.string().optional().transform((v) => (v ? v : undefined)).refine(
+    (v) => v === undefined || v.length >= 16,
+    { message: "must be at least 16 characters" },
+  );
+
 function topicName(def: string) {
   return z.string().regex(/^[a-zA-Z0-9._-]+$/, "must be a valid topic name").default(def);
 }
@@ -127,6 +134,35 @@ export const Config = z.object({
   /** Unset: the AWS SDK's own chain (AWS_ACCESS_KEY_ID..., ~/.aws, instance roles). */
   LAKE_S3_ACCESS_KEY_ID: z.string().optional().transform((v) => (v ? v : undefined)),
   LAKE_S3_SECRET_ACCESS_KEY: z.string().optional().transform((v) => (v ? v : undefined)),
+  FINANCE_TOPIC: topicName("sentiment_analysis_topic"),
+  FINANCE_PARTITIONS: int(3, 1),
+  INGEST_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  INGEST_MAX_BODY_BYTES: int(1_000_000, 1_000),
+  INGEST_MAX_EVENTS: int(500, 1),
+  INGEST_SECRET_TRUEDATA: secret(),
+  INGEST_SECRET_NEWS: secret(),
+  INGEST_SECRET_TWITTER: secret(),
+  INGEST_SECRET_REDDIT: secret(),
+  INGEST_SECRET_ECONOMIC: secret(),
+  INGEST_SIGNATURE_TOLERANCE_S: int(300, 1),
+  INGEST_RATE_PER_SOURCE: int(2_000, 1),
+  INGEST_RATE_PER_CLIENT: int(500, 1),
+  INGEST_RATE_WINDOW_S: int(1, 1),
+  INGEST_RATE_PREFIX: z.string().min(1).default("sluice:ratelimit"),
+  INGEST_CORS_ORIGINS: z.string().default("*").transform((v) =>
+    v.split(",").map((x) => x.trim()).filter(Boolean)
+  ),
+  INGEST_FLUSH_MAX: int(2_000, 1),
+  INGEST_FLUSH_CONCURRENCY: int(4, 1),
+  INGEST_PUBLISH_TIMEOUT_MS: int(10_000, 100),
+  INGEST_RELAY_GRACE_MS: int(60_000, 0),
+  INGEST_RELAY_INTERVAL_MS: int(1_000, 10),
+  RAW_DATABASE_URL: optionalUrl(["postgres", "postgresql"]),
+  RAW_RETENTION_DAYS: int(30, 1),
+  RAW_PARTITIONS_AHEAD: int(3, 1),
+  FEED_RATE: z.coerce.number().positive().max(1_000_000).default(5),
+  FEED_COUNT: z.coerce.number().int().min(1).optional(),
+  INGEST_URL: z.string().regex(/^https?:\/\//, "must start with http:// or https://").optional(),
   MONGODB_COLLECTION: z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a collection name").default(
     "classified_posts",
   ),
@@ -210,7 +246,10 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     seen.add(variable);
     issues.push({
       variable,
-      message: `${variable}=${JSON.stringify(env[variable] ?? "")} ${issue.message}`,
+      // A secret's value is never printed, not even a wrong one.
+      message: `${variable}=${
+        variable.includes("SECRET") ? "(hidden)" : JSON.stringify(env[variable] ?? "")
+      } ${issue.message}`,
     });
   }
   throw new ConfigError(issues);

@@ -89,3 +89,12 @@ Deno.test(".env.example lists every variable with its default and a line of mean
     assert.match(lines[at - 1], /^# \S/, `${key} has a line of meaning above it`);
   }
 });
+
+Deno.test("a webhook secret that is too short is reported without its value", () => {
+  assert.throws(() => loadConfig({ INGEST_SECRET_NEWS: "short-s3cret" }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.variable, "INGEST_SECRET_NEWS");
+    assert.ok(!err.message.includes("short-s3cret"), err.message);
+    return true;
+  });
+});

@@ -210,3 +210,16 @@ export async function histogramCount(h: client.Histogram): Promise<number> {
   const values = (await h.get()).values;
   return values.find((v) => v.metricName?.endsWith("_count"))?.value ?? 0;
 }
+export const financeEvents = new client.Counter({
+  name: "sluice_finance_events_total",
+  help: "Webhook events by source and outcome (accepted, duplicate)",
+  labelNames: ["source", "status"],
+  registers: [registry],
+});
+
+export const financeRefused = new client.Counter({
+  name: "sluice_finance_refused_total",
+  help: "Webhook deliveries refused, by source and HTTP status (400, 401, 413, 429, 503)",
+  labelNames: ["source", "status"],
+  registers: [registry],
+});

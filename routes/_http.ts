@@ -11,15 +11,17 @@ import { rootLogger } from "../lib/log.ts";
 const log = rootLogger.child("api");
 
 export function onError(err: Error, c: Context): Response {
+  // Set by the request-id middleware where a server uses it (the ingest role's).
+  const request_id = (c.var as Record<string, unknown>).requestId;
   if (err instanceof ValidationError) {
     return c.json({ error: err.message, field: err.field ?? null }, 400);
   }
   if (err instanceof HTTPException) return c.json({ error: err.message }, err.status);
   if (err instanceof SluiceError && err.retriable) {
-    log.warn("upstream unavailable", { path: c.req.path, err });
+    log.warn("upstream unavailable", { path: c.req.path, request_id, err });
     return c.json({ error: err.message }, 503);
   }
-  log.error("request failed", { path: c.req.path, err });
+  log.error("request failed", { path: c.req.path, request_id, err });
   return c.json({ error: "internal error" }, 500);
 }
 

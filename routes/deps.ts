@@ -9,6 +9,7 @@ import type { Queryable } from "../db/mod.ts";
 import type { TextMessageStore } from "../actors/text/store.ts";
 import type { TrendCache } from "../actors/trends/cache.ts";
 import type { TrendStore } from "../actors/trends/store.ts";
+import type { RawEventStore } from "../actors/finance/raw_store.ts";
 import type { Admin, Producer } from "../transport/mod.ts";
 
 export interface ApiDeps {
@@ -37,6 +38,8 @@ export interface ApiDeps {
   trends: TrendStore;
   /** Current trends, answered without touching PostgreSQL. */
   trendCache: TrendCache;
+  /** The finance raw store, for `GET /events` (absent: no such routes). */
+  rawEvents?: RawEventStore;
   /** Which transport and database this process runs on (for `/health`). */
   runtime: { transport: string; database: string };
 }

@@ -1,7 +1,8 @@
 /**
  * The HTTP API (Hono): the root app with the operational routes (`/health`, `/ready`, `/stats`,
  * `/metrics`), and one sub-app per pipeline mounted at its prefix (`text.ts`, `orders.ts`,
- * `trends.ts`). Routes get their dependencies as interfaces (`ApiDeps`) and never touch a broker
+ * `trends.ts`, the finance raw events of `finance.ts`; its webhooks are the ingest role's own
+ * server). Routes get their dependencies as interfaces (`ApiDeps`) and never touch a broker
  * client or a driver; one `onError` (`_http.ts`) turns typed errors into JSON responses. Every
  * route is declared with zod schemas: `/openapi.json` and `/docs` (`_openapi.ts`) come from them.
  */
@@ -17,6 +18,7 @@ import { json, mountDocs, route, text } from "./_openapi.ts";
 import { Health, Ready, Stats, Text } from "./_schemas.ts";
 import { stats } from "./_stats.ts";
 import type { ApiDeps } from "./deps.ts";
+import { eventRoutes } from "./finance.ts";
 import { orderRoutes } from "./orders.ts";
 import { textRoutes } from "./text.ts";
 import { trendRoutes } from "./trends.ts";
@@ -101,6 +103,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono {
   app.route("/messages", textRoutes(deps));
   app.route("/orders", orderRoutes(deps));
   for (const [prefix, sub] of Object.entries(trendRoutes(deps))) app.route(prefix, sub);
+  if (deps.rawEvents) app.route("/events", eventRoutes(deps.rawEvents));
 
   mountDocs(app);
 

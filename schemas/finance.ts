@@ -46,3 +46,133 @@ export const FinanceEvent = z.object({
   payload: z.record(z.string(), z.unknown()),
 });
 export type FinanceEvent = z.infer<typeof FinanceEvent>;
+
+// ---- Provider payloads: what each webhook source sends (one event, or an array of them). ----
+
+/** A symbol as providers write it (`$AAPL`, `reliance.ns`); normalised by the ingest role. */
+const RawSymbol = z.string().trim().min(1).max(32);
+const Price = z.number().finite().nonnegative().max(1e12);
+const Volume = z.number().int().nonnegative().max(1e15);
+const Time = z.iso.datetime({ offset: true });
+/** Free text as sent; HTML and control characters are removed by the ingest role. */
+const Text = (max: number) => z.string().max(max);
+
+/** TrueData: a trade tick or an OHLCV bar of one instrument. */
+export const TrueDataTick = z.object({
+  type: z.literal("tick"),
+  symbol: RawSymbol,
+  symbol_id: z.number().int().nonnegative().optional(),
+  timestamp: Time,
+  ltp: Price,
+  ltq: Volume.optional(),
+  volume: Volume,
+  bid: Price.optional(),
+  ask: Price.optional(),
+  oi: Volume.optional(),
+  seq: z.number().int().nonnegative().optional(),
+}).strict();
+export type TrueDataTick = z.infer<typeof TrueDataTick>;
+
+export const TrueDataBar = z.object({
+  type: z.literal("bar"),
+  symbol: RawSymbol,
+  interval: z.enum(["1min", "5min", "15min", "60min", "eod"]),
+  timestamp: Time,
+  open: Price,
+  high: Price,
+  low: Price,
+  close: Price,
+  volume: Volume,
+  oi: Volume.optional(),
+}).strict();
+export type TrueDataBar = z.infer<typeof TrueDataBar>;
+
+export const TrueDataEvent = z.discriminatedUnion("type", [TrueDataTick, TrueDataBar]);
+export type TrueDataEvent = z.infer<typeof TrueDataEvent>;
+
+/** A news article. `id` is the provider's; without one the event id is a content hash. */
+export const NewsArticle = z.object({
+  id: z.string().min(1).max(200).optional(),
+  headline: Text(1_000).min(1),
+  body: Text(50_000).default(""),
+  source: z.string().trim().min(1).max(200),
+  url: z.url({ protocol: /^https?$/ }).max(2_000),
+  symbols: z.array(RawSymbol).max(50).default([]),
+  published_at: Time,
+}).strict();
+export type NewsArticle = z.infer<typeof NewsArticle>;
+
+/** A tweet, in the shape of the X API v2 `data` object. */
+export const Tweet = z.object({
+  id: z.string().regex(/^\d{1,25}$/, "must be a numeric tweet id"),
+  text: Text(4_000).min(1),
+  author_id: z.string().regex(/^\d{1,25}$/, "must be a numeric user id"),
+  username: z.string().max(50).optional(),
+  created_at: Time,
+  lang: z.string().max(10).optional(),
+  entities: z.object({
+    cashtags: z.array(z.object({ tag: RawSymbol })).max(50).optional(),
+  }).optional(),
+  public_metrics: z.object({
+    like_count: Volume,
+    retweet_count: Volume,
+    reply_count: Volume,
+  }).partial().optional(),
+}).strict();
+export type Tweet = z.infer<typeof Tweet>;
+
+/** A Reddit thing: a post (`t3`) or a comment (`t1`), as the Reddit API wraps them. */
+export const RedditThing = z.object({
+  kind: z.enum(["t3", "t1"]),
+  data: z.object({
+    id: z.string().regex(/^[a-z0-9]{1,16}$/, "must be a base-36 Reddit id"),
+    subreddit: z.string().min(1).max(50),
+    author: z.string().min(1).max(50),
+    title: Text(1_000).optional(),
+    selftext: Text(40_000).optional(),
+    body: Text(20_000).optional(),
+    created_utc: z.number().int().positive().max(1e11),
+    permalink: z.string().max(1_000).optional(),
+    score: z.number().int().optional(),
+    link_id: z.string().max(30).optional(),
+  }),
+}).refine((t) => (t.kind === "t3" ? t.data.title !== undefined : t.data.body !== undefined), {
+  message: "a post (t3) needs data.title, a comment (t1) data.body",
+  path: ["data"],
+});
+export type RedditThing = z.infer<typeof RedditThing>;
+
+/** An economic data release (CPI, GDP, a policy rate...). */
+export const EconomicRelease = z.object({
+  id: z.string().min(1).max(200).optional(),
+  indicator: z.string().trim().min(1).max(200),
+  /** ISO 3166-1 alpha-2, or `EU`. */
+  country: z.string().regex(/^[A-Za-z]{2}$/, "must be a two-letter country code"),
+  actual: z.number().finite().nullable(),
+  forecast: z.number().finite().nullable().optional(),
+  previous: z.number().finite().nullable().optional(),
+  unit: z.string().max(20).optional(),
+  period: z.string().max(30).optional(),
+  importance: z.enum(["low", "medium", "high"]).optional(),
+  released_at: Time,
+}).strict();
+export type EconomicRelease = z.infer<typeof EconomicRelease>;
+
+/** The payload schema of each source. */
+export const ProviderPayload = {
+  truedata: TrueDataEvent,
+  news: NewsArticle,
+  twitter: Tweet,
+  reddit: RedditThing,
+  economic: EconomicRelease,
+} as const;
+
+/** One event's outcome in a webhook's 202 answer. */
+export const IngestStatus = z.enum(["accepted", "duplicate"]);
+export type IngestStatus = z.infer<typeof IngestStatus>;
+
+export const WebhookAnswer = z.object({
+  request_id: z.string(),
+  events: z.array(z.object({ event_id: z.string(), status: IngestStatus })),
+});
+export type WebhookAnswer = z.infer<typeof WebhookAnswer>;

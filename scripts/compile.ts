@@ -10,7 +10,7 @@
 import { ROLES } from "../actors/roles.ts";
 
 /** The permissions of a role binary: those of `deno task start`. */
-const ROLE_PERMISSIONS = [
+export const ROLE_PERMISSIONS = [
   "--allow-net",
   "--allow-env",
   "--allow-read",

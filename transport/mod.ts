@@ -7,3 +7,5 @@ export { MemoryBroker, MemoryTransport } from "./memory.ts";
 export { KafkaTransport } from "./kafka/mod.ts";
 export type { KafkaTransportOptions } from "./kafka/mod.ts";
 export { TopicDeadLetters } from "./dead_letters.ts";
+export { BatchingProducer } from "./batching.ts";
+export type { BatchingProducerOptions } from "./batching.ts";

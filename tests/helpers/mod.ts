@@ -232,10 +232,10 @@ export async function readTopic(
   return got;
 }
 
-/** The HTTP address a role process printed, once it listens. */
-export async function listeningUrl(p: RoleProcess): Promise<string> {
-  const re = /listening on (http:\/\/\S+)/;
-  await until("the API to listen", () => re.test(p.output), 60_000);
+/** The HTTP address a role process printed for `server` (the API, or the ingest role's). */
+export async function listeningUrl(p: RoleProcess, server = "API"): Promise<string> {
+  const re = new RegExp(`Sluice ${server} listening on (http:\\/\\/\\S+)`);
+  await until(`the ${server} server to listen`, () => re.test(p.output), 60_000);
   return re.exec(p.output)![1];
 }
 
@@ -259,7 +259,7 @@ export class RoleProcess {
     this.child = new Deno.Command(Deno.execPath(), {
       args: args ?? ["run", ...permissions, main, role],
       cwd: new URL("../../", import.meta.url).pathname,
-      env: { ...env, PORT: env.PORT ?? "0" },
+      env: { ...env, PORT: env.PORT ?? "0", INGEST_PORT: env.INGEST_PORT ?? "0" },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

@@ -1,0 +1,168 @@
+/**
+ * The ingest write path: store first, publish second (an outbox in the raw store).
+ *
+ * Requests submit their validated events; the events of every request that arrives while the
+ * flushes run are folded into the next flush (up to `concurrency` flushes in flight): one
+ * INSERT ... ON CONFLICT for all of them, one broker send (concurrent flushes' sends are folded
+ * too, by the producer), then one UPDATE marking them published. A request is answered once its
+ * events are both stored and acknowledged by the broker, without waiting for that UPDATE.
+ *
+ * Crash safety: a process killed after the INSERT and before the ack leaves rows with
+ * `published_at` NULL; the relay (`relay.ts`) publishes them after a grace period. Event ids are
+ * deterministic, so a re-publish is absorbed by the idempotent consumer downstream, and a
+ * provider's retry of the same delivery is a duplicate in the raw store.
+ *
+ * Broker failure: rows this flush inserted are deleted again (still unpublished) and the requests
+ * fail with a retriable error (503): nothing is half done, the provider retries.
+ */
+import { deadline } from "../../lib/deadline.ts";
+import { errorMessage, UpstreamError } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/log.ts";
+import type { FinanceEvent, IngestStatus } from "../../schemas/finance.ts";
+import type { OutRecord, Producer } from "../../transport/mod.ts";
+import { eventKey } from "./normalize.ts";
+import { dayOf } from "./raw_store.ts";
+import type { RawEventStore, RawKey } from "./raw_store.ts";
+
+export interface IngestResult {
+  event_id: string;
+  status: IngestStatus;
+}
+
+export interface IngesterOptions {
+  store: RawEventStore;
+  producer: Producer;
+  topic: string;
+  logger: Logger;
+  /** Most events in one flush. Default 2_000. */
+  maxEvents?: number;
+  /** How long a broker send may take before the flush fails, in ms. Default 10_000. */
+  publishTimeoutMs?: number;
+  /** Flushes in flight at once (their sends are folded by the producer). Default 4. */
+  concurrency?: number;
+  /** Runs between the INSERT and the send (the crash point the tests kill a process at). */
+  afterStore?: () => Promise<void>;
+}
+
+interface Submission {
+  events: FinanceEvent[];
+  resolve: (r: IngestResult[]) => void;
+  reject: (err: unknown) => void;
+}
+
+const keyOf = (e: FinanceEvent): RawKey => ({ event_id: e.event_id, day: dayOf(e) });
+
+/** The broker record of an event: keyed by symbol or source id, the request id as a header. */
+export function toRecord(e: FinanceEvent): OutRecord {
+  return { key: eventKey(e), value: JSON.stringify(e), headers: { "x-request-id": e.request_id } };
+}
+
+export class Ingester {
+  #queue: Submission[] = [];
+  #running = 0;
+  #max: number;
+  #concurrency: number;
+
+  constructor(private o: IngesterOptions) {
+    this.#max = o.maxEvents ?? 2_000;
+    this.#concurrency = o.concurrency ?? 4;
+  }
+
+  /** Resolves once every event is stored and acknowledged (or was already). */
+  submit(events: FinanceEvent[]): Promise<IngestResult[]> {
+    if (events.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ events, resolve, reject });
+      if (this.#running < this.#concurrency) void this.#loop();
+    });
+  }
+
+  async #loop(): Promise<void> {
+    this.#running++;
+    while (this.#queue.length > 0) {
+      let n = 0, k = 0;
+      while (k < this.#queue.length && (k === 0 || n + this.#queue[k].events.length <= this.#max)) {
+        n += this.#queue[k++].events.length;
+      }
+      const batch = this.#queue.splice(0, k);
+      try {
+        const inserted = await this.#flush(batch.flatMap((s) => s.events));
+        // The first occurrence in the flush is `accepted`; any other, in any request, `duplicate`.
+        for (const s of batch) s.resolve(answer(s.events, inserted));
+      } catch (err) {
+        for (const s of batch) s.reject(err);
+      }
+    }
+    this.#running--;
+  }
+
+  /** Stores and publishes; returns the ids stored by this flush (the others were duplicates). */
+  async #flush(all: FinanceEvent[]): Promise<Set<string>> {
+    const unique = [...new Map(all.map((e) => [e.event_id, e])).values()];
+    const inserted = await this.o.store.insert(unique);
+    // A duplicate whose first delivery never reached the broker (it crashed, or is in flight
+    // elsewhere) is sent again: downstream absorbs a second copy, never a missing one.
+    const dups = unique.filter((e) => !inserted.has(e.event_id));
+    const pending = await this.o.store.unpublished(dups.map(keyOf));
+    const toSend = [...unique.filter((e) => inserted.has(e.event_id)), ...pending];
+    await this.o.afterStore?.();
+    if (toSend.length > 0) {
+      await this.#publish(
+        toSend,
+        unique.filter((e) => inserted.has(e.event_id)),
+      );
+    }
+    // Not awaited: the events are stored and acknowledged, which is what the answer promises.
+    // An UPDATE that is lost leaves them to the relay, whose re-publish downstream absorbs.
+    void this.o.store.markPublished(toSend.map(keyOf)).catch((err) =>
+      this.o.logger.warn("marking events published failed; the relay sends them again", {
+        events: toSend.length,
+        reason: errorMessage(err),
+      })
+    );
+    for (const e of toSend) {
+      this.o.logger.debug("event published", {
+        event_id: e.event_id,
+        request_id: e.request_id,
+        source: e.source,
+      });
+    }
+    return inserted;
+  }
+
+  async #publish(events: FinanceEvent[], insertedNow: FinanceEvent[]): Promise<void> {
+    try {
+      await deadline(
+        this.o.producer.send(this.o.topic, events.map(toRecord)),
+        this.o.publishTimeoutMs ?? 10_000,
+      );
+    } catch (err) {
+      // Undo the INSERT so that nothing is half done; if even that fails, the relay publishes.
+      await this.o.store.forget(insertedNow.map(keyOf)).catch((e) =>
+        this.o.logger.error("undoing the insert of unpublished events failed", {
+          events: insertedNow.length,
+          reason: errorMessage(e),
+        })
+      );
+      this.o.logger.warn("publishing finance events failed", {
+        events: events.length,
+        request_ids: [...new Set(events.map((e) => e.request_id))].slice(0, 20),
+        reason: errorMessage(err),
+      });
+      throw new UpstreamError("BROKER_UNAVAILABLE", `Publishing to ${this.o.topic} failed`, {
+        cause: err,
+      });
+    }
+  }
+}
+
+/**
+ * Each event of one request: accepted when this flush stored it and no earlier request of the
+ * flush claimed it, else a duplicate. Removes what it claims from `inserted`.
+ */
+function answer(events: FinanceEvent[], inserted: Set<string>): IngestResult[] {
+  return events.map((e) => {
+    const first = inserted.delete(e.event_id);
+    return { event_id: e.event_id, status: first ? "accepted" : "duplicate" };
+  });
+}

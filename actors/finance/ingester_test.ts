@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { PgliteDb } from "../../db/mod.ts";
+import { createLogger, setLogLevel } from "../../lib/log.ts";
+import type { FinanceEvent } from "../../schemas/finance.ts";
+import { MemoryTransport } from "../../transport/mod.ts";
+import type { Producer } from "../../transport/mod.ts";
+import { Ingester } from "./ingester.ts";
+import { RawEventStore } from "./raw_store.ts";
+
+setLogLevel("silent");
+
+const event = (id: string): FinanceEvent => ({
+  event_id: `news:${id}`,
+  source: "news",
+  kind: "article",
+  symbols: ["AAPL"],
+  text: "t",
+  published_at: new Date().toISOString(),
+  received_at: new Date().toISOString(),
+  request_id: `req-${id}`,
+  payload: {},
+});
+
+async function setup(producer?: Producer) {
+  const db = await PgliteDb.open("memory://");
+  const store = new RawEventStore(db, 1, 1); // few partitions: PGlite creates them slowly
+  await store.ensureSchema();
+  const transport = new MemoryTransport();
+  await (await transport.admin()).ensureTopics([{ topic: "fin", partitions: 1 }]);
+  const real = await transport.producer();
+  const sent: string[] = [];
+  const ingester = new Ingester({
+    store,
+    topic: "fin",
+    logger: createLogger("test"),
+    producer: producer ?? {
+      send: (topic, records) => {
+        sent.push(...records.map((r) => String(r.value)));
+        return real.send(topic, records);
+      },
+      close: () => Promise.resolve(),
+    },
+  });
+  return { db, store, ingester, sent, close: () => Promise.all([db.close(), transport.close()]) };
+}
+
+Deno.test("concurrent requests with the same event: one accepted, one duplicate, one record", async () => {
+  const t = await setup();
+  try {
+    const [a, b] = await Promise.all([
+      t.ingester.submit([event("1"), event("2")]),
+      t.ingester.submit([event("1")]),
+    ]);
+    const statuses = [...a, ...b].filter((r) => r.event_id === "news:1").map((r) => r.status);
+    assert.deepEqual(statuses.sort(), ["accepted", "duplicate"]);
+    assert.equal(t.sent.filter((v) => v.includes('"news:1"')).length, 1);
+    const again = await t.ingester.submit([event("2")]);
+    assert.equal(again[0].status, "duplicate");
+    assert.equal((await t.store.list({ limit: 10 })).length, 2);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("a failed send undoes the insert and rejects the request", async () => {
+  const t = await setup({
+    send: () => Promise.reject(new Error("broker down")),
+    close: () => Promise.resolve(),
+  });
+  try {
+    await assert.rejects(t.ingester.submit([event("x")]), /Publishing to fin failed/);
+    assert.equal((await t.store.list({ limit: 10 })).length, 0);
+  } finally {
+    await t.close();
+  }
+});

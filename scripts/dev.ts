@@ -1,0 +1,69 @@
+/**
+ * `deno task dev`: every role in one process on the embedded defaults, with webhook secrets for
+ * the finance sources. Secrets not set in the environment are generated once and kept in
+ * `.data/dev-secrets.json` (so `main.ts cli webhook send` signs with the same ones); this prints
+ * how to sign a delivery, then runs `main.ts all` and exits with its code, passing signals on.
+ */
+import { FinanceSource } from "../schemas/finance.ts";
+import { ROLE_PERMISSIONS } from "./compile.ts";
+
+const FILE = ".data/dev-secrets.json";
+const enc = new TextEncoder();
+const say = (line: string) => Deno.stdout.writeSync(enc.encode(line + "\n"));
+
+/** The dev secrets: from the environment, else from the file, else new ones (saved). */
+export async function devSecrets(file = FILE): Promise<Record<string, string>> {
+  let saved: Record<string, string> = {};
+  try {
+    saved = JSON.parse(await Deno.readTextFile(file));
+  } catch {
+    // first run: none saved yet
+  }
+  const out: Record<string, string> = {};
+  for (const source of FinanceSource.options) {
+    const name = `INGEST_SECRET_${source.toUpperCase()}`;
+    out[name] = Deno.env.get(name) || saved[name] ||
+      Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, "0"))
+        .join("");
+  }
+  await Deno.mkdir(".data", { recursive: true });
+  await Deno.writeTextFile(file, JSON.stringify(out, null, 2), { mode: 0o600 });
+  return out;
+}
+
+if (import.meta.main) {
+  const secrets = await devSecrets();
+  const port = Deno.env.get("INGEST_PORT") ?? "8090";
+  say(`Finance webhooks: POST http://127.0.0.1:${port}/webhooks/<source>, secrets in ${FILE}`);
+  say(
+    `  sign: x-sluice-timestamp: <unix s>, x-sluice-signature: sha256=HMAC-SHA256(secret, "<ts>.<body>")`,
+  );
+  say(
+    `  e.g.  ts=$(date +%s); body='{"indicator":"CPI YoY","country":"IN","actual":5.1,"released_at":"2026-01-01T00:00:00Z"}'`,
+  );
+  say(
+    `        sig=$(printf '%s.%s' "$ts" "$body" | openssl dgst -sha256 -hmac "$(jq -r .INGEST_SECRET_ECONOMIC ${FILE})" -r | cut -d' ' -f1)`,
+  );
+  say(
+    `        curl -H "x-sluice-timestamp: $ts" -H "x-sluice-signature: sha256=$sig" -d "$body" http://127.0.0.1:${port}/webhooks/economic`,
+  );
+  say(`  or:  deno task cli webhook send --source news FILE.ndjson`);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...ROLE_PERMISSIONS, "main.ts", "all"],
+    env: {
+      FIREHOSE_REPLAY_FILE: "samples/jetstream_sample.ndjson",
+      FIREHOSE_REPLAY_LOOP: "true",
+      ...secrets,
+    },
+  }).spawn();
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(sig, () => {
+      try {
+        child.kill(sig);
+      } catch {
+        // already exited
+      }
+    });
+  }
+  Deno.exit((await child.status).code);
+}

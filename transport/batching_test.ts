@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { BatchingProducer } from "./batching.ts";
+import type { Delivery, OutRecord, Producer } from "./types.ts";
+
+/** A producer whose sends resolve when the test says, recording each send's size. */
+function gated() {
+  const sends: Array<{ records: OutRecord[]; release: (err?: Error) => void }> = [];
+  let offset = 0;
+  const inner: Producer = {
+    send: (topic, records) =>
+      new Promise<Delivery[]>((resolve, reject) => {
+        sends.push({
+          records,
+          release: (err) =>
+            err
+              ? reject(err)
+              : resolve(records.map(() => ({ topic, partition: 0, offset: String(offset++) }))),
+        });
+      }),
+    close: () => Promise.resolve(),
+  };
+  return { inner, sends };
+}
+
+const rec = (v: string): OutRecord => ({ key: v, value: v });
+
+Deno.test("sends made while one is in flight share the next send, each gets its own deliveries", async () => {
+  const { inner, sends } = gated();
+  const p = new BatchingProducer(inner);
+  const a = p.send("t", [rec("a")]);
+  const b = p.send("t", [rec("b1"), rec("b2")]);
+  const c = p.send("t", [rec("c")]);
+  assert.equal(sends.length, 1);
+  sends[0].release();
+  assert.deepEqual((await a).map((d) => d.offset), ["0"]);
+  assert.equal(sends.length, 2);
+  assert.equal(sends[1].records.length, 3);
+  sends[1].release();
+  assert.deepEqual((await b).map((d) => d.offset), ["1", "2"]);
+  assert.deepEqual((await c).map((d) => d.offset), ["3"]);
+});
+
+Deno.test("a failed send rejects every caller in it and not the next ones", async () => {
+  const { inner, sends } = gated();
+  const p = new BatchingProducer(inner, { maxRecords: 2 });
+  const a = p.send("t", [rec("a")]);
+  const b = p.send("t", [rec("b")]);
+  const c = p.send("t", [rec("c")]);
+  const d = p.send("t", [rec("d")]);
+  sends[0].release();
+  await a;
+  assert.equal(sends[1].records.length, 2); // b and c: maxRecords
+  sends[1].release(new Error("broker down"));
+  await assert.rejects(b, /broker down/);
+  await assert.rejects(c, /broker down/);
+  sends[2].release();
+  assert.equal((await d).length, 1);
+});
