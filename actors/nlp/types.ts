@@ -1,4 +1,4 @@
-import type { Classification, PostData } from "../../../schemas/social.ts";
+import type { Classification, PostData } from "../../schemas/social.ts";
 
 /**
  * A classification with the model that produced it: a post the Ollama backend handed to its

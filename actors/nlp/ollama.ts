@@ -13,11 +13,11 @@
  */
 import { Ollama } from "ollama";
 import { z } from "zod";
-import { AbortedError, UpstreamError } from "../../../lib/errors.ts";
-import type { Logger } from "../../../lib/log.ts";
-import { retry } from "../../../lib/retry.ts";
-import { Classification } from "../../../schemas/social.ts";
-import type { PostData } from "../../../schemas/social.ts";
+import { AbortedError, UpstreamError } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/log.ts";
+import { retry } from "../../lib/retry.ts";
+import { Classification } from "../../schemas/social.ts";
+import type { PostData } from "../../schemas/social.ts";
 import { Semaphore } from "./_semaphore.ts";
 import { classifierFallbacks } from "./metrics.ts";
 import type { Classifier, Labelled } from "./types.ts";

@@ -7,7 +7,7 @@
  *
  * Both answer one `Labelled` classification per post, in order, naming the model that made it.
  */
-import type { Logger } from "../../../lib/log.ts";
+import type { Logger } from "../../lib/log.ts";
 import { LocalClassifier } from "./local.ts";
 import { OllamaClassifier } from "./ollama.ts";
 import type { Classifier } from "./types.ts";
