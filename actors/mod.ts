@@ -16,6 +16,7 @@ import { textWriterRole } from "./text/role.ts";
 import { orderProcessorRole, orderProducerRole } from "./orders/role.ts";
 import { classifierRole, firehoseRole, writerRole } from "./social/role.ts";
 import { aggregatorRole } from "./trends/role.ts";
+import { sentimentRole } from "./finance/mod.ts";
 
 export { Runtime } from "./resources.ts";
 export { parseRoles, ROLES } from "./roles.ts";
@@ -26,6 +27,7 @@ export { textWriterRole } from "./text/role.ts";
 export { orderProcessorRole, orderProducerRole } from "./orders/role.ts";
 export { classifierRole, firehoseRole, writerRole } from "./social/role.ts";
 export { aggregatorRole, trendCache } from "./trends/role.ts";
+export { sentimentRole } from "./finance/mod.ts";
 
 /** Child specs for `all`, one role, or a comma-separated list of roles. */
 export function roleSpecs(
@@ -41,6 +43,7 @@ export function roleSpecs(
     "classifier": () => classifierRole(rt),
     "writer": () => writerRole(rt),
     "aggregator": () => aggregatorRole(rt),
+    "sentiment": () => sentimentRole(rt),
     "api": () => apiRole(rt, onListen),
   };
   const wanted = roles === "all" ? [...ROLES] : parseRoles(roles);
@@ -62,6 +65,7 @@ export function needsOf(roles: Role[], c: Config): Needs {
       "firehose",
       "writer",
       "aggregator",
+      "sentiment",
       "api",
     ),
     redis: has("aggregator", "api") ||

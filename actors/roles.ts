@@ -11,6 +11,7 @@ export const ROLES = [
   "classifier",
   "writer",
   "aggregator",
+  "sentiment",
   "api",
 ] as const;
 export type Role = typeof ROLES[number];

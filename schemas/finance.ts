@@ -46,3 +46,70 @@ export const FinanceEvent = z.object({
   payload: z.record(z.string(), z.unknown()),
 });
 export type FinanceEvent = z.infer<typeof FinanceEvent>;
+
+// ---- The sentiment role's outputs and the on-demand analysis (issue 13) ----
+
+export const FinanceSentiment = z.enum(["positive", "negative", "neutral"]);
+export const FinanceAssetClass = z.enum([
+  "equity",
+  "crypto",
+  "forex",
+  "commodity",
+  "macro",
+  "none",
+]);
+
+/** Whether the near-duplicate index was consulted: Redis away → `unchecked`. */
+export const DupCheck = z.enum(["original", "duplicate", "unchecked"]);
+export type DupCheck = z.infer<typeof DupCheck>;
+
+/** Entities found in a text. */
+export const FinanceEntities = z.object({
+  people: z.array(z.string()),
+  organisations: z.array(z.string()),
+  places: z.array(z.string()),
+  tickers: z.array(z.string()),
+  hashtags: z.array(z.string()),
+});
+
+/** One row of `sentiment_results` (the columns Grafana panels query keep these names). */
+export const SentimentResult = z.object({
+  event_id: z.string(),
+  source: FinanceSource,
+  kind: FinanceEventKind,
+  symbols: z.array(z.string()),
+  asset_class: FinanceAssetClass,
+  /** null for a near-duplicate (not classified again: see its original). */
+  label: FinanceSentiment.nullable(),
+  score: z.number().min(-1).max(1).nullable(),
+  confidence: z.number().min(0).max(1).nullable(),
+  entities: FinanceEntities,
+  model: z.string().nullable(),
+  duplicate_of: z.string().nullable(),
+  dup_check: DupCheck,
+  similarity: z.number().nullable(),
+  text: z.string().nullable(),
+  published_at: z.iso.datetime({ offset: true }),
+  processed_at: z.iso.datetime({ offset: true }),
+});
+export type SentimentResult = z.infer<typeof SentimentResult>;
+
+/** Texts per `POST /analyze` at most. */
+export const ANALYZE_MAX_TEXTS = 100;
+
+/** `POST /analyze` body. */
+export const AnalyzeRequest = z.object({
+  texts: z.array(z.string().min(1).max(10_000)).min(1).max(ANALYZE_MAX_TEXTS),
+});
+export type AnalyzeRequest = z.infer<typeof AnalyzeRequest>;
+
+/** One answer of `POST /analyze`, in the order of the texts. */
+export const AnalyzeResult = z.object({
+  sentiment: FinanceSentiment,
+  score: z.number().min(-1).max(1),
+  confidence: z.number().min(0).max(1),
+  entities: FinanceEntities,
+  asset_class: FinanceAssetClass,
+  model: z.string(),
+});
+export type AnalyzeResult = z.infer<typeof AnalyzeResult>;

@@ -12,7 +12,7 @@ import Sentiment from "sentiment";
 import type { Classification, PostData } from "../../schemas/social.ts";
 import { assetClass, extractEntities, topics } from "./_extract.ts";
 import { FINANCE_LEXICON, intensified, INTENSITY, markPhrases, NEGATORS } from "./_finance.ts";
-import type { Classifier, Labelled } from "./types.ts";
+import type { Classifier, ClassifierInput, Labelled } from "./types.ts";
 
 export const LOCAL_MODEL = "local:afinn-165-fin";
 /** |score| at or above this is positive or negative; below it, neutral. */
@@ -106,7 +106,7 @@ export function classifyLocal(post: Pick<PostData, "text" | "langs" | "hashtags"
 export class LocalClassifier implements Classifier {
   readonly model = LOCAL_MODEL;
 
-  classify(posts: PostData[]): Promise<Labelled[]> {
+  classify(posts: ClassifierInput[]): Promise<Labelled[]> {
     return Promise.resolve(posts.map((p) => ({ ...classifyLocal(p), model: this.model })));
   }
 }

@@ -12,7 +12,8 @@ import { LocalClassifier } from "./local.ts";
 import { OllamaClassifier } from "./ollama.ts";
 import type { Classifier } from "./types.ts";
 
-export type { Classifier, Labelled } from "./types.ts";
+export type { Classifier, ClassifierInput, Labelled } from "./types.ts";
+export { assetClass } from "./_extract.ts";
 export {
   classifyLocal,
   isEnglish,
@@ -62,3 +63,4 @@ export function createClassifier(config: ClassifierConfig): Classifier {
     logger: config.logger,
   });
 }
+export { type BreakerOptions, type BreakerState, CircuitBreakerClassifier } from "./breaker.ts";
