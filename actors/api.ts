@@ -9,6 +9,7 @@ import { TextMessageStore } from "./text/store.ts";
 import { trendCache } from "./trends/role.ts";
 import { TrendStore } from "./trends/store.ts";
 import type { Admin, Producer } from "../transport/mod.ts";
+import { analyticsDb, AnalyticsStore, financeAnalyzer } from "./finance/mod.ts";
 
 export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpec {
   const c = rt.config;
@@ -21,6 +22,8 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
         ctx.logger.warn("migrations not applied yet; the writer applies them", { err })
       );
       const cache = trendCache(rt);
+      const analytics = await analyticsDb(rt);
+      const analyzer = financeAnalyzer(rt, ctx.logger);
       const app = createApp({
         texts: new TextMessageStore(db),
         db,
@@ -38,6 +41,7 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
         orderGroup: c.ORDER_GROUP,
         waitTimeoutMs: c.WAIT_TIMEOUT_MS,
         runtime: rt.describe(),
+        finance: { store: new AnalyticsStore(analytics.db), analyzer },
       });
       const server = serveOrExplain(c.HOST, c.PORT, () =>
         Deno.serve({
@@ -54,6 +58,8 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
         stop: async () => {
           await server.shutdown();
           await cache.close();
+          await analyzer.close();
+          if (analytics.own) await analytics.db.close();
         },
         close: () => {
           void server.shutdown();

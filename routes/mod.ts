@@ -15,6 +15,7 @@ import type { ApiDeps } from "./deps.ts";
 import { orderRoutes } from "./orders.ts";
 import { textRoutes } from "./text.ts";
 import { trendRoutes } from "./trends.ts";
+import { financeAnalyticsRoutes } from "./finance_analytics.ts";
 
 export type { ApiDeps } from "./deps.ts";
 
@@ -68,6 +69,7 @@ export function createApp(deps: ApiDeps): Hono {
   app.route("/messages", textRoutes(deps));
   app.route("/orders", orderRoutes(deps));
   for (const [prefix, sub] of Object.entries(trendRoutes(deps))) app.route(prefix, sub);
+  if (deps.finance) app.route("/", financeAnalyticsRoutes(deps.finance));
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError(onError);

@@ -51,7 +51,7 @@ export class AnalyticsStore {
 
   /**
    * Inserts the rows not stored yet; returns how many were new. A near-duplicate takes its
-   * original's asset class when the original is stored.
+   * original's asset class (the original is stored, or in the same batch).
    */
   async insertBatch(rows: SentimentRow[]): Promise<number> {
     if (rows.length === 0) return 0;
@@ -68,10 +68,11 @@ export class AnalyticsStore {
            confidence, entities, model, duplicate_of, dup_check, similarity, text, published_at)
          SELECT i.event_id, i.source, i.kind,
                 ARRAY(SELECT jsonb_array_elements_text(i.symbols)),
-                COALESCE(o.asset_class, i.asset_class), i.label, i.score, i.confidence,
+                COALESCE(o.asset_class, b.asset_class, i.asset_class), i.label, i.score, i.confidence,
                 i.entities, i.model, i.duplicate_of, i.dup_check, i.similarity, i.text,
                 i.published_at
          FROM input i LEFT JOIN sentiment_results o ON o.event_id = i.duplicate_of
+           LEFT JOIN input b ON b.event_id = i.duplicate_of
          ON CONFLICT (event_id) DO NOTHING RETURNING 1)
        SELECT count(*)::int AS n FROM ins`,
       [
