@@ -29,6 +29,8 @@ commands:
   orders [--limit N] [--offset N] [--customer CUST-XXXXX]
                              stored food orders, newest first
   order <order_id>           one food order
+  analyze <text> [--backend local|ollama]
+                             finance sentiment, entities and asset class of a text
 
 options:
   --url URL                  API address (default $SLUICE_URL or http://127.0.0.1:8080)
@@ -118,6 +120,7 @@ export async function runCli(args: string[], io: Io = stdio): Promise<number> {
         offset: { type: "string" },
         id: { type: "string" },
         customer: { type: "string" },
+        backend: { type: "string" },
         timeout: { type: "string" },
         wait: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -236,6 +239,17 @@ export async function runCli(args: string[], io: Io = stdio): Promise<number> {
               "quantity",
             ]);
         });
+        return 0;
+      }
+      case "analyze": {
+        if (!rest[0]) throw new UsageError("analyze needs a <text>");
+        const q = v.backend ? `?backend=${encodeURIComponent(v.backend)}` : "";
+        const b = await call(url, `/analyze${q}`, timeoutMs, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ texts: [rest.join(" ")] }),
+        });
+        show(b, () => keyValues((b.results as Array<Record<string, unknown>>)[0]));
         return 0;
       }
       case "send-file": {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { AnalyticsStore, FinanceAnalyzer } from "../actors/finance/mod.ts";
+import { FinanceAnalyzer } from "../actors/finance/mod.ts";
 import type { SentimentRow } from "../actors/finance/mod.ts";
 import { CircuitBreakerClassifier, LocalClassifier, OllamaClassifier } from "../actors/nlp/mod.ts";
 import { AnalyzeResult } from "../schemas/finance.ts";
@@ -17,12 +17,8 @@ async function financeApp(ollamaUrl = "http://127.0.0.1:1") {
     ollama: new CircuitBreakerClassifier(ollama, { slowMs: 2_000 }),
     defaultBackend: "local",
   });
-  let store: AnalyticsStore | null = null;
-  const t = await testApp((deps) => {
-    store = new AnalyticsStore(deps.texts.db);
-    return { finance: { store, analyzer } };
-  });
-  return { ...t, store: store! };
+  const t = await testApp((deps) => ({ finance: { store: deps.finance!.store, analyzer } }));
+  return { ...t, store: t.deps.finance!.store };
 }
 
 const json = (body: unknown) => ({

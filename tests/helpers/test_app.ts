@@ -9,6 +9,7 @@ import { TrendStore } from "../../actors/trends/store.ts";
 import { MemoryTransport } from "../../transport/mod.ts";
 import { createApp } from "../../routes/mod.ts";
 import type { ApiDeps } from "../../routes/deps.ts";
+import { AnalyticsStore, FinanceAnalyzer } from "../../actors/finance/mod.ts";
 
 setLogLevel("silent");
 
@@ -46,6 +47,7 @@ export async function testApp(override: (deps: ApiDeps) => Partial<ApiDeps> = ()
     orderGroup: "order-processors",
     waitTimeoutMs: 5_000,
     runtime: { transport: "memory", database: "pglite" },
+    finance: { store: new AnalyticsStore(db), analyzer: new FinanceAnalyzer() },
   };
   return {
     app: createApp({ ...deps, ...override(deps) }),
