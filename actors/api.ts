@@ -2,7 +2,7 @@
 import type { ChildSpec } from "../runtime/supervisor.ts";
 import { ConfigError } from "../lib/errors.ts";
 import { createApp } from "../routes/mod.ts";
-import { migrate } from "../db/mod.ts";
+import { LogReader, migrate, PostgresDb } from "../db/mod.ts";
 import type { Runtime } from "./resources.ts";
 import { OrderStore } from "./orders/store.ts";
 import { TextMessageStore } from "./text/store.ts";
@@ -24,6 +24,9 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
       const cache = trendCache(rt);
       const analytics = await analyticsDb(rt);
       const analyzer = financeAnalyzer(rt, ctx.logger);
+      const logDb = c.LOG_DATABASE_URL
+        ? new PostgresDb({ url: c.LOG_DATABASE_URL, schema: c.DATABASE_SCHEMA, poolSize: 2 })
+        : null;
       const app = createApp({
         texts: new TextMessageStore(db),
         db,
@@ -42,6 +45,7 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
         waitTimeoutMs: c.WAIT_TIMEOUT_MS,
         runtime: rt.describe(),
         finance: { store: new AnalyticsStore(analytics.db), analyzer },
+        logs: logDb ? new LogReader(logDb) : undefined,
       });
       const server = serveOrExplain(c.HOST, c.PORT, () =>
         Deno.serve({
@@ -60,6 +64,7 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
           await cache.close();
           await analyzer.close();
           if (analytics.own) await analytics.db.close();
+          await logDb?.close();
         },
         close: () => {
           void server.shutdown();

@@ -29,6 +29,9 @@ commands:
   orders [--limit N] [--offset N] [--customer CUST-XXXXX]
                              stored food orders, newest first
   order <order_id>           one food order
+  logs [--level L] [--component C] [--limit N]
+                             recent lines of the log database, newest first
+  errors                     error_summary: errors by component, category and code
   analyze <text> [--backend local|ollama]
                              finance sentiment, entities and asset class of a text
 
@@ -39,6 +42,9 @@ options:
                              twice that for create --wait, so the server's own wait answers)
 
 exit codes: 0 ok, 1 the server answered with an error, 2 usage error, 3 no answer`;
+
+const LOG_COLUMNS = ["ts", "level", "component", "msg", "role"];
+const ERROR_COLUMNS = ["component", "category", "code", "count", "first_seen", "last_seen"];
 
 export interface Io {
   out(line: string): void;
@@ -121,6 +127,8 @@ export async function runCli(args: string[], io: Io = stdio): Promise<number> {
         id: { type: "string" },
         customer: { type: "string" },
         backend: { type: "string" },
+        level: { type: "string" },
+        component: { type: "string" },
         timeout: { type: "string" },
         wait: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -239,6 +247,20 @@ export async function runCli(args: string[], io: Io = stdio): Promise<number> {
               "quantity",
             ]);
         });
+        return 0;
+      }
+      case "logs": {
+        const q = new URLSearchParams();
+        if (v.level) q.set("level", v.level);
+        if (v.component) q.set("component", v.component);
+        if (v.limit) q.set("limit", v.limit);
+        const b = await call(url, `/logs?${q}`, timeoutMs);
+        show(b, () => table(b.lines as Array<Record<string, unknown>>, LOG_COLUMNS));
+        return 0;
+      }
+      case "errors": {
+        const b = await call(url, "/logs/errors", timeoutMs);
+        show(b, () => table(b.errors as Array<Record<string, unknown>>, ERROR_COLUMNS));
         return 0;
       }
       case "analyze": {

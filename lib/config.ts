@@ -110,6 +110,11 @@ export const Config = z.object({
   OLLAMA_BREAKER_FAILURES: int(3, 1),
   OLLAMA_BREAKER_COOLDOWN_MS: int(30_000, 1),
   OLLAMA_SLOW_MS: int(5_000, 1),
+  // The log database (issue 13): every role's logs at or above LOG_DB_LEVEL, in the background.
+  LOG_DATABASE_URL: optionalUrl(["postgres", "postgresql"]),
+  LOG_DB_LEVEL: z.enum(["debug", "info", "warn", "error", "fatal"]).default("warn"),
+  LOG_DB_RETENTION_DAYS: int(7, 1),
+  LOG_DB_BUFFER: int(10_000, 1),
   AGG_NAME: z.string().regex(/^[a-z0-9_-]+$/, "must be lowercase letters, digits, - or _")
     .default("aggregator"),
   AGG_GROUP: z.string().min(1).default("aggregators"),

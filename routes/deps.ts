@@ -7,7 +7,7 @@ import type { AnalyticsStore } from "../actors/finance/analytics_store.ts";
 import type { FinanceAnalyzer } from "../actors/finance/analyze.ts";
 import type { ChildState } from "../runtime/supervisor.ts";
 import type { OrderStore } from "../actors/orders/store.ts";
-import type { Queryable } from "../db/mod.ts";
+import type { LogReader, Queryable } from "../db/mod.ts";
 import type { TextMessageStore } from "../actors/text/store.ts";
 import type { TrendCache } from "../actors/trends/cache.ts";
 import type { TrendStore } from "../actors/trends/store.ts";
@@ -47,4 +47,6 @@ export interface ApiDeps {
   runtime: { transport: string; database: string };
   /** `POST /analyze` and `/finance/...`; absent, those routes are not mounted. */
   finance?: FinanceApi;
+  /** `/logs`; absent (no LOG_DATABASE_URL), not mounted. */
+  logs?: LogReader;
 }

@@ -16,6 +16,7 @@ import { orderRoutes } from "./orders.ts";
 import { textRoutes } from "./text.ts";
 import { trendRoutes } from "./trends.ts";
 import { financeAnalyticsRoutes } from "./finance_analytics.ts";
+import { logRoutes } from "./logs.ts";
 
 export type { ApiDeps } from "./deps.ts";
 
@@ -70,6 +71,7 @@ export function createApp(deps: ApiDeps): Hono {
   app.route("/orders", orderRoutes(deps));
   for (const [prefix, sub] of Object.entries(trendRoutes(deps))) app.route(prefix, sub);
   if (deps.finance) app.route("/", financeAnalyticsRoutes(deps.finance));
+  if (deps.logs) app.route("/logs", logRoutes(deps.logs));
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError(onError);
