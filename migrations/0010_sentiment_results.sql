@@ -54,7 +54,8 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS sentiment_by_source_hour AS
   FROM sentiment_results GROUP BY 1, 2;
 CREATE UNIQUE INDEX IF NOT EXISTS sentiment_by_source_hour_key
   ON sentiment_by_source_hour (hour, source);
--- Sentiment-threshold alerts: one per symbol and window end.
+-- Sentiment-threshold alerts: at most one per symbol per cooldown; published to alert_topic
+-- after the insert (published is set once the broker has it, so a crash re-publishes).
 CREATE TABLE IF NOT EXISTS sentiment_alerts (
   symbol text NOT NULL,
   window_end timestamptz NOT NULL,
@@ -62,6 +63,9 @@ CREATE TABLE IF NOT EXISTS sentiment_alerts (
   mean_score double precision NOT NULL,
   events integer NOT NULL,
   sources text[] NOT NULL,
+  published boolean NOT NULL DEFAULT false,
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (symbol, window_end)
 );
+CREATE INDEX IF NOT EXISTS sentiment_alerts_unpublished_idx ON sentiment_alerts (created_at)
+  WHERE NOT published;

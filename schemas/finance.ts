@@ -113,3 +113,33 @@ export const AnalyzeResult = z.object({
   model: z.string(),
 });
 export type AnalyzeResult = z.infer<typeof AnalyzeResult>;
+
+/** One minute of one symbol on `aggregation_topic` (key `<symbol>|<minute>`; the latest wins). */
+export const SymbolAggregate = z.object({
+  symbol: z.string(),
+  asset_class: FinanceAssetClass,
+  minute: z.iso.datetime({ offset: true }),
+  events: z.number().int(),
+  classified: z.number().int(),
+  duplicates: z.number().int(),
+  mean_score: z.number().nullable(),
+  positive: z.number().int(),
+  negative: z.number().int(),
+  neutral: z.number().int(),
+  sources: z.array(z.string()),
+});
+export type SymbolAggregate = z.infer<typeof SymbolAggregate>;
+
+/** A record on `alert_topic`: a symbol's sentiment beyond the threshold, or a system problem. */
+export const FinanceAlert = z.object({
+  kind: z.enum(["sentiment", "system"]),
+  /** The symbol, or the check (`consumer_lag`, `error_rate`, `model_latency`, `model_down`). */
+  subject: z.string(),
+  severity: z.enum(["warning", "critical"]),
+  message: z.string(),
+  value: z.number(),
+  threshold: z.number(),
+  at: z.iso.datetime({ offset: true }),
+  details: z.record(z.string(), z.unknown()),
+});
+export type FinanceAlert = z.infer<typeof FinanceAlert>;

@@ -78,3 +78,60 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "a sentiment-threshold alert fires once per cooldown; minute aggregates reach their topic",
+  opts,
+  async () => {
+    const s = await financeSandbox({
+      SENTIMENT_ALERT_THRESHOLD: "0.4",
+      SENTIMENT_ALERT_MIN_SOURCES: "2",
+      SENTIMENT_ALERT_MIN_EVENTS: "3",
+      SENTIMENT_ALERT_COOLDOWN_S: "3600",
+    });
+    const role = await runSentiment(s);
+    const bad = (n: number, source: "news" | "twitter") =>
+      financeEvent(`Acme shares plunge ${n}% as fraud probe widens, case ${n}`, {
+        source,
+        symbols: ["ACME"],
+      });
+    try {
+      await produceFinance(s, [bad(11, "news"), bad(12, "twitter"), bad(13, "news")]);
+      const alerts = await readTopic(s, s.alertTopic, 1);
+      const alert = JSON.parse(new TextDecoder().decode(alerts[0].value!));
+      assert.deepEqual([alert.kind, alert.subject, alert.details.direction], [
+        "sentiment",
+        "ACME",
+        "negative",
+      ]);
+      assert.deepEqual(alert.details.sources, ["news", "twitter"]);
+      await produceFinance(s, [bad(21, "twitter"), bad(22, "news"), bad(23, "twitter")]);
+      await until(
+        "6 events committed",
+        async () => (await committedTotal(s, s.env.SENTIMENT_GROUP, s.sentimentTopic)) === 6,
+      );
+      const rows = await s.db.query<{ n: number; unpublished: number }>(
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE NOT published)::int AS unpublished
+         FROM sentiment_alerts`,
+      );
+      assert.deepEqual(rows[0], { n: 1, unpublished: 0 });
+      const size = await (await s.kafka.admin()).topicSize(s.alertTopic);
+      assert.equal(size, 1, "one alert on the topic within the cooldown");
+      const aggs = await readTopic(
+        s,
+        s.aggregationTopic,
+        (got) =>
+          got.some((m) => JSON.parse(new TextDecoder().decode(m.value!)).events === 6) ||
+          got.length >= 2 &&
+            got.reduce((n, m) => n + JSON.parse(new TextDecoder().decode(m.value!)).events, 0) >= 6,
+      );
+      const last = JSON.parse(new TextDecoder().decode(aggs.at(-1)!.value!));
+      assert.equal(last.symbol, "ACME");
+      assert.equal(last.asset_class, "equity");
+      assert.ok(last.mean_score < 0);
+    } finally {
+      await role.stop();
+      await s.dispose();
+    }
+  },
+);

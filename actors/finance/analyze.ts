@@ -27,6 +27,12 @@ export class FinanceAnalyzer {
     this.defaultBackend = o.defaultBackend ?? (this.#ollama ? "ollama" : "local");
   }
 
+  /** Whether the Ollama backend is down (its circuit breaker open). */
+  modelDown(): boolean {
+    const o = this.#ollama as { state?: string } | null;
+    return o?.state === "open";
+  }
+
   /** Whether `backend` can be used here (`ollama` needs OLLAMA_URL configured). */
   has(backend: Backend): boolean {
     return backend === "local" || this.#ollama !== null;

@@ -16,6 +16,9 @@ import { AnalyticsStore } from "./analytics_store.ts";
 import { FinanceAnalyzer } from "./analyze.ts";
 import { NearDupIndex } from "./near_dup.ts";
 import { createSentimentWorker } from "./sentiment_worker.ts";
+import { AlertStore } from "./alert_store.ts";
+import { sentimentOutputs } from "./sentiment_outputs.ts";
+import { startSystemAlerts } from "./system_alerts.ts";
 
 /** The analytics database: its own pool when ANALYTICS_DATABASE_URL is set. */
 export async function analyticsDb(rt: Runtime): Promise<{ db: Db; own: boolean }> {
@@ -61,6 +64,8 @@ export function sentimentRole(rt: Runtime): ChildSpec {
       const { db, own } = await analyticsDb(rt);
       await migrate(db);
       await ensureTopic(rt, c.SENTIMENT_TOPIC);
+      await ensureTopic(rt, c.AGGREGATION_TOPIC);
+      await ensureTopic(rt, c.FINANCE_ALERT_TOPIC);
       const store = new AnalyticsStore(db);
       const analyzer = financeAnalyzer(rt, ctx.logger);
       const nearDup = c.REDIS_URL
@@ -72,7 +77,33 @@ export function sentimentRole(rt: Runtime): ChildSpec {
         })
         : null;
       if (!nearDup) ctx.logger.warn("REDIS_URL not set: events are stored unchecked");
-      const deadLetters = new TopicDeadLetters(await rt.producer(), ctx.logger);
+      const producer = await rt.producer();
+      const deadLetters = new TopicDeadLetters(producer, ctx.logger);
+      const onStored = sentimentOutputs({
+        alerts: new AlertStore(db),
+        producer,
+        aggregationTopic: c.AGGREGATION_TOPIC,
+        alertTopic: c.FINANCE_ALERT_TOPIC,
+        rule: {
+          windowS: c.SENTIMENT_ALERT_WINDOW_S,
+          threshold: c.SENTIMENT_ALERT_THRESHOLD,
+          minSources: c.SENTIMENT_ALERT_MIN_SOURCES,
+          minEvents: c.SENTIMENT_ALERT_MIN_EVENTS,
+          cooldownS: c.SENTIMENT_ALERT_COOLDOWN_S,
+        },
+      });
+      const system = startSystemAlerts({
+        admin: await rt.admin(),
+        producer,
+        topic: c.FINANCE_ALERT_TOPIC,
+        group: c.SENTIMENT_GROUP,
+        sourceTopic: c.SENTIMENT_TOPIC,
+        maxLag: c.SYSTEM_ALERT_LAG,
+        maxErrorRate: c.SYSTEM_ALERT_ERROR_RATE,
+        cooldownMs: c.SENTIMENT_ALERT_COOLDOWN_S * 1000,
+        modelDown: () => c.SENTIMENT_BACKEND === "ollama" && analyzer.modelDown(),
+        logger: ctx.logger,
+      });
       const refresh = c.SENTIMENT_VIEWS_REFRESH_S > 0
         ? setInterval(() => {
           store.refreshViews().catch((err) =>
@@ -82,6 +113,7 @@ export function sentimentRole(rt: Runtime): ChildSpec {
         : undefined;
       const release = async () => {
         clearInterval(refresh);
+        system.stop();
         await Promise.allSettled([
           nearDup?.close(),
           analyzer.close(),
@@ -96,6 +128,7 @@ export function sentimentRole(rt: Runtime): ChildSpec {
             store,
             nearDup,
             deadLetters,
+            onStored,
             logger: wctx.logger,
             batchSize: c.SENTIMENT_BATCH_SIZE,
             capacity: c.MAILBOX_CAPACITY,

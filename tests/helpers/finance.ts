@@ -13,6 +13,8 @@ import type { Sandbox } from "./mod.ts";
 
 export interface FinanceSandbox extends Sandbox {
   sentimentTopic: string;
+  aggregationTopic: string;
+  alertTopic: string;
 }
 
 /** A sandbox with its own sentiment topic, group and Redis prefix. */
@@ -22,6 +24,8 @@ export async function financeSandbox(extra: Record<string, string> = {}): Promis
     SENTIMENT_TOPIC: topic,
     SENTIMENT_GROUP: `${topic}-group`,
     NEAR_DUP_PREFIX: `${topic}:nd`,
+    AGGREGATION_TOPIC: `${topic}-agg`,
+    FINANCE_ALERT_TOPIC: `${topic}-alerts`,
     SENTIMENT_VIEWS_REFRESH_S: "0",
     ...extra,
   });
@@ -30,11 +34,15 @@ export async function financeSandbox(extra: Record<string, string> = {}): Promis
     { topic: dlqTopic(topic), partitions: 1 },
   ]);
   const dispose = s.dispose;
+  const mine = [topic, `${topic}-agg`, `${topic}-alerts`];
   return {
     ...s,
     sentimentTopic: topic,
+    aggregationTopic: mine[1],
+    alertTopic: mine[2],
     async dispose() {
-      await (await s.kafka.admin()).deleteTopics([topic, dlqTopic(topic)]).catch(() => {});
+      await (await s.kafka.admin()).deleteTopics(mine.flatMap((t) => [t, dlqTopic(t)]))
+        .catch(() => {});
       await dispose();
     },
   };
