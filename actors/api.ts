@@ -9,7 +9,7 @@ import { TextMessageStore } from "./text/store.ts";
 import { trendCache } from "./trends/role.ts";
 import { TrendStore } from "./trends/store.ts";
 import type { Admin, Producer } from "../transport/mod.ts";
-import { analyticsDb, AnalyticsStore, financeAnalyzer } from "./finance/mod.ts";
+import { AlertStore, analyticsDb, AnalyticsStore, financeAnalyzer } from "./finance/mod.ts";
 
 export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpec {
   const c = rt.config;
@@ -44,7 +44,11 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
         orderGroup: c.ORDER_GROUP,
         waitTimeoutMs: c.WAIT_TIMEOUT_MS,
         runtime: rt.describe(),
-        finance: { store: new AnalyticsStore(analytics.db), analyzer },
+        finance: {
+          store: new AnalyticsStore(analytics.db),
+          alerts: new AlertStore(analytics.db),
+          analyzer,
+        },
         logs: logDb ? new LogReader(logDb) : undefined,
       });
       const server = serveOrExplain(c.HOST, c.PORT, () =>

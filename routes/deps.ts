@@ -5,6 +5,7 @@
 import type { FirehoseStatus } from "../actors/social/firehose.ts";
 import type { AnalyticsStore } from "../actors/finance/analytics_store.ts";
 import type { FinanceAnalyzer } from "../actors/finance/analyze.ts";
+import type { AlertStore } from "../actors/finance/alert_store.ts";
 import type { ChildState } from "../runtime/supervisor.ts";
 import type { OrderStore } from "../actors/orders/store.ts";
 import type { LogReader, Queryable } from "../db/mod.ts";
@@ -16,6 +17,7 @@ import type { Admin, Producer } from "../transport/mod.ts";
 /** The sentiment role's analytics and the on-demand analyzer. */
 export interface FinanceApi {
   store: AnalyticsStore;
+  alerts: AlertStore;
   analyzer: FinanceAnalyzer;
 }
 

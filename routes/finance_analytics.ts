@@ -10,6 +10,7 @@ import { describeIssue } from "../schemas/mod.ts";
 import { AnalyzeRequest } from "../schemas/finance.ts";
 import type { FinanceApi } from "./deps.ts";
 import { intParam, readJson } from "./_http.ts";
+import { FINANCE_DASHBOARD } from "./finance_dashboard.ts";
 
 const BACKENDS = ["local", "ollama"] as const;
 type Backend = typeof BACKENDS[number];
@@ -64,6 +65,13 @@ export function financeAnalyticsRoutes(api: FinanceApi): Hono {
     const limit = intParam(c.req.query("limit"), "limit", 50, 500);
     return c.json({ symbol, events: await api.store.bySymbol(symbol, limit) });
   });
+
+  app.get("/finance/alerts", async (c) => {
+    const limit = intParam(c.req.query("limit"), "limit", 50, 1_000);
+    return c.json({ alerts: await api.alerts.recent(limit) });
+  });
+
+  app.get("/finance/dashboard", (c) => c.html(FINANCE_DASHBOARD));
 
   app.get("/finance/events/:id", async (c) => {
     const id = c.req.param("id");

@@ -17,7 +17,7 @@ async function financeApp(ollamaUrl = "http://127.0.0.1:1") {
     ollama: new CircuitBreakerClassifier(ollama, { slowMs: 2_000 }),
     defaultBackend: "local",
   });
-  const t = await testApp((deps) => ({ finance: { store: deps.finance!.store, analyzer } }));
+  const t = await testApp((deps) => ({ finance: { ...deps.finance!, analyzer } }));
   return { ...t, store: t.deps.finance!.store };
 }
 

@@ -6,6 +6,7 @@
  */
 export { analyticsDb, financeAnalyzer, sentimentRole } from "./sentiment_role.ts";
 export { AnalyticsStore } from "./analytics_store.ts";
+export { AlertStore } from "./alert_store.ts";
 export type { SentimentRow } from "./analytics_store.ts";
 export { FinanceAnalyzer } from "./analyze.ts";
 export type { AnalyzeInput, Backend } from "./analyze.ts";

@@ -94,6 +94,26 @@ export class NearDupIndex {
    */
   async checkAndAdd(items: NearDupItem[]): Promise<NearDupVerdict[]> {
     if (items.length === 0) return [];
+    const { verdicts, sigs, keys } = await this.#find(items);
+    await this.#add(items, sigs, keys, verdicts);
+    return verdicts;
+  }
+
+  /** Records texts as originals without checking them (the bench's fill). */
+  async addOriginals(items: NearDupItem[]): Promise<void> {
+    await this.#ready();
+    const sigs = items.map((i) => this.signature(i.text));
+    const keys = sigs.map((s) => bandKeys(s, this.banding).map((k) => `${this.#o.prefix}:b:${k}`));
+    const none = items.map(() => ({ duplicateOf: null, similarity: null }));
+    await this.#add(items, sigs, keys, none);
+  }
+
+  /** Checks a batch without recording anything (what the bench times). */
+  async find(items: NearDupItem[]): Promise<NearDupVerdict[]> {
+    return items.length === 0 ? [] : (await this.#find(items)).verdicts;
+  }
+
+  async #find(items: NearDupItem[]) {
     await this.#ready();
     const sigs = items.map((i) => this.signature(i.text));
     const keys = sigs.map((s) => bandKeys(s, this.banding).map((k) => `${this.#o.prefix}:b:${k}`));
@@ -102,9 +122,26 @@ export class NearDupIndex {
     const candidates = new Set(owners.filter((x): x is string => x !== null));
     const stored = await this.#signatures([...candidates]);
     nearDupLookupSeconds.observe((performance.now() - started) / 1000);
-    const verdicts = this.#decide(items, sigs, keys, owners, stored);
-    await this.#add(items, sigs, keys, verdicts);
-    return verdicts;
+    return { verdicts: this.#decide(items, sigs, keys, owners, stored), sigs, keys };
+  }
+
+  /** Deletes every key under the prefix (bench and test clean-up); returns how many. */
+  async clear(): Promise<number> {
+    await this.#ready();
+    let n = 0;
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.#redis.scan(
+        cursor,
+        "MATCH",
+        `${this.#o.prefix}:*`,
+        "COUNT",
+        10_000,
+      );
+      cursor = next;
+      if (keys.length > 0) n += await this.#redis.unlink(...keys);
+    } while (cursor !== "0");
+    return n;
   }
 
   async #signatures(ids: string[]): Promise<Map<string, Uint32Array>> {

@@ -9,7 +9,7 @@ import { TrendStore } from "../../actors/trends/store.ts";
 import { MemoryTransport } from "../../transport/mod.ts";
 import { createApp } from "../../routes/mod.ts";
 import type { ApiDeps } from "../../routes/deps.ts";
-import { AnalyticsStore, FinanceAnalyzer } from "../../actors/finance/mod.ts";
+import { AlertStore, AnalyticsStore, FinanceAnalyzer } from "../../actors/finance/mod.ts";
 
 setLogLevel("silent");
 
@@ -47,7 +47,11 @@ export async function testApp(override: (deps: ApiDeps) => Partial<ApiDeps> = ()
     orderGroup: "order-processors",
     waitTimeoutMs: 5_000,
     runtime: { transport: "memory", database: "pglite" },
-    finance: { store: new AnalyticsStore(db), analyzer: new FinanceAnalyzer() },
+    finance: {
+      store: new AnalyticsStore(db),
+      alerts: new AlertStore(db),
+      analyzer: new FinanceAnalyzer(),
+    },
   };
   return {
     app: createApp({ ...deps, ...override(deps) }),
