@@ -23,6 +23,7 @@ const CLI_PERMISSIONS = ["--allow-net", "--allow-env", "--allow-read", "--allow-
 const INCLUDES = [
   "migrations",
   "samples",
+  "actors/nlp/prompts",
   "node_modules/chart.js/dist/chart.umd.min.js",
 ].flatMap((path) => ["--include", path]);
 

@@ -22,13 +22,12 @@ import { Semaphore } from "./_semaphore.ts";
 import { classifierFallbacks } from "./metrics.ts";
 import type { Classifier, ClassifierInput, Labelled } from "./types.ts";
 
-export const SYSTEM_PROMPT =
-  `You classify one social-media post, often about markets. Answer only JSON matching the schema:
-- sentiment: "positive", "negative" or "neutral"; score in [-1, 1] (negative to positive); confidence in [0, 1];
-- entities: people, organisations, places (as written), tickers (like "$AAPL"), hashtags (without "#", lowercase);
-- topics: a few lowercase keywords;
-- asset_class: "equity", "crypto", "forex", "commodity" or "macro" when the post is about markets, else "none".
-If the post is not in English, still classify it, with lower confidence.`;
+/** The prompts, kept as files under `prompts/` (sentiment, entities, asset class). */
+const PROMPTS = ["sentiment.md", "entities.md", "asset_class.md"];
+
+export const SYSTEM_PROMPT = PROMPTS.map((f) =>
+  Deno.readTextFileSync(new URL(`./prompts/${f}`, import.meta.url)).trim()
+).join("\n");
 
 /** The `format` sent with every chat request. */
 export const CLASSIFICATION_FORMAT = z.toJSONSchema(Classification);
