@@ -21,10 +21,10 @@ import { Supervisor } from "./runtime/supervisor.ts";
 import { ConfigError, errorMessage } from "./lib/errors.ts";
 import { configLines, loadConfig } from "./lib/config.ts";
 import type { Config } from "./lib/config.ts";
-import { rootLogger, setLogLevel } from "./lib/log.ts";
+import { rootLogger, setLogLevel, setLogSink } from "./lib/log.ts";
 import { preflight } from "./lib/preflight.ts";
 import { needsOf, parseRoles, ROLES, roleSpecs, Runtime, supervisorOptions } from "./actors/mod.ts";
-import { migrate } from "./db/mod.ts";
+import { LogDbWriter, migrate, PostgresDb } from "./db/mod.ts";
 
 const USAGE = `usage: main.ts <all | ${
   ROLES.join(" | ")
@@ -75,6 +75,11 @@ async function runRoles(role: string): Promise<never> {
   const problems = await preflight(c, needsOf(roles, c), { timeoutMs: c.STARTUP_TIMEOUT_MS });
   if (problems.length) refuse("cannot start", problems);
   const rt = new Runtime(c);
+  const logDb = await startLogDatabase(c, role);
+  const closeAll = async () => {
+    await logDb?.close();
+    await rt.close();
+  };
   log.info("starting", { role, ...rt.describe() });
   const root = new Supervisor(
     roleSpecs(rt, role, (url, server) => say(`Sluice ${server} listening on ${url}`)),
@@ -91,7 +96,7 @@ async function runRoles(role: string): Promise<never> {
       Deno.exit(1);
     }, c.SHUTDOWN_TIMEOUT_MS);
     await root.stop();
-    await rt.close();
+    await closeAll();
     clearTimeout(deadline);
     log.info("stopped cleanly", { signal });
     Deno.exit(0);
@@ -102,16 +107,45 @@ async function runRoles(role: string): Promise<never> {
     if (stopping) return;
     stopping = true;
     log.info("every role finished, exiting", { role });
-    await rt.close();
+    await closeAll();
     Deno.exit(0);
   }, async (err) => {
     if (stopping) return;
     log.fatal("supervisor escalated, exiting", { err, reason: errorMessage(err) });
-    await rt.close();
+    await closeAll();
     Deno.exit(1);
   });
   await root.start();
   return await new Promise<never>(() => {});
+}
+
+/**
+ * The log database's writer as the process's log sink, when LOG_DATABASE_URL is set. A database
+ * that is away at start is not fatal: lines queue (then drop, counted) until it answers.
+ */
+async function startLogDatabase(
+  c: Config,
+  role: string,
+): Promise<{ close(): Promise<void> } | null> {
+  if (!c.LOG_DATABASE_URL) return null;
+  const db = new PostgresDb({ url: c.LOG_DATABASE_URL, schema: c.DATABASE_SCHEMA, poolSize: 2 });
+  const writer = new LogDbWriter(db, {
+    level: c.LOG_DB_LEVEL,
+    capacity: c.LOG_DB_BUFFER,
+    retentionDays: c.LOG_DB_RETENTION_DAYS,
+    role,
+  });
+  await writer.prepare().catch((err) =>
+    log.warn("log database not ready; lines queue until it answers", { err })
+  );
+  setLogSink(writer.start());
+  return {
+    close: async () => {
+      setLogSink(null);
+      await writer.close();
+      await db.close();
+    },
+  };
 }
 
 function isRoleList(arg: string | undefined): arg is string {

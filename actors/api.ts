@@ -2,7 +2,7 @@
 import type { ChildSpec } from "../runtime/supervisor.ts";
 import { consumerGroups } from "../lib/config.ts";
 import { createApp } from "../routes/mod.ts";
-import { migrate } from "../db/mod.ts";
+import { LogReader, migrate, PostgresDb } from "../db/mod.ts";
 import type { Runtime } from "./resources.ts";
 import { serveOrExplain } from "./_role.ts";
 import { OrderStore } from "./orders/store.ts";
@@ -12,6 +12,7 @@ import { TrendStore } from "./trends/store.ts";
 import { RawEventStore } from "./finance/raw_store.ts";
 import { BatchingProducer } from "../transport/mod.ts";
 import type { Admin, Producer } from "../transport/mod.ts";
+import { AlertStore, analyticsDb, AnalyticsStore, financeAnalyzer } from "./finance/mod.ts";
 
 export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpec {
   const c = rt.config;
@@ -32,6 +33,11 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
       await rawEvents.ensureSchema().catch((err) =>
         ctx.logger.warn("raw event store not ready yet; the ingest role creates it", { err })
       );
+      const analytics = await analyticsDb(rt);
+      const analyzer = financeAnalyzer(rt, ctx.logger);
+      const logDb = c.LOG_DATABASE_URL
+        ? new PostgresDb({ url: c.LOG_DATABASE_URL, schema: c.DATABASE_SCHEMA, poolSize: 2 })
+        : null;
       const app = createApp({
         texts: new TextMessageStore(db),
         db,
@@ -52,6 +58,12 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
         consumerGroups: consumerGroups(c),
         waitTimeoutMs: c.WAIT_TIMEOUT_MS,
         runtime: rt.describe(),
+        finance: {
+          store: new AnalyticsStore(analytics.db),
+          alerts: new AlertStore(analytics.db),
+          analyzer,
+        },
+        logs: logDb ? new LogReader(logDb) : undefined,
       });
       const server = serveOrExplain(c.HOST, c.PORT, () =>
         Deno.serve({
@@ -68,6 +80,9 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
         stop: async () => {
           await server.shutdown();
           await cache.close();
+          await analyzer.close();
+          if (analytics.own) await analytics.db.close();
+          await logDb?.close();
         },
         close: () => {
           void server.shutdown();

@@ -18,6 +18,7 @@ import { orderProcessorRole, orderProducerRole } from "./orders/role.ts";
 import { classifierRole, firehoseRole, writerRole } from "./social/role.ts";
 import { aggregatorRole } from "./trends/role.ts";
 import { ingestRole, marketFeedRole } from "./finance/role.ts";
+import { sentimentRole } from "./finance/mod.ts";
 
 export { Runtime } from "./resources.ts";
 export { parseRoles, ROLES } from "./roles.ts";
@@ -29,6 +30,7 @@ export { orderProcessorRole, orderProducerRole } from "./orders/role.ts";
 export { classifierRole, firehoseRole, writerRole } from "./social/role.ts";
 export { aggregatorRole, trendCache } from "./trends/role.ts";
 export { ingestRole, marketFeedRole } from "./finance/role.ts";
+export { sentimentRole } from "./finance/mod.ts";
 
 /** Child specs for `all`, one role, or a comma-separated list of roles. */
 export function roleSpecs(
@@ -47,6 +49,7 @@ export function roleSpecs(
     "api": () => apiRole(rt, onListen && ((url) => onListen(url, "API"))),
     "ingest": () => ingestRole(rt, onListen && ((url) => onListen(url, "ingest"))),
     "market-feed": () => marketFeedRole(rt),
+    "sentiment": () => sentimentRole(rt),
   };
   const wanted = roles === "all" ? [...ROLES] : parseRoles(roles);
   return wanted.map((r) => all[r]());
@@ -67,6 +70,7 @@ export function needsOf(roles: Role[], c: Config): Needs {
       "firehose",
       "writer",
       "aggregator",
+      "sentiment",
       "api",
       "ingest",
     ),

@@ -11,6 +11,7 @@ export const ROLES = [
   "classifier",
   "writer",
   "aggregator",
+  "sentiment",
   "api",
   "ingest",
   "market-feed",

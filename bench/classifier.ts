@@ -3,7 +3,7 @@
  * synthetic posts, varied in length, sentiment, entities, cashtags, hashtags and language,
  * classified in batches of 500 on this single thread, as the classifier actor does.
  */
-import { LocalClassifier } from "../actors/social/nlp/mod.ts";
+import { LocalClassifier } from "../actors/nlp/mod.ts";
 import type { PostData } from "../schemas/social.ts";
 
 const N = Number(Deno.env.get("BENCH_CLASSIFIER_POSTS") ?? 100_000);

@@ -29,6 +29,7 @@ import { orderBench } from "./orders.ts";
 import { classifierBench } from "./classifier.ts";
 import { trendRouteBench } from "./trends.ts";
 import { ingestBench } from "./ingest.ts";
+import { analyticsBench, endToEndBench, nearDupBench } from "./sentiment.ts";
 
 const N = Number(Deno.env.get("BENCH_MESSAGES") ?? 200_000);
 const NAIVE_N = Number(Deno.env.get("BENCH_NAIVE_MESSAGES") ?? 3_000);
@@ -103,6 +104,10 @@ const o = only && only !== "orders" ? null : await orderBench(out);
 const k = only && only !== "classifier" ? null : await classifierBench(out);
 const tr = only && only !== "trends" ? null : await trendRouteBench(out);
 const ig = only && only !== "ingest" ? null : await ingestBench(out);
+const sentimentOn = !only || only === "sentiment";
+const nd = sentimentOn ? await nearDupBench(out) : null;
+const an = sentimentOn ? await analyticsBench(out) : null;
+const e2e = sentimentOn ? await endToEndBench(out) : null;
 const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
 out("");
 if (r) {
@@ -159,11 +164,44 @@ if (ig) {
     } req/s p50 ${ig.messagesFixedRate.p50Ms} ms, p99 ${ig.messagesFixedRate.p99Ms} ms`,
   );
 }
+if (nd) {
+  out(
+    `near-dup : lookup p50 ${nd.p50Ms.toFixed(3)} ms, p99 ${nd.p99Ms.toFixed(3)} ms with ${
+      fmt(nd.signatures)
+    } signatures in Redis (${nd.lookups} lookups)`,
+  );
+}
+if (an) {
+  for (const [route, x] of Object.entries(an.routes)) {
+    out(
+      `analytics: GET ${route} p50 ${x.p50Ms.toFixed(2)} ms, p99 ${x.p99Ms.toFixed(2)} ms (${
+        fmt(an.rows)
+      } rows)`,
+    );
+  }
+}
+if (e2e) {
+  out(
+    `sentiment: end to end p50 ${e2e.p50Ms.toFixed(0)} ms, p99 ${e2e.p99Ms.toFixed(0)} ms, ${
+      fmt(e2e.throughput)
+    } events/s (${fmt(e2e.events)} events offered at ${e2e.rate}/s, local backend)`,
+  );
+}
 await Deno.mkdir(new URL("./out/", import.meta.url), { recursive: true });
 await Deno.writeTextFile(
   new URL("./out/results.json", import.meta.url),
   JSON.stringify(
-    { date: new Date().toISOString(), writer: r, orders: o, classifier: k, trends: tr, ingest: ig },
+    {
+      date: new Date().toISOString(),
+      ingest: ig,
+      writer: r,
+      orders: o,
+      classifier: k,
+      trends: tr,
+      nearDup: nd,
+      analytics: an,
+      sentimentEndToEnd: e2e,
+    },
     null,
     2,
   ),

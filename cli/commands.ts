@@ -16,6 +16,8 @@ export interface Flags {
   since?: string;
   source?: string;
   bucket?: string;
+  level?: string;
+  component?: string;
 }
 
 export interface ReadCommand {
@@ -159,11 +161,18 @@ export const READ_COMMANDS: Record<string, ReadCommand> = {
     path: (_f, arg) => `/events/${enc(arg("<id>"))}`,
     table: (b) => keyValues(b),
   },
-  errors: {
-    usage:
-      "errors [--limit N] [--since ISO]\n                             recent error log entries",
-    path: (f) => `/logs/errors${query(f, { limit: "limit", since: "since" })}`,
+  logs: {
+    usage: "logs [--level L] [--component C] [--limit N]\n" +
+      "                             recent lines of the log database, newest first",
+    path: (f) => `/logs${query(f, { level: "level", component: "component", limit: "limit" })}`,
     rows: anyList,
-    table: (b) => table(anyList(b), columnsOf(anyList(b))),
+    table: (b) => table(anyList(b), ["ts", "level", "component", "msg", "role"]),
+  },
+  errors: {
+    usage: "errors                     error_summary: errors by component, category and code",
+    path: () => "/logs/errors",
+    rows: anyList,
+    table: (b) =>
+      table(anyList(b), ["component", "category", "code", "count", "first_seen", "last_seen"]),
   },
 };

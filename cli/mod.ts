@@ -28,6 +28,8 @@ ${Object.values(READ_COMMANDS).map((c) => `  ${c.usage}`).join("\n")}
   webhook send --source SOURCE FILE.ndjson
                              one signed finance delivery per line (truedata, news, twitter,
                              reddit, economic) to the ingest server, with progress
+  analyze <text> [--backend local|ollama]
+                             finance sentiment, entities and asset class of a text
 
 options:
   --url URL                  API address (default $SLUICE_URL or http://127.0.0.1:8080)
@@ -139,6 +141,9 @@ export async function runCli(
         source: { type: "string" },
         bucket: { type: "string" },
         "ingest-url": { type: "string" },
+        backend: { type: "string" },
+        level: { type: "string" },
+        component: { type: "string" },
         timeout: { type: "string" },
         wait: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -192,6 +197,19 @@ export async function runCli(
           body,
         });
         print(render(b, format, { table: keyValues }));
+        return 0;
+      }
+      case "analyze": {
+        if (!rest[0]) throw new UsageError("analyze needs a <text>");
+        const q = v.backend ? `?backend=${encodeURIComponent(v.backend)}` : "";
+        const b = await call(url, `/analyze${q}`, timeoutMs, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ texts: [rest.join(" ")] }),
+        });
+        print(render(b, format, {
+          table: () => keyValues((b.results as Array<Record<string, unknown>>)[0]),
+        }));
         return 0;
       }
       case "send-file": {

@@ -64,6 +64,16 @@ Deno.test("the CLI against the API", async (t) => {
       assert.equal(JSON.parse(g.stdout).message, "seed example");
     });
 
+    await t.step("analyze prints the finance analysis of one text", async () => {
+      const a = await run("analyze", "Apple", "shares", "fell", "3%");
+      assert.equal(a.code, 0, a.stderr);
+      assert.match(a.stdout, /^sentiment: negative$/m);
+      assert.match(a.stdout, /^asset_class: equity$/m);
+      const bad = await run("analyze", "x", "--backend", "gpt");
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /backend/);
+    });
+
     await t.step("create without --wait is accepted with its place on the topic", async () => {
       const c = await run("--format", "json", "create", "no wait");
       assert.equal(c.code, 0, c.stderr);

@@ -6,3 +6,5 @@
 export * from "./db.ts";
 export * from "./migrate.ts";
 export * from "./isolate.ts";
+export * from "./log_db.ts";
+export * from "./log_reader.ts";

@@ -28,6 +28,43 @@ export function setLogLevel(level: LogLevel): void {
   threshold = ORDER[level];
 }
 
+/** One log event as a sink receives it: the fields already made plain (serialisable). */
+export interface LogRecord {
+  ts: string;
+  level: LogLevel;
+  ns: string;
+  msg: string;
+  fields: Fields;
+}
+
+/**
+ * Where log events at or above `level` also go (the log database's writer). `write` is called
+ * synchronously on the logging path: it must only enqueue, never block or throw (a throw is
+ * counted as a dropped line). stderr output is unchanged.
+ */
+export interface LogSink {
+  level: LogLevel;
+  write(record: LogRecord): void;
+}
+
+let sink: LogSink | null = null;
+
+/** Installs (or with null removes) the process's log sink. */
+export function setLogSink(s: LogSink | null): void {
+  sink = s;
+}
+
+function toSink(level: LogLevel, ns: string, msg: string, fields: Fields): void {
+  if (!sink || ORDER[level] < ORDER[sink.level]) return;
+  try {
+    const plainFields: Fields = {};
+    for (const [k, v] of Object.entries(fields)) plainFields[k] = plain(v, new Set(), 0);
+    sink.write({ ts: new Date().toISOString(), level, ns, msg: String(msg), fields: plainFields });
+  } catch {
+    droppedLogLines++;
+  }
+}
+
 export type Fields = Record<string, unknown>;
 
 export interface Logger {
@@ -96,6 +133,7 @@ export function formatLine(level: LogLevel, ns: string, msg: string, fields: Fie
 
 export function createLogger(namespace: string, base: Fields = {}): Logger {
   const write = (level: LogLevel, msg: string, fields?: Fields) => {
+    toSink(level, namespace, msg, fields ? { ...base, ...fields } : base);
     if (ORDER[level] < threshold) return;
     try {
       const line = formatLine(level, namespace, msg, fields ? { ...base, ...fields } : base);

@@ -13,7 +13,7 @@ export const registry = new client.Registry();
 client.collectDefaultMetrics({ register: registry });
 
 /** The pipelines that count written, duplicate and retried messages. */
-const PIPELINES = ["text", "orders", "posts-postgres", "posts-mongodb"];
+const PIPELINES = ["text", "orders", "posts-postgres", "posts-mongodb", "sentiment"];
 
 export const messagesWritten = new client.Counter({
   name: "sluice_messages_written_total",

@@ -14,6 +14,17 @@ function loadChartJs(): Promise<string> {
   return chartJs;
 }
 
+/** The look every dashboard page shares (this one and `/finance/dashboard`). */
+export const DASHBOARD_CSS =
+  `  body { font-family: system-ui, sans-serif; margin: 0; background: #f6f7f9; color: #1d2330; }
+  header { padding: 12px 20px; background: #1d2330; color: #fff; display: flex; gap: 16px; align-items: baseline; }
+  header small { opacity: .7; }
+  main { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 16px; padding: 16px; }
+  section { background: #fff; border-radius: 8px; padding: 12px 16px; box-shadow: 0 1px 3px #0002; }
+  h2 { font-size: 15px; margin: 0 0 8px; }
+  table { width: 100%; border-collapse: collapse; font-size: 13px; }
+  td, th { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eee; }`;
+
 const PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -21,14 +32,7 @@ const PAGE = `<!doctype html>
 <title>Sluice — trends</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
-  body { font-family: system-ui, sans-serif; margin: 0; background: #f6f7f9; color: #1d2330; }
-  header { padding: 12px 20px; background: #1d2330; color: #fff; display: flex; gap: 16px; align-items: baseline; }
-  header small { opacity: .7; }
-  main { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 16px; padding: 16px; }
-  section { background: #fff; border-radius: 8px; padding: 12px 16px; box-shadow: 0 1px 3px #0002; }
-  h2 { font-size: 15px; margin: 0 0 8px; }
-  table { width: 100%; border-collapse: collapse; font-size: 13px; }
-  td, th { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eee; }
+${DASHBOARD_CSS}
   .new { color: #0a7d32; font-weight: 600; } .update { color: #8a5a00; }
 </style>
 </head>

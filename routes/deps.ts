@@ -3,14 +3,24 @@
  * touch a broker client or a driver directly, so tests can hand them in-memory parts.
  */
 import type { FirehoseStatus } from "../actors/social/firehose.ts";
+import type { AnalyticsStore } from "../actors/finance/analytics_store.ts";
+import type { FinanceAnalyzer } from "../actors/finance/analyze.ts";
+import type { AlertStore } from "../actors/finance/alert_store.ts";
 import type { ChildState } from "../runtime/supervisor.ts";
 import type { OrderStore } from "../actors/orders/store.ts";
-import type { Queryable } from "../db/mod.ts";
+import type { LogReader, Queryable } from "../db/mod.ts";
 import type { TextMessageStore } from "../actors/text/store.ts";
 import type { TrendCache } from "../actors/trends/cache.ts";
 import type { TrendStore } from "../actors/trends/store.ts";
 import type { RawEventStore } from "../actors/finance/raw_store.ts";
 import type { Admin, Producer } from "../transport/mod.ts";
+
+/** The sentiment role's analytics and the on-demand analyzer. */
+export interface FinanceApi {
+  store: AnalyticsStore;
+  alerts: AlertStore;
+  analyzer: FinanceAnalyzer;
+}
 
 export interface ApiDeps {
   texts: TextMessageStore;
@@ -42,4 +52,8 @@ export interface ApiDeps {
   rawEvents?: RawEventStore;
   /** Which transport and database this process runs on (for `/health`). */
   runtime: { transport: string; database: string };
+  /** `POST /analyze` and `/finance/...`; absent, those routes are not mounted. */
+  finance?: FinanceApi;
+  /** `/logs`; absent (no LOG_DATABASE_URL), not mounted. */
+  logs?: LogReader;
 }

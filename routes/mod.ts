@@ -22,6 +22,8 @@ import { eventRoutes } from "./finance.ts";
 import { orderRoutes } from "./orders.ts";
 import { textRoutes } from "./text.ts";
 import { trendRoutes } from "./trends.ts";
+import { financeAnalyticsRoutes } from "./finance_analytics.ts";
+import { logRoutes } from "./logs.ts";
 
 export type { ApiDeps } from "./deps.ts";
 
@@ -106,6 +108,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono {
   if (deps.rawEvents) app.route("/events", eventRoutes(deps.rawEvents));
 
   mountDocs(app);
+  if (deps.finance) app.route("/", financeAnalyticsRoutes(deps.finance));
+  if (deps.logs) app.route("/logs", logRoutes(deps.logs));
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError(onError);

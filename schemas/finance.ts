@@ -176,3 +176,99 @@ export const WebhookAnswer = z.object({
   events: z.array(z.object({ event_id: z.string(), status: IngestStatus })),
 });
 export type WebhookAnswer = z.infer<typeof WebhookAnswer>;
+// ---- The sentiment role's outputs and the on-demand analysis (issue 13) ----
+
+export const FinanceSentiment = z.enum(["positive", "negative", "neutral"]);
+export const FinanceAssetClass = z.enum([
+  "equity",
+  "crypto",
+  "forex",
+  "commodity",
+  "macro",
+  "none",
+]);
+
+/** Whether the near-duplicate index was consulted: Redis away → `unchecked`. */
+export const DupCheck = z.enum(["original", "duplicate", "unchecked"]);
+export type DupCheck = z.infer<typeof DupCheck>;
+
+/** Entities found in a text. */
+export const FinanceEntities = z.object({
+  people: z.array(z.string()),
+  organisations: z.array(z.string()),
+  places: z.array(z.string()),
+  tickers: z.array(z.string()),
+  hashtags: z.array(z.string()),
+});
+
+/** One row of `sentiment_results` (the columns Grafana panels query keep these names). */
+export const SentimentResult = z.object({
+  event_id: z.string(),
+  source: FinanceSource,
+  kind: FinanceEventKind,
+  symbols: z.array(z.string()),
+  asset_class: FinanceAssetClass,
+  /** null for a near-duplicate (not classified again: see its original). */
+  label: FinanceSentiment.nullable(),
+  score: z.number().min(-1).max(1).nullable(),
+  confidence: z.number().min(0).max(1).nullable(),
+  entities: FinanceEntities,
+  model: z.string().nullable(),
+  duplicate_of: z.string().nullable(),
+  dup_check: DupCheck,
+  similarity: z.number().nullable(),
+  text: z.string().nullable(),
+  published_at: z.iso.datetime({ offset: true }),
+  processed_at: z.iso.datetime({ offset: true }),
+});
+export type SentimentResult = z.infer<typeof SentimentResult>;
+
+/** Texts per `POST /analyze` at most. */
+export const ANALYZE_MAX_TEXTS = 100;
+
+/** `POST /analyze` body. */
+export const AnalyzeRequest = z.object({
+  texts: z.array(z.string().min(1).max(10_000)).min(1).max(ANALYZE_MAX_TEXTS),
+});
+export type AnalyzeRequest = z.infer<typeof AnalyzeRequest>;
+
+/** One answer of `POST /analyze`, in the order of the texts. */
+export const AnalyzeResult = z.object({
+  sentiment: FinanceSentiment,
+  score: z.number().min(-1).max(1),
+  confidence: z.number().min(0).max(1),
+  entities: FinanceEntities,
+  asset_class: FinanceAssetClass,
+  model: z.string(),
+});
+export type AnalyzeResult = z.infer<typeof AnalyzeResult>;
+
+/** One minute of one symbol on `aggregation_topic` (key `<symbol>|<minute>`; the latest wins). */
+export const SymbolAggregate = z.object({
+  symbol: z.string(),
+  asset_class: FinanceAssetClass,
+  minute: z.iso.datetime({ offset: true }),
+  events: z.number().int(),
+  classified: z.number().int(),
+  duplicates: z.number().int(),
+  mean_score: z.number().nullable(),
+  positive: z.number().int(),
+  negative: z.number().int(),
+  neutral: z.number().int(),
+  sources: z.array(z.string()),
+});
+export type SymbolAggregate = z.infer<typeof SymbolAggregate>;
+
+/** A record on `alert_topic`: a symbol's sentiment beyond the threshold, or a system problem. */
+export const FinanceAlert = z.object({
+  kind: z.enum(["sentiment", "system"]),
+  /** The symbol, or the check (`consumer_lag`, `error_rate`, `model_latency`, `model_down`). */
+  subject: z.string(),
+  severity: z.enum(["warning", "critical"]),
+  message: z.string(),
+  value: z.number(),
+  threshold: z.number(),
+  at: z.iso.datetime({ offset: true }),
+  details: z.record(z.string(), z.unknown()),
+});
+export type FinanceAlert = z.infer<typeof FinanceAlert>;

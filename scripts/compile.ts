@@ -23,6 +23,7 @@ const CLI_PERMISSIONS = ["--allow-net", "--allow-env", "--allow-read", "--allow-
 const INCLUDES = [
   "migrations",
   "samples",
+  "actors/nlp/prompts",
   "node_modules/chart.js/dist/chart.umd.min.js",
   "node_modules/swagger-ui-dist/swagger-ui-bundle.js",
   "node_modules/swagger-ui-dist/swagger-ui.css",

@@ -46,7 +46,7 @@ Deno.test(
       );
       assert.equal(row.did, btc.did);
       assert.equal(row.asset_class, "crypto");
-      assert.equal(row.model, "local:afinn-165");
+      assert.equal(row.model, "local:afinn-165-fin");
       assert.deepEqual((row.entities as { tickers: string[] }).tickers, ["$BTC"]);
       assert.ok(["positive", "negative", "neutral"].includes(row.sentiment as string));
       const ja = posts.find((p) => p.langs[0] === "ja")!;
@@ -114,7 +114,7 @@ Deno.test(
       );
       const fallbacks = expect.error + expect.invalid + expect.timeout;
       assert.deepEqual(models, [
-        { model: "local:afinn-165", n: fallbacks },
+        { model: "local:afinn-165-fin", n: fallbacks },
         { model: "ollama:granite3.3:2b", n: posts.length - fallbacks },
       ]);
       assert.equal(stub.requests[0].model, "granite3.3:2b");

@@ -7,7 +7,7 @@
  */
 import type { Logger } from "../../lib/log.ts";
 import { postsClassified } from "../../lib/metrics.ts";
-import type { Classifier } from "./nlp/mod.ts";
+import type { Classifier } from "../nlp/mod.ts";
 import { decodeWith, PostData } from "../../schemas/mod.ts";
 import type { ClassifiedPost } from "../../schemas/social.ts";
 import type { DeadLetterQueue, Envelope, Producer } from "../../transport/mod.ts";

@@ -25,7 +25,7 @@ import { createClassifierActor } from "./classifier.ts";
 import { CursorStore } from "./cursor_store.ts";
 import { startFirehose } from "./firehose.ts";
 import { JetstreamSource, ReplaySource } from "./firehose_sources.ts";
-import { createClassifier, OllamaClassifier } from "./nlp/mod.ts";
+import { createClassifier, OllamaClassifier } from "../nlp/mod.ts";
 import { MongoPostSink, PostgresPostSink } from "./post_store.ts";
 import type { PostSink } from "./post_store.ts";
 import { createPostWriter } from "./post_writer.ts";

@@ -11,6 +11,7 @@ import { createApp } from "../../routes/mod.ts";
 import { declaredAnswer } from "../../routes/_openapi.ts";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { ApiDeps } from "../../routes/deps.ts";
+import { AlertStore, AnalyticsStore, FinanceAnalyzer } from "../../actors/finance/mod.ts";
 
 setLogLevel("silent");
 
@@ -52,6 +53,11 @@ export async function testApp(override: (deps: ApiDeps) => Partial<ApiDeps> = ()
     ],
     waitTimeoutMs: 5_000,
     runtime: { transport: "memory", database: "pglite" },
+    finance: {
+      store: new AnalyticsStore(db),
+      alerts: new AlertStore(db),
+      analyzer: new FinanceAnalyzer(),
+    },
   };
   return {
     app: conforming(createApp({ ...deps, ...override(deps) })),

@@ -13,22 +13,21 @@
  */
 import { Ollama } from "ollama";
 import { z } from "zod";
-import { AbortedError, UpstreamError } from "../../../lib/errors.ts";
-import type { Logger } from "../../../lib/log.ts";
-import { retry } from "../../../lib/retry.ts";
-import { Classification } from "../../../schemas/social.ts";
-import type { PostData } from "../../../schemas/social.ts";
+import { AbortedError, UpstreamError } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/log.ts";
+import { retry } from "../../lib/retry.ts";
+import { Classification } from "../../schemas/social.ts";
+
 import { Semaphore } from "./_semaphore.ts";
 import { classifierFallbacks } from "./metrics.ts";
-import type { Classifier, Labelled } from "./types.ts";
+import type { Classifier, ClassifierInput, Labelled } from "./types.ts";
 
-export const SYSTEM_PROMPT =
-  `You classify one social-media post, often about markets. Answer only JSON matching the schema:
-- sentiment: "positive", "negative" or "neutral"; score in [-1, 1] (negative to positive); confidence in [0, 1];
-- entities: people, organisations, places (as written), tickers (like "$AAPL"), hashtags (without "#", lowercase);
-- topics: a few lowercase keywords;
-- asset_class: "equity", "crypto", "forex", "commodity" or "macro" when the post is about markets, else "none".
-If the post is not in English, still classify it, with lower confidence.`;
+/** The prompts, kept as files under `prompts/` (sentiment, entities, asset class). */
+const PROMPTS = ["sentiment.md", "entities.md", "asset_class.md"];
+
+export const SYSTEM_PROMPT = PROMPTS.map((f) =>
+  Deno.readTextFileSync(new URL(`./prompts/${f}`, import.meta.url)).trim()
+).join("\n");
 
 /** The `format` sent with every chat request. */
 export const CLASSIFICATION_FORMAT = z.toJSONSchema(Classification);
@@ -101,7 +100,7 @@ export class OllamaClassifier implements Classifier {
     return tags.models.map((m) => m.name);
   }
 
-  async classify(posts: PostData[], signal?: AbortSignal): Promise<Labelled[]> {
+  async classify(posts: ClassifierInput[], signal?: AbortSignal): Promise<Labelled[]> {
     const stop = signal ? AbortSignal.any([signal, this.#closed.signal]) : this.#closed.signal;
     const failed: Record<FallbackReason, number> = { timeout: 0, error: 0, invalid: 0 };
     const results = await Promise.all(posts.map(async (post) => {
@@ -130,7 +129,7 @@ export class OllamaClassifier implements Classifier {
   }
 
   /** Ollama's classification, or the error of the last attempt. */
-  async #attempt(post: PostData, stop: AbortSignal): Promise<Classification | Error> {
+  async #attempt(post: ClassifierInput, stop: AbortSignal): Promise<Classification | Error> {
     try {
       return await retry(() => this.#slots.use(() => this.#ask(post, stop), stop), {
         retries: this.#s.retries,
@@ -149,7 +148,7 @@ export class OllamaClassifier implements Classifier {
     }
   }
 
-  async #ask(post: PostData, stop: AbortSignal): Promise<Classification> {
+  async #ask(post: ClassifierInput, stop: AbortSignal): Promise<Classification> {
     const res = await this.#request(stop, (client) =>
       client.chat({
         model: this.#s.model,

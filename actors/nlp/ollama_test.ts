@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { counterValues } from "../../../lib/metrics.ts";
-import { setLogLevel } from "../../../lib/log.ts";
-import type { PostData } from "../../../schemas/social.ts";
-import { type Behaviour, OllamaStub, VALID_ANSWER } from "../../../tests/helpers/ollama_stub.ts";
+import { counterValues } from "../../lib/metrics.ts";
+import { setLogLevel } from "../../lib/log.ts";
+import type { PostData } from "../../schemas/social.ts";
+import { type Behaviour, OllamaStub, VALID_ANSWER } from "../../tests/helpers/ollama_stub.ts";
 import { LocalClassifier } from "./local.ts";
 import { classifierFallbacks } from "./metrics.ts";
 import { createClassifier } from "./mod.ts";
@@ -108,7 +108,7 @@ for (const [behaviour, reason, attempts] of FAILURES) {
       stub.script([], behaviour);
       const c = classifier(stub.url);
       const [r] = await c.classify([post("I love this, wonderful")]);
-      assert.equal(r.model, "local:afinn-165");
+      assert.equal(r.model, "local:afinn-165-fin");
       assert.equal(r.sentiment, "positive");
       assert.equal(stub.requests.length, attempts);
       assert.deepEqual(c.fallbacks, { timeout: 0, error: 0, invalid: 0, [reason]: 1 });
@@ -120,7 +120,7 @@ for (const [behaviour, reason, attempts] of FAILURES) {
 Deno.test("a refused connection falls back to local and counts as error", async () => {
   const c = classifier(`http://127.0.0.1:${closedPort()}`, { retries: 2 });
   const [r] = await c.classify([post("terrible news")]);
-  assert.equal(r.model, "local:afinn-165");
+  assert.equal(r.model, "local:afinn-165-fin");
   assert.equal(r.sentiment, "negative");
   assert.deepEqual(c.fallbacks, { timeout: 0, error: 1, invalid: 0 });
   await assert.rejects(c.ping());
@@ -169,15 +169,15 @@ Deno.test("an aborted caller gets local results at once, not counted as Ollama f
     const rs = await pending;
     assert.ok(performance.now() - started < 2_000);
     assert.deepEqual(rs.map((r) => [r.model, r.sentiment]), [
-      ["local:afinn-165", "positive"],
-      ["local:afinn-165", "negative"],
+      ["local:afinn-165-fin", "positive"],
+      ["local:afinn-165-fin", "negative"],
     ]);
     assert.equal(stub.requests.length, 1, "the queued post was not sent");
     assert.deepEqual(c.fallbacks, { timeout: 0, error: 0, invalid: 0 });
   }));
 
 Deno.test("createClassifier builds the configured backend", () => {
-  assert.equal(createClassifier({ backend: "local" }).model, "local:afinn-165");
+  assert.equal(createClassifier({ backend: "local" }).model, "local:afinn-165-fin");
   const o = createClassifier({ backend: "ollama", ollamaModel: "llama3.2:1b" });
   assert.ok(o instanceof OllamaClassifier);
   assert.equal(o.model, "ollama:llama3.2:1b");

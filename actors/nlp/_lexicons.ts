@@ -2,7 +2,7 @@
  * Word lists and patterns of the local backend. They are deliberately small: each entry should
  * be a strong signal on its own, because a match is taken without reading any context.
  */
-import type { Classification } from "../../../schemas/social.ts";
+import type { Classification } from "../../schemas/social.ts";
 
 type Asset = Exclude<Classification["asset_class"], "none">;
 
@@ -23,6 +23,25 @@ export const CRYPTO_TICKERS: ReadonlySet<string> = new Set([
   "TRX",
   "LINK",
   "XMR",
+]);
+
+/** Equity tickers recognised without `$`: the most traded names, unambiguous in upper case. */
+export const EQUITY_TICKERS: ReadonlySet<string> = new Set([
+  "AAPL",
+  "MSFT",
+  "NVDA",
+  "TSLA",
+  "AMZN",
+  "GOOGL",
+  "GOOG",
+  "META",
+  "NFLX",
+  "AMD",
+  "INTC",
+  "SPY",
+  "QQQ",
+  "COIN",
+  "PLTR",
 ]);
 
 /** Cashtags that are currencies rather than companies (`$USD`, `$EUR`). */

@@ -5,10 +5,11 @@
  * title-cased phrase can pass for a name and a single-word name ("Beyoncé") is missed; keywords
  * are matched without context ("olive oil" reads as a commodity).
  */
-import type { Classification, PostData } from "../../../schemas/social.ts";
+import type { Classification, PostData } from "../../schemas/social.ts";
 import {
   ASSET_PATTERNS,
   CRYPTO_TICKERS,
+  EQUITY_TICKERS,
   FED,
   FOREX_TICKERS,
   NOT_NAME_WORDS,
@@ -27,6 +28,11 @@ const TICKER = /(?<![\p{L}\p{N}$])\$([A-Z]{1,5})(?![\p{L}\p{N}_])/gu;
 const HASHTAG = /(?<!\S)#(?!\d+(?![\p{L}\p{N}_]))([\p{L}\p{N}_]+)/gu;
 /** Capitalised words ("O'Brien", "Jean-Luc"); a possessive "'s" is left out. */
 const NAME_RUN = /\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}\p{Ll}+)?(?: \p{Lu}\p{Ll}+(?:[-'’]\p{Lu}\p{Ll}+)?)+/gu;
+/** Well-known tickers written without `$` (`BTC`, `NVDA`): upper case, a word of their own. */
+const BARE_TICKER = new RegExp(
+  `(?<![\\p{L}\\p{N}$])(${[...CRYPTO_TICKERS, ...EQUITY_TICKERS].join("|")})(?![\\p{L}\\p{N}_])`,
+  "gu",
+);
 const ORGANISATION = gazetteer(ORGANISATIONS);
 const PLACE = gazetteer(PLACES);
 const KNOWN = new Set([...ORGANISATIONS, ...PLACES].flatMap((s) => s.split(" ")));
@@ -69,7 +75,7 @@ export function extractEntities(post: Pick<PostData, "text" | "hashtags">): Enti
     people: people(text),
     organisations: matches(text, ORGANISATION),
     places: matches(text, PLACE),
-    tickers: matches(text, TICKER).map((t) => `$${t}`),
+    tickers: unique([...matches(text, TICKER), ...matches(text, BARE_TICKER)]).map((t) => `$${t}`),
     hashtags: unique([
       ...post.hashtags.map((h) => h.replace(/^#/, "").toLowerCase()),
       ...matches(text, HASHTAG).map((h) => h.toLowerCase()),

@@ -9,11 +9,12 @@
  * and small gazetteers (see `_extract.ts` for their limits).
  */
 import Sentiment from "sentiment";
-import type { Classification, PostData } from "../../../schemas/social.ts";
+import type { Classification, PostData } from "../../schemas/social.ts";
 import { assetClass, extractEntities, topics } from "./_extract.ts";
-import type { Classifier, Labelled } from "./types.ts";
+import { FINANCE_LEXICON, intensified, INTENSITY, markPhrases, NEGATORS } from "./_finance.ts";
+import type { Classifier, ClassifierInput, Labelled } from "./types.ts";
 
-export const LOCAL_MODEL = "local:afinn-165";
+export const LOCAL_MODEL = "local:afinn-165-fin";
 /** |score| at or above this is positive or negative; below it, neutral. */
 export const POLARITY_THRESHOLD = 0.1;
 /** Confidence given to posts not in English (always neutral). */
@@ -26,7 +27,20 @@ interface AfinnResult {
   calculation: Array<Record<string, number>>;
 }
 
-const afinn: { analyze(text: string): AfinnResult } = new Sentiment();
+interface Afinn {
+  analyze(text: string, options: { language: string }): AfinnResult;
+  registerLanguage(code: string, language: unknown): void;
+}
+
+const afinn: Afinn = new Sentiment();
+// A language of its own, registered once: `extras` would copy the whole lexicon on every call.
+afinn.registerLanguage("en-fin", {
+  labels: { ...FINANCE_LEXICON },
+  scoringStrategy: {
+    apply: (tokens: string[], cursor: number, score: number) =>
+      cursor > 0 && NEGATORS.has(tokens[cursor - 1]) ? -score : score,
+  },
+});
 
 /** English, or no language given (most posts without `langs` are English). */
 export function isEnglish(post: Pick<PostData, "langs">): boolean {
@@ -41,7 +55,7 @@ type Polarity = Pick<Classification, "sentiment" | "score" | "confidence">;
  * the lexicon found nothing to go on.
  */
 export function polarity(text: string): Polarity {
-  const r = afinn.analyze(text);
+  const r = afinn.analyze(markPhrases(text), { language: "en-fin" });
   let pos = 0;
   let neg = 0;
   for (const item of r.calculation) {
@@ -51,7 +65,8 @@ export function polarity(text: string): Polarity {
     }
   }
   const hits = r.calculation.length;
-  const score = Math.tanh(2 * r.comparative);
+  const boost = intensified(text) ? INTENSITY : 1;
+  const score = Math.tanh(2 * boost * r.comparative);
   const sentiment = score >= POLARITY_THRESHOLD
     ? "positive"
     : score <= -POLARITY_THRESHOLD
@@ -91,7 +106,7 @@ export function classifyLocal(post: Pick<PostData, "text" | "langs" | "hashtags"
 export class LocalClassifier implements Classifier {
   readonly model = LOCAL_MODEL;
 
-  classify(posts: PostData[]): Promise<Labelled[]> {
+  classify(posts: ClassifierInput[]): Promise<Labelled[]> {
     return Promise.resolve(posts.map((p) => ({ ...classifyLocal(p), model: this.model })));
   }
 }

@@ -3,4 +3,4 @@
  * `lib/metrics.ts` beside the other counters that `/stats` reads, so it is re-exported here
  * rather than registered twice (prom-client refuses a second metric of the same name).
  */
-export { classifierFallbacks } from "../../../lib/metrics.ts";
+export { classifierFallbacks } from "../../lib/metrics.ts";

@@ -7,12 +7,13 @@
  *
  * Both answer one `Labelled` classification per post, in order, naming the model that made it.
  */
-import type { Logger } from "../../../lib/log.ts";
+import type { Logger } from "../../lib/log.ts";
 import { LocalClassifier } from "./local.ts";
 import { OllamaClassifier } from "./ollama.ts";
 import type { Classifier } from "./types.ts";
 
-export type { Classifier, Labelled } from "./types.ts";
+export type { Classifier, ClassifierInput, Labelled } from "./types.ts";
+export { assetClass } from "./_extract.ts";
 export {
   classifyLocal,
   isEnglish,
@@ -62,3 +63,4 @@ export function createClassifier(config: ClassifierConfig): Classifier {
     logger: config.logger,
   });
 }
+export { type BreakerOptions, type BreakerState, CircuitBreakerClassifier } from "./breaker.ts";

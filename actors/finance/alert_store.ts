@@ -1,0 +1,112 @@
+/**
+ * Derived outputs of `sentiment_results`: per-minute aggregates per symbol (recomputed from the
+ * stored rows, so a replay publishes the same values) and sentiment-threshold alerts with a
+ * cooldown (one per symbol per cooldown, decided under a per-symbol advisory lock, so two workers
+ * cannot both fire).
+ */
+import type { Db } from "../../db/db.ts";
+import type { SymbolAggregate } from "../../schemas/finance.ts";
+
+export interface AlertRule {
+  windowS: number;
+  threshold: number;
+  minSources: number;
+  minEvents: number;
+  cooldownS: number;
+}
+
+export interface StoredAlert {
+  symbol: string;
+  window_end: string;
+  direction: "positive" | "negative";
+  mean_score: number;
+  events: number;
+  sources: string[];
+}
+
+export class AlertStore {
+  constructor(readonly db: Db) {}
+
+  /** The aggregates of the given symbols for the minutes the given events fall in. */
+  aggregates(symbols: string[], minutes: string[]): Promise<SymbolAggregate[]> {
+    if (symbols.length === 0 || minutes.length === 0) return Promise.resolve([]);
+    return this.db.query<SymbolAggregate>(
+      `SELECT s.symbol, (array_agg(asset_class ORDER BY processed_at))[1] AS asset_class,
+              to_char(date_trunc('minute', processed_at) AT TIME ZONE 'UTC',
+                'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS minute,
+              count(*)::int AS events, count(label)::int AS classified,
+              count(duplicate_of)::int AS duplicates, avg(score) AS mean_score,
+              count(*) FILTER (WHERE label = 'positive')::int AS positive,
+              count(*) FILTER (WHERE label = 'negative')::int AS negative,
+              count(*) FILTER (WHERE label = 'neutral')::int AS neutral,
+              array_agg(DISTINCT source ORDER BY source) AS sources
+       FROM sentiment_results r, unnest(r.symbols) AS s(symbol)
+       WHERE s.symbol = ANY($1::text[])
+         AND date_trunc('minute', processed_at) = ANY($2::timestamptz[])
+       GROUP BY 1, 3 ORDER BY 3, 1`,
+      [symbols, minutes],
+    );
+  }
+
+  /**
+   * Records an alert for each symbol whose labelled events in the window pass the rule, unless
+   * one was recorded within the cooldown; returns the new ones.
+   */
+  async raise(symbols: string[], rule: AlertRule): Promise<StoredAlert[]> {
+    const out: StoredAlert[] = [];
+    for (const symbol of symbols) {
+      const a = await this.db.transaction(async (tx) => {
+        await tx.query(`SELECT pg_advisory_xact_lock(hashtext('sentiment-alert:' || $1))`, [
+          symbol,
+        ]);
+        const rows = await tx.query<StoredAlert>(
+          `WITH w AS (
+             SELECT avg(score) AS mean, count(*)::int AS n,
+                    array_agg(DISTINCT source ORDER BY source) AS sources, max(processed_at) AS e
+             FROM sentiment_results
+             WHERE symbols @> ARRAY[$1]::text[] AND label IS NOT NULL
+               AND processed_at > now() - make_interval(secs => $2))
+           INSERT INTO sentiment_alerts (symbol, window_end, direction, mean_score, events, sources)
+           SELECT $1, date_trunc('milliseconds', w.e), CASE WHEN w.mean > 0 THEN 'positive' ELSE 'negative' END, w.mean,
+                  w.n, w.sources
+           FROM w
+           WHERE abs(w.mean) >= $3 AND cardinality(w.sources) >= $4 AND w.n >= $5
+             AND NOT EXISTS (SELECT 1 FROM sentiment_alerts a WHERE a.symbol = $1
+                             AND a.created_at > now() - make_interval(secs => $6))
+           ON CONFLICT DO NOTHING
+           RETURNING symbol, window_end, direction, mean_score, events, sources`,
+          [symbol, rule.windowS, rule.threshold, rule.minSources, rule.minEvents, rule.cooldownS],
+        );
+        return rows[0];
+      });
+      if (a) out.push(a);
+    }
+    return out;
+  }
+
+  /** Alerts not yet on the topic (a crash between insert and publish leaves them here). */
+  unpublished(): Promise<StoredAlert[]> {
+    return this.db.query<StoredAlert>(
+      `SELECT symbol, window_end, direction, mean_score, events, sources FROM sentiment_alerts
+       WHERE NOT published ORDER BY created_at LIMIT 1000`,
+    );
+  }
+
+  async markPublished(alerts: StoredAlert[]): Promise<void> {
+    if (alerts.length === 0) return;
+    await this.db.query(
+      `UPDATE sentiment_alerts SET published = true
+       FROM unnest($1::text[], $2::timestamptz[]) AS t(symbol, window_end)
+       WHERE sentiment_alerts.symbol = t.symbol AND sentiment_alerts.window_end = t.window_end`,
+      [alerts.map((a) => a.symbol), alerts.map((a) => a.window_end)],
+    );
+  }
+
+  recent(limit: number): Promise<StoredAlert[]> {
+    return this.db.query<StoredAlert>(
+      `SELECT symbol, window_end, direction, mean_score, events, sources FROM sentiment_alerts
+       ORDER BY created_at DESC LIMIT $1`,
+      [limit],
+    );
+  }
+}
