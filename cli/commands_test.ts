@@ -104,7 +104,17 @@ Deno.test("events, event and errors against the finance routes' shape", async ()
     "/events/:id",
     (c) => c.req.param("id") === "ev-1" ? c.json(event) : c.json({ error: "not found" }, 404),
   );
-  stub.get("/logs/errors", (c) => c.json({ errors: [{ at: T, role: "ingest", msg: "boom" }] }));
+  // The shape of routes/logs.ts: error_summary rows.
+  const summary = {
+    component: "ingest",
+    category: "broker",
+    code: "BROKER_UNAVAILABLE",
+    count: 3,
+    first_seen: T,
+    last_seen: T,
+    sample: "boom",
+  };
+  stub.get("/logs/errors", (c) => c.json({ errors: [summary] }));
   const { url, server } = serve(stub.fetch);
   try {
     const list = await cli(url, "events", "--limit", "2", "--source", "news");
@@ -115,7 +125,10 @@ Deno.test("events, event and errors against the finance routes' shape", async ()
     assert.deepEqual(nd.stdout.split("\n").map((l) => JSON.parse(l).id), ["ev-1", "ev-2"]);
     assert.match((await cli(url, "event", "ev-1")).stdout, /^id: ev-1\nsource: news/);
     assert.equal((await cli(url, "event", "ev-9")).code, 1);
-    assert.match((await cli(url, "errors")).stdout, /AT\s+ROLE\s+MSG\n[- ]+\n\d+\s+ingest\s+boom/);
+    assert.match(
+      (await cli(url, "errors")).stdout,
+      /COMPONENT\s+CATEGORY\s+CODE\s+COUNT[^\n]*\n[- ]+\ningest\s+broker\s+BROKER_UNAVAILABLE\s+3/,
+    );
   } finally {
     await server.shutdown();
   }
