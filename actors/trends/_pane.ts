@@ -9,7 +9,7 @@ interface PaneAgg {
   count: number;
   authors: Set<string>;
   /** Fingerprints of the posts' texts: identical texts from many accounts are one voice. */
-  texts: Set<number>;
+  texts: Set<number | string>;
   /** Sentiment summed in whole millionths: integer sums do not depend on arrival order. */
   micros: number;
   samples: string[];
@@ -26,7 +26,7 @@ export interface PaneSnapshot {
       authors: number[],
       micros: number,
       samples: string[],
-      texts?: number[],
+      texts?: Array<number | string>,
     ]
   >;
 }
@@ -43,7 +43,7 @@ export class Pane {
       a.count++;
       a.micros += micros(e.score);
       a.authors.add(e.author);
-      a.texts.add(e.text ?? 0);
+      a.texts.add(e.text ?? e.author); // no fingerprint: each author is a voice
       addSample(a.samples, e.uri, samples);
     }
   }
@@ -157,7 +157,7 @@ const empty = (): PaneAgg => ({
 });
 
 /** Distinct voices of a keyword: authors, but identical texts from many accounts count once. */
-export const voices = (a: { authors: Set<string>; texts: Set<number> }): number =>
+export const voices = (a: { authors: Set<string>; texts: Set<unknown> }): number =>
   Math.min(a.authors.size, a.texts.size);
 
 /** A text's fingerprint (FNV-1a of its lowercased, space-collapsed form, URLs removed). */

@@ -68,7 +68,7 @@ interface Snapshot {
   volumes: number[];
   vbar: number;
   slides: number;
-  lastAlert: Array<[string, { windowEnd: number; rank: number }]>;
+  lastAlert: Array<[string, { windowEnd: number; rank: number; seen?: number }]>;
 }
 
 type Scored = Omit<Trend, "rank"> & { confidence: number; periodic?: boolean };
@@ -80,7 +80,7 @@ export class TrendDetector {
   #volumes: number[] = [];
   #vbar = 0;
   #slides = 0;
-  #lastAlert = new Map<string, { windowEnd: number; rank: number }>();
+  #lastAlert = new Map<string, { windowEnd: number; rank: number; seen?: number }>();
 
   constructor(config: DetectConfig) {
     this.config = config;
@@ -194,23 +194,27 @@ export class TrendDetector {
     return isRegular(on);
   }
 
+  /**
+   * A keyword alerts `new` when it has not trended for a cooldown (one event, one alert, however
+   * long it runs); while it trends, an `update` only when it rises in rank.
+   */
   #alerts(trends: Trend[], end: number): TrendAlert[] {
     const c = this.config;
     const alerts: TrendAlert[] = [];
     for (const t of trends) {
       if ((t as Scored).periodic) continue;
       const last = this.#lastAlert.get(t.keyword);
-      if (!last || t.windowEnd - last.windowEnd >= c.cooldownMs) {
+      if (!last) {
         alerts.push({ ...t, kind: "new" });
-        this.#lastAlert.set(t.keyword, { windowEnd: t.windowEnd, rank: t.rank });
-      } else if (t.rank < last.rank) {
-        alerts.push({ ...t, kind: "update" });
-        this.#lastAlert.set(t.keyword, { windowEnd: last.windowEnd, rank: t.rank });
+        this.#lastAlert.set(t.keyword, { windowEnd: t.windowEnd, rank: t.rank, seen: end });
+      } else {
+        if (t.rank < last.rank) alerts.push({ ...t, kind: "update" });
+        this.#lastAlert.set(t.keyword, { ...last, rank: Math.min(t.rank, last.rank), seen: end });
       }
     }
-    // An alert older than the cooldown no longer decides anything: the next trend is `new`.
+    // A keyword quiet for a cooldown no longer decides anything: the next trend is `new`.
     for (const [k, last] of this.#lastAlert) {
-      if (end - last.windowEnd >= c.cooldownMs) this.#lastAlert.delete(k);
+      if (end - (last.seen ?? last.windowEnd) >= c.cooldownMs) this.#lastAlert.delete(k);
     }
     return alerts;
   }
