@@ -1,9 +1,10 @@
 /**
  * The trend evaluation (`deno task eval`): generated streams with known bursts and traps, fed
  * through the aggregator's code, scored against the targets. EVAL_SEEDS (default 1,2,3,4,5),
- * EVAL_MINUTES (default 180) and EVAL_RATE (posts/s, default 36) set the runs.
+ * EVAL_MINUTES (default 180), EVAL_RATE (posts/s, default 36) and EVAL_Z (the score threshold,
+ * default the detector's) set the runs.
  */
-import { evaluate } from "./evaluate.ts";
+import { EVAL_DETECT, evaluate } from "./evaluate.ts";
 import type { EvalResult } from "./evaluate.ts";
 
 export { EVAL_DETECT, EVAL_WINDOWS, evaluate } from "./evaluate.ts";
@@ -35,7 +36,8 @@ if (import.meta.main) {
     "seed  posts    alerts  precision  recall@1  recall@2  delay_s  false/h/1k  rho    on_rank  traps",
   );
   for (const seed of seeds) {
-    const r = evaluate({ seed, minutes, rate });
+    const z = Number(Deno.env.get("EVAL_Z") ?? EVAL_DETECT.zThreshold);
+    const r = evaluate({ seed, minutes, rate }, { ...EVAL_DETECT, zThreshold: z });
     const traps = Object.entries(r.trapAlerts).map(([k, v]) => `${k}=${v}`).join(" ");
     out(
       [
