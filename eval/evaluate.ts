@@ -47,7 +47,7 @@ export const EVAL_DETECT: DetectConfig = {
   baselineWindows: 10,
   minCount: 5,
   minAuthors: 4,
-  zThreshold: 4.5,
+  zThreshold: 4,
   cooldownMs: 900_000,
 };
 

@@ -109,7 +109,7 @@ export const Config = z.object({
   TREND_BASELINE_WINDOWS: int(10, 1),
   TREND_MIN_COUNT: int(5, 1),
   TREND_MIN_AUTHORS: int(4, 1),
-  TREND_Z: z.coerce.number().positive().default(4.5),
+  TREND_Z: z.coerce.number().positive().default(4),
   TREND_ALPHA: z.coerce.number().positive().max(1).default(0.05),
   TREND_NEW_KEYWORD_RATE: z.coerce.number().positive().default(0.05),
   TREND_STD_FLOOR: z.coerce.number().positive().default(1),

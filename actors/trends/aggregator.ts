@@ -159,10 +159,12 @@ export async function createAggregator(o: AggregatorOptions): Promise<Actor<Enve
       }
       const closed = windows.closeReady();
       const trends: Trend[][] = [];
+      const rising: Trend[][] = [];
       const alerts: TrendAlert[] = [];
       for (const w of closed) {
         const r = detector.onClose(withoutAll(w));
         trends.push(r.trends);
+        rising.push(r.rising);
         alerts.push(...r.alerts);
       }
       await o.lake.append("posts", raw, (p) => lakeAt.get(p)!);
@@ -193,7 +195,12 @@ export async function createAggregator(o: AggregatorOptions): Promise<Actor<Enve
       if (closed.length) {
         const last = closed.at(-1)!;
         await o.cache.put(
-          { windowStart: last.start, windowEnd: last.end, trends: trends.at(-1)! },
+          {
+            windowStart: last.start,
+            windowEnd: last.end,
+            trends: trends.at(-1)!,
+            rising: rising.at(-1)!,
+          },
           3 * o.windows.slideMs,
         ).catch((err) => o.logger.warn("trend cache not updated", { err }));
       }
