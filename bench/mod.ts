@@ -26,6 +26,7 @@ import { runNaivePeer } from "./naive_peer.ts";
 import { orderBench } from "./orders.ts";
 import { classifierBench } from "./classifier.ts";
 import { trendRouteBench } from "./trends.ts";
+import { aggregatorComputeBench } from "./aggregator.ts";
 
 const N = Number(Deno.env.get("BENCH_MESSAGES") ?? 200_000);
 const NAIVE_N = Number(Deno.env.get("BENCH_NAIVE_MESSAGES") ?? 3_000);
@@ -99,6 +100,7 @@ const r = only && only !== "writer" ? null : await writerBench();
 const o = only && only !== "orders" ? null : await orderBench(out);
 const k = only && only !== "classifier" ? null : await classifierBench(out);
 const tr = only && only !== "trends" ? null : await trendRouteBench(out);
+const ag = only && only !== "aggregator" ? null : aggregatorComputeBench(out);
 const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
 out("");
 if (r) {
@@ -120,6 +122,13 @@ if (o) {
     `latency  : p50 ${o.p50Ms.toFixed(1)} ms, p99 ${
       o.p99Ms.toFixed(1)
     } ms at 10 orders/s (${o.latencyOrders} orders)`,
+  );
+}
+if (ag) {
+  out(
+    `aggregator: ${fmt(ag.postsPerSecond)} posts/s wall, ${
+      fmt(ag.postsPerCpuSecond)
+    } posts per CPU-second, compute only (${ag.posts} posts)`,
   );
 }
 if (k) {
