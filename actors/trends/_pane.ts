@@ -26,7 +26,7 @@ export interface PaneSnapshot {
       authors: number[],
       micros: number,
       samples: string[],
-      texts?: Array<number | string>,
+      texts?: number[],
     ]
   >;
 }
@@ -116,7 +116,9 @@ export function paneToJSON(p: Pane): PaneSnapshot {
       if (i === undefined) index.set(au, i = index.size);
       ids.push(i);
     }
-    keywords.push([k, a.count, ids, a.micros, a.samples, [...a.texts]]);
+    // A text stands for its author when the post had no fingerprint: saved as -1 - author index.
+    const texts = [...a.texts].map((t) => typeof t === "number" ? t : -1 - index.get(t)!);
+    keywords.push([k, a.count, ids, a.micros, a.samples, texts]);
   }
   // A URI names its author (at://<did>/...): stored as the author's index and the rest.
   const uris = [...p.uris].map((uri) => {
@@ -139,7 +141,11 @@ export function paneFromJSON(s: PaneSnapshot): Pane {
       count,
       authors,
       // A pane saved before texts were kept: each author counts as one voice.
-      texts: new Set(texts ?? ids.map((i) => -1 - i)),
+      texts: new Set(
+        (texts ?? ids.map((i) => -1 - i)).map((t) =>
+          typeof t === "number" && t < 0 ? s.authors[-1 - t] : t
+        ),
+      ),
       micros: m,
       samples,
     });

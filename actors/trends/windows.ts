@@ -201,12 +201,15 @@ export class WindowState {
     const authors = new Map<string, [number, number]>();
     for (const [k, a] of last?.keywords ?? []) {
       const b = before?.keywords.get(k);
-      let two = a.authors.size;
-      if (b) { for (const au of b.authors) if (!a.authors.has(au)) two++; }
-      authors.set(k, [a.authors.size, two]);
+      let two = a.authors.size, texts = a.texts.size;
+      if (b) {
+        for (const au of b.authors) if (!a.authors.has(au)) two++;
+        for (const t of b.texts) if (!a.texts.has(t)) texts++;
+      }
+      authors.set(k, [voices(a), Math.min(two, texts)]);
     }
     for (const [k, b] of before?.keywords ?? []) {
-      if (!authors.has(k)) authors.set(k, [0, b.authors.size]);
+      if (!authors.has(k)) authors.set(k, [0, voices(b)]);
     }
     return { slideMs, volume: last?.uris.size ?? 0, authors };
   }
