@@ -9,22 +9,13 @@ import { cpuUsage } from "node:process";
 import { windowEvent, withoutAll } from "../actors/trends/aggregator.ts";
 import { TrendDetector } from "../actors/trends/detect.ts";
 import { WindowState } from "../actors/trends/windows.ts";
-import { EVAL_DETECT, EVAL_WINDOWS, generate } from "../eval/mod.ts";
+import { EVAL_DETECT, EVAL_WINDOWS, generate, trendPost } from "../eval/mod.ts";
 
 const MINUTES = Number(Deno.env.get("BENCH_AGG_MINUTES") ?? 60);
 
 export function aggregatorComputeBench(out: (line: string) => void) {
   const { posts } = generate({ seed: 1, minutes: MINUTES });
-  const records = posts.map((p) => ({
-    uri: p.uri,
-    did: p.did,
-    text: p.text,
-    hashtags: p.hashtags,
-    langs: p.langs,
-    created_at: new Date(p.time).toISOString(),
-    time_us: p.arrival * 1000,
-    score: 0,
-  }));
+  const records = posts.map(trendPost);
   out(`aggregator compute: ${records.length} posts (${MINUTES} min of event time)...`);
   const windows = new WindowState({ ...EVAL_WINDOWS, partitions: 1 });
   const detector = new TrendDetector(EVAL_DETECT);

@@ -18,7 +18,7 @@ import type { DetectConfig, Trend, TrendAlert } from "../actors/trends/detect.ts
 import { windowEvent, withoutAll } from "../actors/trends/aggregator.ts";
 import { WindowState } from "../actors/trends/windows.ts";
 import type { WindowConfig } from "../actors/trends/windows.ts";
-import { generate } from "./generator.ts";
+import { generate, trendPost } from "./generator.ts";
 import type { StreamOptions, Truth } from "./generator.ts";
 
 export interface EvalResult {
@@ -63,20 +63,7 @@ export function evaluate(
   const rankings: Array<{ end: number; trends: Trend[] }> = [];
   const active = new Set<string>();
   for (const p of posts) {
-    windows.add(windowEvent(
-      {
-        uri: p.uri,
-        did: p.did,
-        text: p.text,
-        hashtags: p.hashtags,
-        langs: p.langs,
-        created_at: new Date(p.time).toISOString(),
-        time_us: p.arrival * 1000,
-        score: 0,
-      },
-      0,
-      {},
-    ));
+    windows.add(windowEvent(trendPost(p), 0, {}));
     for (const w of windows.closeReady()) {
       for (const [k, a] of w.keywords) if (a.count >= detect.minCount) active.add(k);
       const r = detector.onClose(withoutAll(w));

@@ -49,6 +49,20 @@ export interface Trap {
 }
 
 export const T0 = Date.UTC(2026, 10, 24, 0, 0, 0);
+
+/** A generated post as the aggregator reads it (`TrendPost`): receive time is the arrival. */
+export function trendPost(p: Post) {
+  return {
+    uri: p.uri,
+    did: p.did,
+    text: p.text,
+    hashtags: p.hashtags,
+    langs: p.langs,
+    created_at: new Date(p.time).toISOString(),
+    time_us: p.arrival * 1000,
+    score: 0,
+  };
+}
 const MIN = 60_000;
 const SYL = [
   "ka",

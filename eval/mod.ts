@@ -9,7 +9,7 @@ import type { EvalResult } from "./evaluate.ts";
 
 export { EVAL_DETECT, EVAL_WINDOWS, evaluate } from "./evaluate.ts";
 export type { EvalResult } from "./evaluate.ts";
-export { generate } from "./generator.ts";
+export { generate, trendPost } from "./generator.ts";
 
 /** The issue's targets; `failures` names each one a result misses. */
 export function failures(r: EvalResult): string[] {
