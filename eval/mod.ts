@@ -47,7 +47,7 @@ if (import.meta.main) {
         r.precision.toFixed(3).padEnd(10),
         r.recall1.toFixed(3).padEnd(9),
         r.recall2.toFixed(3).padEnd(9),
-        String(r.medianDelayS).padEnd(8),
+        r.medianDelayS.toFixed(0).padEnd(8),
         r.falsePerHourPer1k.toFixed(3).padEnd(11),
         r.rankCorrelation.toFixed(2).padEnd(6),
         r.onRanking.toFixed(2).padEnd(8),
