@@ -30,6 +30,7 @@ import { classifierBench } from "./classifier.ts";
 import { trendRouteBench } from "./trends.ts";
 import { ingestBench } from "./ingest.ts";
 import { analyticsBench, endToEndBench, nearDupBench } from "./sentiment.ts";
+import { aggregatorComputeBench } from "./aggregator.ts";
 
 const N = Number(Deno.env.get("BENCH_MESSAGES") ?? 200_000);
 const NAIVE_N = Number(Deno.env.get("BENCH_NAIVE_MESSAGES") ?? 3_000);
@@ -108,6 +109,7 @@ const sentimentOn = !only || only === "sentiment";
 const nd = sentimentOn ? await nearDupBench(out) : null;
 const an = sentimentOn ? await analyticsBench(out) : null;
 const e2e = sentimentOn ? await endToEndBench(out) : null;
+const ag = only && only !== "aggregator" ? null : aggregatorComputeBench(out);
 const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
 out("");
 if (r) {
@@ -129,6 +131,13 @@ if (o) {
     `latency  : p50 ${o.p50Ms.toFixed(1)} ms, p99 ${
       o.p99Ms.toFixed(1)
     } ms at 10 orders/s (${o.latencyOrders} orders)`,
+  );
+}
+if (ag) {
+  out(
+    `aggregator: ${fmt(ag.postsPerSecond)} posts/s wall, ${
+      fmt(ag.postsPerCpuSecond)
+    } posts per CPU-second, compute only (${ag.posts} posts)`,
   );
 }
 if (k) {
@@ -201,6 +210,7 @@ await Deno.writeTextFile(
       nearDup: nd,
       analytics: an,
       sentimentEndToEnd: e2e,
+      aggregator: ag,
     },
     null,
     2,

@@ -52,6 +52,8 @@ export function trendRoutes(deps: ApiDeps): Record<string, OpenAPIHono> {
       windowStart: top ? new Date(top.windowStart).toISOString() : null,
       windowEnd: top ? new Date(top.windowEnd).toISOString() : null,
       trends: (top?.trends ?? []).slice(0, limit),
+      // Slow organic growth: not alerts, listed apart.
+      rising: (top?.rising ?? []).slice(0, limit),
     });
   });
 

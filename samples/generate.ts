@@ -2,7 +2,9 @@
  * Writes `jetstream_sample.ndjson`: invented Jetstream events (no real accounts) for the
  * replay source: posts in several languages with hashtags, mentions, links and emoji; deletes,
  * likes and identity events; a few malformed lines; and, in the second half, a burst of one
- * hashtag by many authors and one by a single author (for trend detection).
+ * hashtag by many authors and one by a single author (for trend detection). Burst posts carry
+ * `"burst": g` (their group): a looping replay (`deno task dev`) plays one group per block of
+ * rounds, so bursts start and stop as the clock runs (actors/social/firehose_sources.ts).
  *
  *   deno run --allow-write samples/generate.ts
  */
@@ -81,7 +83,7 @@ function facetsFor(text: string, mention: string | null) {
 const events: string[] = [];
 let t = Date.UTC(2026, 10, 24, 0, 0, 0) * 1000;
 let n = 0;
-function post(did: string, lang: string, text: string) {
+function post(did: string, lang: string, text: string, burst?: number) {
   let mention: string | null = null;
   if (rand() < 0.15) {
     const i = Math.floor(rand() * HANDLES.length);
@@ -93,6 +95,7 @@ function post(did: string, lang: string, text: string) {
     did,
     time_us: t,
     kind: "commit",
+    ...(burst === undefined ? {} : { burst }),
     commit: {
       rev: `rev${n}`,
       operation: "create",
@@ -112,17 +115,30 @@ function post(did: string, lang: string, text: string) {
   }));
 }
 
+/** The burst groups: in a looping replay one plays per block of rounds (`"burst": g`). */
+const BURSTS: Array<[tag: string, subjects: string[]]> = [
+  ["solareclipse", ["the #solareclipse is visible right now 🌒", "#solareclipse totality here"]],
+  ["aurora", ["northern lights overhead #aurora", "the #aurora is out tonight"]],
+  ["earthquake", ["did anyone else feel that #earthquake", "strong shaking here #earthquake"]],
+];
+const OPENERS = ["Wow", "Huge", "Big news", "Unreal", "Look", "Omg", "Amazing", "Incredible"];
+const CLOSERS = ["", " right now", " from my window", " in the city", " so bright", " again!"];
+
+function burstText(subjects: string[]): string {
+  return `${pick(OPENERS)}: ${pick(subjects)}${pick(CLOSERS)}`;
+}
+
 const TOTAL = 600;
 for (let i = 0; i < TOTAL; i++) {
   t += 150_000 + Math.floor(rand() * 300_000); // 0.15–0.45 s apart
   const r = rand();
   const inBurst = i > TOTAL / 2 && i < TOTAL / 2 + 120;
+  const group = Math.floor((i * BURSTS.length) / TOTAL);
   if (inBurst && r < 0.35) {
-    post(
-      pick(AUTHORS),
-      "en",
-      `${pick(["Wow", "Huge", "Big news", "Unreal"])}: the #solareclipse is visible right now 🌒`,
-    );
+    post(pick(AUTHORS), "en", burstText(BURSTS[0][1]), 0);
+  } else if (!inBurst && r < 0.12) {
+    // The other groups, marked: a one-shot replay skips nothing, a loop rotates them.
+    post(pick(AUTHORS), "en", burstText(BURSTS[Math.max(1, group)][1]), Math.max(1, group));
   } else if (inBurst && r < 0.45) {
     post(AUTHORS[59], "en", `Buy my course now #spamcoin ${i}`);
   } else if (r < 0.80) {

@@ -15,6 +15,13 @@ export interface Trend {
   rank: number;
   sentimentMean: number;
   sampleUris: string[];
+  /**
+   * 1 - p x M: p the score's tail probability, M the tests made in that slide (a Bonferroni bound
+   * on the chance that a keyword this extreme appears by chance). Absent in old records.
+   */
+  confidence?: number;
+  /** The keyword's onsets recur at a fixed interval: ranked, never alerted. */
+  periodic?: boolean;
 }
 
 export interface TrendAlert extends Trend {

@@ -31,6 +31,13 @@ export async function devSecrets(file = FILE): Promise<Record<string, string>> {
   return out;
 }
 
+/** `defaults`, less the variables the environment already sets. */
+function devDefaults(defaults: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(defaults).filter(([k]) => Deno.env.get(k) === undefined),
+  );
+}
+
 if (import.meta.main) {
   const secrets = await devSecrets();
   const port = Deno.env.get("INGEST_PORT") ?? "8090";
@@ -53,6 +60,14 @@ if (import.meta.main) {
     env: {
       FIREHOSE_REPLAY_FILE: "samples/jetstream_sample.ndjson",
       FIREHOSE_REPLAY_LOOP: "true",
+      // Dev-sized trend windows (1 min, sliding by 10 s), so the replay's bursts trend within
+      // minutes; the user's own values win.
+      ...devDefaults({
+        TREND_WINDOW_S: "60",
+        TREND_SLIDE_S: "10",
+        TREND_LATENESS_S: "5",
+        TREND_BASELINE_WINDOWS: "3",
+      }),
       ...secrets,
     },
   }).spawn();

@@ -134,6 +134,7 @@ export class ReplaySource implements FrameSource {
           yield line;
           continue;
         }
+        if (!burstActive(line, round)) continue;
         // Strictly increasing microseconds: a cursor taken from them never skips a sibling.
         lastUs = Math.max(lastUs + 1, Math.round(now() * 1000));
         yield restamp(line, lastUs, `r${run}${round}`);
@@ -142,12 +143,32 @@ export class ReplaySource implements FrameSource {
   }
 }
 
+/** Rounds in a block of the looping replay: one burst group (or none) per block. */
+export const BURST_BLOCK_ROUNDS = 4;
+
+/**
+ * A sample line marked `"burst": g` (one of the sample's burst groups) is replayed only in the
+ * blocks of rounds given to group g. Block 0 has no burst (the baseline warms up first), block 1
+ * plays group 0 (the demo trends within minutes); later blocks get a group, or none, by a hash of the block number, so a group's bursts start at
+ * irregular intervals, as real ones do, instead of every cycle. Unmarked lines always play.
+ */
+function burstActive(line: string, round: number): boolean {
+  const m = /"burst"\s*:\s*(\d+)/.exec(line);
+  if (!m) return true;
+  const block = Math.floor(round / BURST_BLOCK_ROUNDS);
+  if (block === 0) return false;
+  if (block === 1) return m[1] === "0";
+  const h = Math.imul(block ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+  return h % 4 === Number(m[1]);
+}
+
 /** A looping replay's event: time moved to `timeUs`, rkey made unique with `suffix`. */
 function restamp(line: string, timeUs: number, suffix: string): string {
   try {
     const ev = JSON.parse(line);
     if (typeof ev.time_us !== "number") return line;
     ev.time_us = timeUs;
+    delete ev.burst;
     if (ev.commit?.rkey) ev.commit.rkey = `${ev.commit.rkey}${suffix}`;
     if (ev.commit?.record?.createdAt) {
       ev.commit.record.createdAt = new Date(timeUs / 1000).toISOString();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ReplaySource } from "./firehose_sources.ts";
+import { BURST_BLOCK_ROUNDS, ReplaySource } from "./firehose_sources.ts";
 
 const SAMPLE = new URL("../../samples/jetstream_sample.ndjson", import.meta.url).pathname;
 
@@ -48,4 +48,29 @@ Deno.test("two runs of a looping replay never repeat a post's rkey", async () =>
   const b = await keys(1_800_000_100_000);
   assert.ok(a.size > 1_000, "two rounds give distinct keys");
   for (const k of b) assert.ok(!a.has(k), `run 2 repeats ${k}`);
+});
+
+Deno.test("a looping replay plays no burst in its first block, then the first burst group", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/s.ndjson`;
+  const line = (rkey: string, burst?: number) =>
+    JSON.stringify({
+      did: "did:plc:a",
+      time_us: 1,
+      kind: "commit",
+      ...(burst === undefined ? {} : { burst }),
+      commit: { operation: "create", rkey, record: { text: rkey, createdAt: "x" } },
+    });
+  await Deno.writeTextFile(file, [line("plain"), line("eclipse", 0), line("aurora", 1)].join("\n"));
+  try {
+    const src = new ReplaySource(file, { rate: 0, loop: true, now: () => 1_800_000_000_000 });
+    const rkeys = (await take(src, BURST_BLOCK_ROUNDS + 2)).map((e) =>
+      e.commit!.rkey!.replace(/r.*$/, "")
+    );
+    // Block 0: only the plain line each round; block 1: the plain line and group 0.
+    assert.deepEqual(rkeys, [...Array(BURST_BLOCK_ROUNDS).fill("plain"), "plain", "eclipse"]);
+    assert.ok((await take(src, 1)).every((e) => !("burst" in e)), "the mark is not replayed");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

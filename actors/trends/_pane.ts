@@ -8,6 +8,8 @@ import type { KeywordAgg, WindowEvent } from "./windows.ts";
 interface PaneAgg {
   count: number;
   authors: Set<string>;
+  /** Fingerprints of the posts' texts: identical texts from many accounts are one voice. */
+  texts: Set<number | string>;
   /** Sentiment summed in whole millionths: integer sums do not depend on arrival order. */
   micros: number;
   samples: string[];
@@ -18,7 +20,14 @@ export interface PaneSnapshot {
   authors: string[];
   uris: string[];
   keywords: Array<
-    [keyword: string, count: number, authors: number[], micros: number, samples: string[]]
+    [
+      keyword: string,
+      count: number,
+      authors: number[],
+      micros: number,
+      samples: string[],
+      texts?: number[],
+    ]
   >;
 }
 
@@ -30,10 +39,11 @@ export class Pane {
     this.uris.add(e.uri);
     for (const k of e.keywords) {
       let a = this.keywords.get(k);
-      if (!a) this.keywords.set(k, a = { count: 0, authors: new Set(), micros: 0, samples: [] });
+      if (!a) this.keywords.set(k, a = empty());
       a.count++;
       a.micros += micros(e.score);
       a.authors.add(e.author);
+      a.texts.add(e.text ?? e.author); // no fingerprint: each author is a voice
       addSample(a.samples, e.uri, samples);
     }
   }
@@ -44,10 +54,11 @@ export function mergeInto(into: Pane, src: Pane, samples: number): void {
   for (const uri of src.uris) into.uris.add(uri);
   for (const [k, p] of src.keywords) {
     let a = into.keywords.get(k);
-    if (!a) into.keywords.set(k, a = { count: 0, authors: new Set(), micros: 0, samples: [] });
+    if (!a) into.keywords.set(k, a = empty());
     a.count += p.count;
     a.micros += p.micros;
     for (const au of p.authors) a.authors.add(au);
+    for (const t of p.texts) a.texts.add(t);
     for (const uri of p.samples) addSample(a.samples, uri, samples);
   }
 }
@@ -61,7 +72,7 @@ export function mergePanes(
   const acc = new Map<string, PaneAgg>();
   const get = (k: string) => {
     let a = acc.get(k);
-    if (!a) acc.set(k, a = { count: 0, authors: new Set(), micros: 0, samples: [] });
+    if (!a) acc.set(k, a = empty());
     return a;
   };
   for (const [k, w] of legacy ?? []) {
@@ -69,6 +80,7 @@ export function mergePanes(
     a.count += w.count;
     a.micros += micros(w.sentimentSum);
     for (const au of w.authors) a.authors.add(au);
+    for (let i = 0; i < (w.texts ?? w.authors.length); i++) a.texts.add(-1e9 - i);
     for (const uri of w.samples) addSample(a.samples, uri, samples);
   }
   for (const pane of panes) {
@@ -77,6 +89,7 @@ export function mergePanes(
       a.count += p.count;
       a.micros += p.micros;
       for (const au of p.authors) a.authors.add(au);
+      for (const t of p.texts) a.texts.add(t);
       for (const uri of p.samples) addSample(a.samples, uri, samples);
     }
   }
@@ -85,6 +98,7 @@ export function mergePanes(
     out.set(k, {
       count: a.count,
       authors: [...a.authors],
+      texts: a.texts.size,
       sentimentSum: a.micros / 1e6,
       samples: a.samples,
     });
@@ -102,7 +116,9 @@ export function paneToJSON(p: Pane): PaneSnapshot {
       if (i === undefined) index.set(au, i = index.size);
       ids.push(i);
     }
-    keywords.push([k, a.count, ids, a.micros, a.samples]);
+    // A text stands for its author when the post had no fingerprint: saved as -1 - author index.
+    const texts = [...a.texts].map((t) => typeof t === "number" ? t : -1 - index.get(t)!);
+    keywords.push([k, a.count, ids, a.micros, a.samples, texts]);
   }
   // A URI names its author (at://<did>/...): stored as the author's index and the rest.
   const uris = [...p.uris].map((uri) => {
@@ -119,10 +135,17 @@ export function paneFromJSON(s: PaneSnapshot): Pane {
     const m = /^(\d+)(\/.*)$/s.exec(uri);
     p.uris.add(m ? `at://${s.authors[Number(m[1])]}${m[2]}` : uri);
   }
-  for (const [k, count, ids, m, samples] of s.keywords) {
+  for (const [k, count, ids, m, samples, texts] of s.keywords) {
+    const authors = new Set(ids.map((i) => s.authors[i]));
     p.keywords.set(k, {
       count,
-      authors: new Set(ids.map((i) => s.authors[i])),
+      authors,
+      // A pane saved before texts were kept: each author counts as one voice.
+      texts: new Set(
+        (texts ?? ids.map((i) => -1 - i)).map((t) =>
+          typeof t === "number" && t < 0 ? s.authors[-1 - t] : t
+        ),
+      ),
       micros: m,
       samples,
     });
@@ -131,6 +154,25 @@ export function paneFromJSON(s: PaneSnapshot): Pane {
 }
 
 const micros = (x: number): number => Math.round(x * 1e6);
+const empty = (): PaneAgg => ({
+  count: 0,
+  authors: new Set(),
+  texts: new Set(),
+  micros: 0,
+  samples: [],
+});
+
+/** Distinct voices of a keyword: authors, but identical texts from many accounts count once. */
+export const voices = (a: { authors: Set<string>; texts: Set<unknown> }): number =>
+  Math.min(a.authors.size, a.texts.size);
+
+/** A text's fingerprint (FNV-1a of its lowercased, space-collapsed form, URLs removed). */
+export function textFingerprint(text: string): number {
+  const t = text.toLowerCase().replace(/https?:\/\/\S+/g, "").replace(/\s+/g, " ").trim();
+  let h = 0x811c9dc5;
+  for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
 
 /**
  * Keeps the `max` smallest URIs, sorted: which posts are the samples must not depend on how the

@@ -26,18 +26,20 @@ import { createBatchWorker } from "../../runtime/batch_worker.ts";
 import type { TrendCache } from "./cache.ts";
 import { TrendDetector } from "./detect.ts";
 import type { DetectConfig } from "./detect.ts";
+import { textFingerprint } from "./_pane.ts";
 import { keywords } from "./keywords.ts";
+import type { KeywordOptions } from "./keywords.ts";
 import type { Lake } from "./lake.ts";
 import type { TrendStore } from "./store.ts";
 import { WindowState } from "./windows.ts";
-import type { ClosedWindow, WindowConfig, WindowMeta } from "./windows.ts";
+import type { ClosedWindow, WindowConfig, WindowEvent, WindowMeta } from "./windows.ts";
 
 export interface AggregatorOptions {
   name: string;
   store: TrendStore;
   windows: WindowConfig;
   detect: DetectConfig;
-  keywordOptions: { minLength: number; bigrams: boolean };
+  keywordOptions: KeywordOptions;
   producer: Producer;
   alertTopic: string;
   cache: TrendCache;
@@ -144,16 +146,9 @@ export async function createAggregator(o: AggregatorOptions): Promise<Actor<Enve
       /** Each raw post's hour in the lake (event time, or receive time for a future post). */
       const lakeAt = new Map<ClassifiedPost, number>();
       for (const { value: r, env } of items) {
-        const time = Date.parse(r.created_at);
-        const outcome = windows.add({
-          partition: env.message.partition,
-          time,
-          receivedAt: r.time_us / 1000,
-          author: r.did,
-          uri: r.uri,
-          keywords: [ALL_POSTS, ...keywords(r.text, r.hashtags, o.keywordOptions)],
-          score: r.score,
-        });
+        const e = windowEvent(r, env.message.partition, o.keywordOptions);
+        const time = e.time;
+        const outcome = windows.add(e);
         aggregatorEvents.inc({ outcome });
         // The lake keeps every post once: late and future ones too, duplicates not. A future
         // post goes under its receive hour: a far-future hour would outlive retention.
@@ -164,10 +159,12 @@ export async function createAggregator(o: AggregatorOptions): Promise<Actor<Enve
       }
       const closed = windows.closeReady();
       const trends: Trend[][] = [];
+      const rising: Trend[][] = [];
       const alerts: TrendAlert[] = [];
       for (const w of closed) {
         const r = detector.onClose(withoutAll(w));
         trends.push(r.trends);
+        rising.push(r.rising);
         alerts.push(...r.alerts);
       }
       // The lake's objects are named by the checkpoint this batch is about to save (seq + 1).
@@ -200,7 +197,12 @@ export async function createAggregator(o: AggregatorOptions): Promise<Actor<Enve
       if (closed.length) {
         const last = closed.at(-1)!;
         await o.cache.put(
-          { windowStart: last.start, windowEnd: last.end, trends: trends.at(-1)! },
+          {
+            windowStart: last.start,
+            windowEnd: last.end,
+            trends: trends.at(-1)!,
+            rising: rising.at(-1)!,
+          },
           3 * o.windows.slideMs,
         ).catch((err) => o.logger.warn("trend cache not updated", { err }));
       }
@@ -218,10 +220,34 @@ export async function createAggregator(o: AggregatorOptions): Promise<Actor<Enve
   });
 }
 
-function withoutAll(w: ClosedWindow): ClosedWindow {
+/** The fields of a post that trends use. */
+export type TrendPost = Pick<
+  ClassifiedPost,
+  "uri" | "did" | "text" | "hashtags" | "langs" | "created_at" | "time_us" | "score"
+>;
+
+/** A post as the windows count it: its keywords (in its own languages) and `ALL_POSTS`. */
+export function windowEvent(r: TrendPost, partition: number, ko: KeywordOptions): WindowEvent {
+  return {
+    partition,
+    time: Date.parse(r.created_at),
+    receivedAt: r.time_us / 1000,
+    author: r.did,
+    uri: r.uri,
+    keywords: [ALL_POSTS, ...keywords(r.text, r.hashtags, { ...ko, langs: r.langs })],
+    text: textFingerprint(r.text),
+    score: r.score,
+  };
+}
+
+/** The window without `ALL_POSTS`: what the detector sees. */
+export function withoutAll(w: ClosedWindow): ClosedWindow {
   const keywords = new Map(w.keywords);
   keywords.delete(ALL_POSTS);
-  return { ...w, keywords };
+  if (!w.slice) return { ...w, keywords };
+  const authors = new Map(w.slice.authors);
+  authors.delete(ALL_POSTS);
+  return { ...w, keywords, slice: { ...w.slice, authors } };
 }
 
 function lakeRecord(w: ClosedWindow) {

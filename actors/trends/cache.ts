@@ -9,6 +9,8 @@ export interface TopTrends {
   windowStart: number;
   windowEnd: number;
   trends: Trend[];
+  /** Keywords growing slowly (at least 1.5 times their slow baseline), never alerted. */
+  rising?: Trend[];
 }
 
 /** Current trends for the API, so it answers without touching PostgreSQL. */

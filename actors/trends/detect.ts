@@ -1,103 +1,281 @@
 /**
- * Trend detection on closed windows. A keyword's score is the z-score of its count against the
- * same keyword's counts in the previous K closed windows (mean and standard deviation, the
- * deviation floored at `stdFloor` so a never-seen keyword does not divide by zero), gated by a
- * minimum count and a minimum number of unique authors (one account cannot make a trend).
- * Trends are ranked by score, then by velocity (change in count since the previous window).
- * Alerts: a keyword alerts once per cooldown (event time); while cooling down it only sends an
- * `update` when it rises in rank. Alert state is pruned once its cooldown is over, so the
- * checkpoint does not grow with every keyword that ever trended.
+ * Trend detection on closed windows, against a baseline that measures real noise.
+ *
+ * Model. Each keyword has an expected share of the posts: an EWMA (weight `alpha` per slide) of
+ * its distinct authors per post, learnt from non-overlapping slices (the newest slide of each
+ * closed window), so the expectation follows total volume (`E = share x posts`). Its noise is a
+ * Poisson law, or a negative binomial when the keyword's measured dispersion (an EWMA of
+ * `(observed - E)^2 / E`) is above 1, plus a 10 % volume-model error. A keyword never seen
+ * expects `newKeywordRate` authors per slide.
+ *
+ * Score. Distinct authors are tested at three scales, the newest slide, the newest two and the
+ * whole window (fast onset and sustained weaker bursts), each after discounting
+ * `minAuthors - 1` authors, so no group smaller than `minAuthors` (one spammer, a ring of three)
+ * can make a trend whatever it posts. The score is the strongest scale's tail probability as
+ * normal sigmas; a trend needs `score >= zThreshold` and `count >= minCount`.
+ * `confidence = 1 - p x M` (floored at 0), M the number of tests made in that slide: a
+ * Bonferroni bound on the chance that a keyword this extreme appears by chance in the slide.
+ *
+ * Keeping the burst out of its own baseline: while a keyword trends its slice enters the
+ * baseline clipped at `E + 2 sd`. A keyword whose onsets recur at a fixed interval (a bot pulse,
+ * a daily ritual) is `periodic` from its third onset and no longer alerts. Slow organic growth
+ * (window authors at least 1.5 times a slow EWMA, weight `alpha / 10`) goes to `rising`, never
+ * to alerts. Alerts: once per cooldown per keyword; while cooling down an `update` only when it
+ * rises in rank.
  */
 import type { Trend, TrendAlert } from "../../schemas/trends.ts";
+import { logUpperTail, zOfLogTail } from "./_score.ts";
 import type { ClosedWindow } from "./windows.ts";
 
 export type { Trend, TrendAlert } from "../../schemas/trends.ts";
 
 export interface DetectConfig {
-  /** Baseline windows (K); detection starts once K windows have closed. */
+  /** Slides before anything may trend (the volume baseline warms up). */
   baselineWindows: number;
   minCount: number;
+  /** Distinct authors a trend needs; `minAuthors - 1` authors are discounted from every score. */
   minAuthors: number;
+  /** The score (normal sigmas of the tail probability) a trend needs. */
   zThreshold: number;
-  stdFloor: number;
+  /** Kept for old configurations; unused since the noise is modelled. */
+  stdFloor?: number;
   cooldownMs: number;
+  /** EWMA weight of a new slide in the baseline. Default 0.05 (about 20 slides of memory). */
+  alpha?: number;
+  /** Expected distinct authors per slide of a keyword never seen. Default 0.05. */
+  newKeywordRate?: number;
 }
 
+/**
+ * Per keyword: share of the newest slide, dispersion, slow window share, last window count,
+ * hot flag, onsets, share of the newest two slides, window share (shares: voices per post).
+ */
+type KwState = [
+  m1: number,
+  d: number,
+  slow: number,
+  prev: number,
+  hot: number,
+  onsets: number[],
+  m2: number,
+  mw: number,
+];
+type Scales = [number, number, number];
+type Slice = NonNullable<ClosedWindow["slice"]>;
+
 interface Snapshot {
-  history: Array<Array<[string, number]>>;
-  lastAlert: Array<[string, { windowEnd: number; rank: number }]>;
+  kw: Array<[string, KwState]>;
+  volumes: number[];
+  vbar: number;
+  slides: number;
+  lastAlert: Array<[string, { windowEnd: number; rank: number; seen?: number }]>;
 }
+
+type Scored = Omit<Trend, "rank"> & { confidence: number; periodic?: boolean };
 
 export class TrendDetector {
   readonly config: DetectConfig;
-  /** Counts of the last K closed windows, oldest first. */
-  #history: Array<Map<string, number>> = [];
-  #lastAlert = new Map<string, { windowEnd: number; rank: number }>();
+  #kw = new Map<string, KwState>();
+  /** Posts per slide, newest last, as many as a window has slides. */
+  #volumes: number[] = [];
+  #vbar = 0;
+  #slides = 0;
+  #lastAlert = new Map<string, { windowEnd: number; rank: number; seen?: number }>();
 
   constructor(config: DetectConfig) {
     this.config = config;
   }
 
-  onClose(w: ClosedWindow): { trends: Trend[]; alerts: TrendAlert[] } {
+  onClose(w: ClosedWindow): { trends: Trend[]; alerts: TrendAlert[]; rising: Trend[] } {
     const c = this.config;
-    const prev = this.#history.at(-1);
-    const candidates: Omit<Trend, "rank">[] = [];
-    // Until the baseline is full, nothing counts as a trend: a filling window always "grows".
-    const warm = this.#history.length >= c.baselineWindows;
+    const slice = w.slice ?? fallbackSlice(w);
+    const nSlides = Math.max(1, Math.round((w.end - w.start) / slice.slideMs));
+    this.#volumes.push(slice.volume);
+    if (this.#volumes.length > nSlides) this.#volumes.shift();
+    this.#slides++;
+    this.#vbar = this.#slides === 1 ? slice.volume : ewma(this.#vbar, slice.volume, 0.05);
+    const v1 = slice.volume, v2 = v1 + (this.#volumes.at(-2) ?? 0);
+    const vols: Scales = [v1, v2, this.#volumes.reduce((x, y) => x + y, 0)];
+    const warm = this.#slides > c.baselineWindows;
+    const candidates: Scored[] = [];
+    const rising: Scored[] = [];
+    let tests = 0;
     for (const [keyword, a] of w.keywords) {
-      if (!warm) break;
-      if (a.count < c.minCount || a.authors.length < c.minAuthors) continue;
-      const base = this.#history.map((h) => h.get(keyword) ?? 0);
-      const k = base.length;
-      const mean = k ? base.reduce((x, y) => x + y, 0) / k : 0;
-      const variance = k ? base.reduce((x, y) => x + (y - mean) ** 2, 0) / k : 0;
-      const z = (a.count - mean) / Math.max(Math.sqrt(variance), c.stdFloor);
-      if (z < c.zThreshold) continue;
-      candidates.push({
+      const st = this.#kw.get(keyword);
+      const obs = observed(w, slice, keyword);
+      if (!warm || obs[2] < c.minAuthors || a.count < c.minCount) continue;
+      const shares = st ? [st[0], st[6], st[7]] : [0, 0, 0].map(() => this.#prior());
+      let best = 0, bestLog = 0;
+      for (let i = 0; i < 3; i++) {
+        const e = shares[i] * vols[i];
+        // No group smaller than minAuthors can make a trend: discount that many voices.
+        const x = obs[i] - (c.minAuthors - 1);
+        if (x <= e) continue;
+        tests++;
+        const lp = logUpperTail(Math.ceil(x), e, variance(e, st?.[1]));
+        const z = zOfLogTail(lp);
+        if (z > best) [best, bestLog] = [z, lp];
+      }
+      const base = {
         keyword,
         windowStart: w.start,
         windowEnd: w.end,
         count: a.count,
         uniqueAuthors: a.authors.length,
-        zScore: Math.round(z * 1000) / 1000,
-        velocity: a.count - (prev?.get(keyword) ?? 0),
-        sentimentMean: Math.round((a.sentimentSum / a.count) * 1000) / 1000,
+        zScore: round(best),
+        velocity: a.count - (st?.[3] ?? 0),
+        sentimentMean: round(a.sentimentSum / a.count),
         sampleUris: a.samples,
-      });
-    }
-    const trends = candidates
-      .sort((x, y) =>
-        y.zScore - x.zScore || y.velocity - x.velocity || (x.keyword < y.keyword ? -1 : 1)
-      )
-      .map((t, i) => ({ ...t, rank: i + 1 }));
-    const alerts: TrendAlert[] = [];
-    for (const t of trends) {
-      const last = this.#lastAlert.get(t.keyword);
-      if (!last || t.windowEnd - last.windowEnd >= c.cooldownMs) {
-        alerts.push({ ...t, kind: "new" });
-        this.#lastAlert.set(t.keyword, { windowEnd: t.windowEnd, rank: t.rank });
-      } else if (t.rank < last.rank) {
-        alerts.push({ ...t, kind: "update" });
-        this.#lastAlert.set(t.keyword, { windowEnd: last.windowEnd, rank: t.rank });
+        confidence: bestLog,
+      };
+      if (best >= c.zThreshold) candidates.push(base);
+      else if (st && obs[2] >= 2 * c.minAuthors && obs[2] >= 1.5 * st[2] * vols[2]) {
+        rising.push({ ...base, confidence: 0, zScore: round(obs[2] / (st[2] * vols[2])) });
       }
     }
-    // An alert older than the cooldown no longer decides anything: the next trend is `new`.
-    for (const [k, last] of this.#lastAlert) {
-      if (w.end - last.windowEnd >= c.cooldownMs) this.#lastAlert.delete(k);
+    for (const t of candidates) {
+      t.confidence = round(Math.max(0, 1 - Math.exp(t.confidence) * tests));
     }
-    this.#history.push(new Map([...w.keywords].map(([k, a]) => [k, a.count])));
-    if (this.#history.length > c.baselineWindows) this.#history.shift();
-    return { trends, alerts };
+    const hot = new Set(candidates.map((t) => t.keyword));
+    const wasHot = new Set([...hot].filter((k) => this.#kw.get(k)?.[4]));
+    this.#learn(w, slice, vols, hot);
+    const trends = rank(candidates);
+    for (const t of trends) (t as Scored).periodic = this.#periodic(t.keyword, w.end, wasHot);
+    return { trends, alerts: this.#alerts(trends, w.end), rising: rank(rising).slice(0, 20) };
+  }
+
+  #prior(): number {
+    return (this.config.newKeywordRate ?? 0.05) / Math.max(this.#vbar, 1);
+  }
+
+  /**
+   * Updates every keyword's shares with this slide. An observation enters clipped at
+   * `E + 2.5 sd` (a robust EWMA): a burst cannot become its own baseline, a slow ramp still is
+   * followed. Keywords whose share fell below half the new-keyword prior are forgotten.
+   */
+  #learn(w: ClosedWindow, slice: Slice, vols: Scales, hot: Set<string>) {
+    const alpha = Math.max(this.config.alpha ?? 0.05, 1 / this.#slides);
+    const warm = this.#slides > this.config.baselineWindows;
+    const p = this.#prior();
+    for (const k of slice.authors.keys()) {
+      if (!this.#kw.has(k)) this.#kw.set(k, [p, 1, p, 0, 0, [], p, p]);
+    }
+    for (const [k, st] of this.#kw) {
+      const obs = observed(w, slice, k);
+      const used = [0, 1, 2].map((i) => {
+        const share = st[i === 0 ? 0 : i === 1 ? 6 : 7];
+        const e = share * vols[i];
+        // Until the baseline is warm there is nothing to be robust against: learn freely.
+        return warm ? Math.min(obs[i], e + 2.5 * Math.sqrt(variance(e, st[1]))) : obs[i];
+      });
+      const e1 = st[0] * vols[0];
+      // One slide moves the dispersion by at most 20 x alpha: a first sighting is no outlier.
+      st[1] = ewma(st[1], Math.min(20, (used[0] - e1) ** 2 / Math.max(e1, 1)), alpha);
+      st[0] = ewma(st[0], used[0] / Math.max(vols[0], 1), alpha);
+      st[6] = ewma(st[6], used[1] / Math.max(vols[1], 1), alpha);
+      st[7] = ewma(st[7], used[2] / Math.max(vols[2], 1), alpha);
+      st[2] = ewma(st[2], used[2] / Math.max(vols[2], 1), alpha / 10);
+      st[3] = w.keywords.get(k)?.count ?? 0;
+      st[4] = hot.has(k) ? 1 : 0;
+      const stale = st[0] < p / 2 && !st[4] &&
+        (st[5].length === 0 || w.end - st[5].at(-1)! > 4 * 3_600_000);
+      if (stale && !this.#lastAlert.has(k)) this.#kw.delete(k);
+    }
+  }
+
+  /** Records an onset (a hot slide after a quiet one); true when onsets recur regularly. */
+  #periodic(keyword: string, end: number, wasHot: Set<string>): boolean {
+    const on = this.#kw.get(keyword)?.[5];
+    if (!on) return false;
+    if (!wasHot.has(keyword)) {
+      on.push(end);
+      if (on.length > 4) on.shift();
+    }
+    return isRegular(on);
+  }
+
+  /**
+   * A keyword alerts `new` when it has not trended for a cooldown (one event, one alert, however
+   * long it runs); while it trends, an `update` only when it rises in rank.
+   */
+  #alerts(trends: Trend[], end: number): TrendAlert[] {
+    const c = this.config;
+    const alerts: TrendAlert[] = [];
+    for (const t of trends) {
+      if ((t as Scored).periodic) continue;
+      const last = this.#lastAlert.get(t.keyword);
+      if (!last) {
+        alerts.push({ ...t, kind: "new" });
+        this.#lastAlert.set(t.keyword, { windowEnd: t.windowEnd, rank: t.rank, seen: end });
+      } else {
+        if (t.rank < last.rank) alerts.push({ ...t, kind: "update" });
+        this.#lastAlert.set(t.keyword, { ...last, rank: Math.min(t.rank, last.rank), seen: end });
+      }
+    }
+    // A keyword quiet for a cooldown no longer decides anything: the next trend is `new`.
+    for (const [k, last] of this.#lastAlert) {
+      if (end - (last.seen ?? last.windowEnd) >= c.cooldownMs) this.#lastAlert.delete(k);
+    }
+    return alerts;
   }
 
   toJSON(): Snapshot {
-    return { history: this.#history.map((h) => [...h]), lastAlert: [...this.#lastAlert] };
+    return {
+      kw: [...this.#kw],
+      volumes: this.#volumes,
+      vbar: this.#vbar,
+      slides: this.#slides,
+      lastAlert: [...this.#lastAlert],
+    };
   }
 
   static fromJSON(config: DetectConfig, snap: Snapshot): TrendDetector {
     const d = new TrendDetector(config);
-    d.#history = snap.history.map((h) => new Map(h));
+    d.#kw = new Map(snap.kw ?? []);
+    d.#volumes = snap.volumes ?? [];
+    d.#vbar = snap.vbar ?? 0;
+    d.#slides = snap.slides ?? 0;
     d.#lastAlert = new Map(snap.lastAlert);
     return d;
   }
+}
+
+const ewma = (old: number, x: number, a: number) => old + a * (x - old);
+
+/** Poisson, or over-dispersed by the keyword's measured dispersion, plus 10 % model error. */
+const variance = (e: number, d = 1) => Math.max(1, d) * e + (0.1 * e) ** 2;
+
+/** A keyword's voices in the newest slide, the newest two and the window. */
+function observed(w: ClosedWindow, slice: Slice, k: string): Scales {
+  const [s1, s2] = slice.authors.get(k) ?? [0, 0];
+  const a = w.keywords.get(k);
+  return [s1, s2, a ? Math.min(a.authors.length, a.texts ?? a.authors.length) : 0];
+}
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+function rank<T extends Omit<Trend, "rank">>(xs: T[]): Array<T & { rank: number }> {
+  return xs
+    .sort((x, y) =>
+      y.zScore - x.zScore || y.velocity - x.velocity || (x.keyword < y.keyword ? -1 : 1)
+    )
+    .map((t, i) => ({ ...t, rank: i + 1 }));
+}
+
+/** At least three onsets whose last two gaps agree within 10 %. */
+function isRegular(onsets: number[]): boolean {
+  if (onsets.length < 3) return false;
+  const [a, b, c] = onsets.slice(-3);
+  const g1 = b - a, g2 = c - b;
+  return Math.abs(g1 - g2) <= 0.1 * Math.max(g1, g2);
+}
+
+/** A window without slice data (built by hand): the window counts as its own newest slide. */
+function fallbackSlice(w: ClosedWindow): Slice {
+  let volume = 0;
+  const authors = new Map<string, [number, number]>();
+  for (const [k, a] of w.keywords) {
+    volume = Math.max(volume, a.count);
+    authors.set(k, [a.authors.length, a.authors.length]);
+  }
+  return { slideMs: w.end - w.start, volume, authors };
 }

@@ -9,9 +9,8 @@ const MIN = 60_000;
 const detectConfig = {
   baselineWindows: 10,
   minCount: 5,
-  minAuthors: 3,
-  zThreshold: 3,
-  stdFloor: 1,
+  minAuthors: 4,
+  zThreshold: 4.5,
   cooldownMs: 15 * MIN,
 };
 
@@ -49,17 +48,15 @@ Deno.test("multi-author bursts are detected within one slide of their start; the
   const { trends } = run(60);
   const first = (kw: string) => trends.find((t) => t.keyword === kw);
   assert.equal(
-    first("#eclipse")?.windowEnd,
+    first("eclipse")?.windowEnd,
     T0 + 31 * MIN,
     "eclipse: the window ending one slide after 30:00",
   );
-  assert.equal(first("#launch")?.windowEnd, T0 + 31 * MIN);
-  assert.equal(first("#spamcoin"), undefined, "one author cannot make a trend");
+  assert.equal(first("launch")?.windowEnd, T0 + 31 * MIN);
+  assert.equal(first("spamcoin"), undefined, "one author cannot make a trend");
   const keywordsSeen = new Set(trends.map((t) => t.keyword));
-  assert.deepEqual(
-    [...keywordsSeen].sort(),
-    ["#eclipse", "#launch", "eclipse", "launch"].filter((k) => keywordsSeen.has(k)).sort(),
-  );
+  // "look" is in every burst post ("look at this #eclipse"): it trends with them.
+  assert.deepEqual([...keywordsSeen].sort(), ["eclipse", "launch", "look"]);
   assert.ok(
     !keywordsSeen.has("coffee") && !keywordsSeen.has("morning"),
     "flat background never trends",
@@ -68,13 +65,15 @@ Deno.test("multi-author bursts are detected within one slide of their start; the
 
 Deno.test("simultaneous bursts are ranked by score", () => {
   const { trends } = run(35);
-  const at31 = trends.filter((t) => t.windowEnd === T0 + 31 * MIN && t.keyword.startsWith("#"));
-  assert.deepEqual(at31.map((t) => [t.keyword, t.rank > 0]), [["#eclipse", true], [
-    "#launch",
+  const at31 = trends.filter((t) =>
+    t.windowEnd === T0 + 31 * MIN && /eclipse|launch/.test(t.keyword)
+  );
+  assert.deepEqual(at31.map((t) => [t.keyword, t.rank > 0]), [["eclipse", true], [
+    "launch",
     true,
   ]]);
-  const eclipse = at31.find((t) => t.keyword === "#eclipse")!;
-  const launch = at31.find((t) => t.keyword === "#launch")!;
+  const eclipse = at31.find((t) => t.keyword === "eclipse")!;
+  const launch = at31.find((t) => t.keyword === "launch")!;
   assert.ok(eclipse.rank < launch.rank && eclipse.zScore > launch.zScore);
   assert.equal(eclipse.uniqueAuthors, 15);
   assert.equal(eclipse.velocity, 15);
@@ -83,8 +82,8 @@ Deno.test("simultaneous bursts are ranked by score", () => {
 
 Deno.test("a keyword that keeps trending alerts once per cooldown, with updates only when it rises in rank", () => {
   const { trends, alerts } = run(60);
-  const eclipseAlerts = alerts.filter((a) => a.keyword === "#eclipse");
-  const eclipseTrendWindows = trends.filter((t) => t.keyword === "#eclipse").length;
+  const eclipseAlerts = alerts.filter((a) => a.keyword === "eclipse");
+  const eclipseTrendWindows = trends.filter((t) => t.keyword === "eclipse").length;
   assert.ok(eclipseTrendWindows > 3, `it kept trending (${eclipseTrendWindows} windows)`);
   const news = eclipseAlerts.filter((a) => a.kind === "new");
   for (let i = 1; i < news.length; i++) {

@@ -12,7 +12,7 @@
  * event once instead of once per overlapping window. Events are deduplicated by URI within the
  * open panes: a copy of an event whose pane is gone would be late anyway.
  */
-import { mergeInto, mergePanes, Pane, paneFromJSON, paneToJSON } from "./_pane.ts";
+import { mergeInto, mergePanes, Pane, paneFromJSON, paneToJSON, voices } from "./_pane.ts";
 import type { PaneSnapshot } from "./_pane.ts";
 
 export interface WindowConfig {
@@ -35,6 +35,8 @@ export interface WindowConfig {
 export interface KeywordAgg {
   count: number;
   authors: string[];
+  /** Distinct texts (fingerprints); absent in windows saved before they were kept. */
+  texts?: number;
   sentimentSum: number;
   samples: string[];
 }
@@ -43,6 +45,16 @@ export interface ClosedWindow {
   start: number;
   end: number;
   keywords: Map<string, KeywordAgg>;
+  /**
+   * The newest slide of the window, [end - slide, end): the posts in it, and per keyword the
+   * distinct voices (authors, identical texts counting once) in it and in the newest two slides. Every slide is the newest of exactly
+   * one window, so these are the non-overlapping slices a trend baseline learns from.
+   */
+  slice?: {
+    slideMs: number;
+    volume: number;
+    authors: Map<string, [last: number, lastTwo: number]>;
+  };
 }
 
 export interface WindowEvent {
@@ -53,6 +65,8 @@ export interface WindowEvent {
   author: string;
   uri: string;
   keywords: string[];
+  /** The text's fingerprint (`textFingerprint`): identical texts are one voice. */
+  text?: number;
   /** Sentiment score in [-1, 1]. */
   score: number;
 }
@@ -168,15 +182,36 @@ export class WindowState {
         if (pane) panes.push(pane);
       }
       const keywords = mergePanes(this.#legacy.get(start), panes, this.config.samples ?? 3);
+      const slice = this.#slice(start + sizeMs);
       // No later window covers this pane: its events (and the URIs seen in it) are done.
       if (this.#panes.delete(start)) this.#dropped.push(start);
       this.#deltas.delete(start);
       this.#legacy.delete(start);
-      out.push({ start, end: start + sizeMs, keywords });
+      out.push({ start, end: start + sizeMs, keywords, slice });
       this.#nextClose = start + slideMs;
       this.#closedEnd = start + sizeMs;
     }
     return out;
+  }
+
+  #slice(end: number): NonNullable<ClosedWindow["slice"]> {
+    const { slideMs, sizeMs } = this.config;
+    const last = this.#panes.get(end - slideMs);
+    const before = sizeMs > slideMs ? this.#panes.get(end - 2 * slideMs) : undefined;
+    const authors = new Map<string, [number, number]>();
+    for (const [k, a] of last?.keywords ?? []) {
+      const b = before?.keywords.get(k);
+      let two = a.authors.size, texts = a.texts.size;
+      if (b) {
+        for (const au of b.authors) if (!a.authors.has(au)) two++;
+        for (const t of b.texts) if (!a.texts.has(t)) texts++;
+      }
+      authors.set(k, [voices(a), Math.min(two, texts)]);
+    }
+    for (const [k, b] of before?.keywords ?? []) {
+      if (!authors.has(k)) authors.set(k, [0, voices(b)]);
+    }
+    return { slideMs, volume: last?.uris.size ?? 0, authors };
   }
 
   /** The events added and the panes dropped since the last call, then forgets both. */

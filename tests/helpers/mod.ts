@@ -70,6 +70,16 @@ export interface Sandbox {
   dispose(): Promise<void>;
 }
 
+/** The `VAR=value` settings `deno task dev` starts with (deno.json), so tests run the same demo. */
+export function devTaskEnv(): Record<string, string> {
+  const cfg = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)));
+  const env: Record<string, string> = {};
+  for (const m of String(cfg.tasks.dev).matchAll(/(?:^|\s)([A-Z][A-Z0-9_]*)=(\S+)/g)) {
+    env[m[1]] = m[2];
+  }
+  return env;
+}
+
 export async function sandbox(extra: Record<string, string> = {}): Promise<Sandbox> {
   const topic = uniqueName("it-text");
   const orderTopic = uniqueName("it-orders");

@@ -59,7 +59,8 @@ export function trendStream(
         events.push({
           at: ((i + 0.5) * 60_000) / b.perMinute,
           did: `did:plc:${b.tag}${i % b.authors}`,
-          text: `look at this #${b.tag}`,
+          // Each post its own text: identical texts from many accounts count as one voice.
+          text: `look at this #${b.tag} ${m}-${i}`,
           tags: [b.tag],
         });
       }
