@@ -31,6 +31,19 @@ export async function devSecrets(file = FILE): Promise<Record<string, string>> {
   return out;
 }
 
+/**
+ * What `deno task dev` sets unless the environment does: the looping replay of the sample, and
+ * dev-sized trend windows (1 min, sliding by 10 s) so the replay's bursts trend within minutes.
+ */
+export const DEV_ENV: Readonly<Record<string, string>> = {
+  FIREHOSE_REPLAY_FILE: "samples/jetstream_sample.ndjson",
+  FIREHOSE_REPLAY_LOOP: "true",
+  TREND_WINDOW_S: "60",
+  TREND_SLIDE_S: "10",
+  TREND_LATENESS_S: "5",
+  TREND_BASELINE_WINDOWS: "3",
+};
+
 /** `defaults`, less the variables the environment already sets. */
 function devDefaults(defaults: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
@@ -57,19 +70,7 @@ if (import.meta.main) {
   say(`  or:  deno task cli webhook send --source news FILE.ndjson`);
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...ROLE_PERMISSIONS, "main.ts", "all"],
-    env: {
-      FIREHOSE_REPLAY_FILE: "samples/jetstream_sample.ndjson",
-      FIREHOSE_REPLAY_LOOP: "true",
-      // Dev-sized trend windows (1 min, sliding by 10 s), so the replay's bursts trend within
-      // minutes; the user's own values win.
-      ...devDefaults({
-        TREND_WINDOW_S: "60",
-        TREND_SLIDE_S: "10",
-        TREND_LATENESS_S: "5",
-        TREND_BASELINE_WINDOWS: "3",
-      }),
-      ...secrets,
-    },
+    env: { ...devDefaults(DEV_ENV), ...secrets },
   }).spawn();
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(sig, () => {

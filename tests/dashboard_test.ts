@@ -1,7 +1,7 @@
 /**
  * The dashboard in a real browser: Playwright (playwright-core) drives Debian's Chromium against
  * `main.ts firehose,classifier,aggregator,api` fed by `deno task dev`'s looping replay (its
- * settings read from deno.json), on real Kafka and
+ * settings from scripts/dev.ts), on real Kafka and
  * PostgreSQL, asserts that the charts have data, and saves a screenshot as a test artifact
  * (`tests/artifacts/dashboard.png`).
  */

@@ -5,6 +5,7 @@
 import { loadConfig } from "../../lib/config.ts";
 import type { Config } from "../../lib/config.ts";
 import { setLogLevel } from "../../lib/log.ts";
+import { DEV_ENV } from "../../scripts/dev.ts";
 import { PostgresDb } from "../../db/mod.ts";
 import { MongoClient } from "mongodb";
 import { Actor } from "../../runtime/actor.ts";
@@ -70,14 +71,9 @@ export interface Sandbox {
   dispose(): Promise<void>;
 }
 
-/** The `VAR=value` settings `deno task dev` starts with (deno.json), so tests run the same demo. */
+/** The settings `deno task dev` starts with (`scripts/dev.ts`), so tests run the same demo. */
 export function devTaskEnv(): Record<string, string> {
-  const cfg = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)));
-  const env: Record<string, string> = {};
-  for (const m of String(cfg.tasks.dev).matchAll(/(?:^|\s)([A-Z][A-Z0-9_]*)=(\S+)/g)) {
-    env[m[1]] = m[2];
-  }
-  return env;
+  return { ...DEV_ENV };
 }
 
 export async function sandbox(extra: Record<string, string> = {}): Promise<Sandbox> {
