@@ -74,7 +74,8 @@ export function needsOf(roles: Role[], c: Config): Needs {
       "api",
       "ingest",
     ),
-    redis: has("aggregator", "api") || (has("ingest") && c.REDIS_URL !== undefined) ||
+    // Only a configured REDIS_URL is ever checked (lib/preflight.ts), so no test of it here.
+    redis: has("aggregator", "api", "ingest") ||
       (has("writer") && c.CONSUMER_TYPE === "redis") ||
       (has("classifier") && c.CLASSIFIER_REDIS_OUTPUTS.length > 0),
     mongodb: has("writer") && sinks.includes("mongodb"),
