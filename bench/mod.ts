@@ -177,7 +177,12 @@ if (nd) {
   out(
     `near-dup : lookup p50 ${nd.p50Ms.toFixed(3)} ms, p99 ${nd.p99Ms.toFixed(3)} ms with ${
       fmt(nd.signatures)
-    } signatures in Redis (${nd.lookups} lookups)`,
+    } signatures in Redis (${nd.lookups} lookups, ${nd.cpuMsPerLookup.toFixed(3)} CPU-ms each)`,
+  );
+  out(
+    `near-dup : ceiling, Redis PING p50 ${nd.ceiling.p50Ms.toFixed(3)} ms, p99 ${
+      nd.ceiling.p99Ms.toFixed(3)
+    } ms; lookup/PING p99 ratio ${(nd.p99Ms / nd.ceiling.p99Ms).toFixed(1)}`,
   );
 }
 if (an) {

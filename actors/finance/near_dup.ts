@@ -7,8 +7,11 @@
  * texts' shingles at or above the threshold. Only originals enter the index, so `duplicate_of`
  * always names an original; an event finding only its own id (a replay) is an original again.
  *
- * Redis calls fail fast (no offline queue, `commandTimeoutMs`): the caller decides what an
- * unreachable index means (the sentiment worker classifies and marks the event "unchecked").
+ * A lookup is one round trip: a server-side script reads the band keys and, for each distinct
+ * owner, its stored signature (the script reads keys it derives from values, so the index needs
+ * a single Redis, not a cluster). Redis calls fail fast (no offline queue, `commandTimeoutMs`):
+ * the caller decides what an unreachable index means (the sentiment worker classifies and marks
+ * the event "unchecked").
  */
 import { Buffer } from "node:buffer";
 import { Redis } from "ioredis";
@@ -23,6 +26,28 @@ export const nearDupLookupSeconds = new client.Histogram({
   buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1],
   registers: [registry],
 });
+
+/**
+ * KEYS: band keys; ARGV[1]: the signature key prefix. Returns `[owners, [id, signature]...]`:
+ * the owner of each band key (or nil) and the signature of each distinct owner (or nil).
+ */
+const LOOKUP_SCRIPT = `
+local owners = redis.call('MGET', unpack(KEYS))
+local sigs, seen = {}, {}
+for _, o in ipairs(owners) do
+  if o and not seen[o] then
+    seen[o] = true
+    sigs[#sigs + 1] = o
+    sigs[#sigs + 1] = redis.call('GET', ARGV[1] .. o) or false
+  end
+end
+return { owners, sigs }`;
+
+type LookupReply = [Array<Buffer | null>, Array<Buffer | null>];
+/** The script as ioredis defines it; the Buffer variant, as signatures are binary. */
+type WithLookup = Redis & {
+  nearDupLookupBuffer(keys: number, ...args: string[]): Promise<LookupReply>;
+};
 
 export interface NearDupOptions {
   url: string;
@@ -56,7 +81,7 @@ export class NearDupIndex {
   readonly threshold: number;
   readonly banding: Banding;
   readonly #o: Required<Omit<NearDupOptions, "url">>;
-  readonly #redis: Redis;
+  readonly #redis: WithLookup;
 
   constructor(o: NearDupOptions) {
     this.#o = {
@@ -69,13 +94,16 @@ export class NearDupIndex {
     };
     this.threshold = this.#o.threshold;
     this.banding = optimalBanding(this.threshold, this.#o.perms);
-    this.#redis = new Redis(o.url, {
+    const redis = new Redis(o.url, {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: this.#o.commandTimeoutMs,
       connectTimeout: this.#o.commandTimeoutMs,
     });
+    // EVALSHA, falling back to EVAL once after a script flush or a new server.
+    redis.defineCommand("nearDupLookup", { lua: LOOKUP_SCRIPT });
+    this.#redis = redis as WithLookup;
     // Errors reach the callers of each command; the connection keeps reconnecting.
     this.#redis.on("error", () => {});
   }
@@ -117,11 +145,22 @@ export class NearDupIndex {
     await this.#ready();
     const sigs = items.map((i) => this.signature(i.text));
     const keys = sigs.map((s) => bandKeys(s, this.banding).map((k) => `${this.#o.prefix}:b:${k}`));
+    const flat = keys.flat();
     const started = performance.now();
-    const owners = await this.#redis.mget(keys.flat());
-    const candidates = new Set(owners.filter((x): x is string => x !== null));
-    const stored = await this.#signatures([...candidates]);
+    const [rawOwners, rawSigs] = await this.#redis.nearDupLookupBuffer(
+      flat.length,
+      ...flat,
+      `${this.#o.prefix}:s:`,
+    );
     nearDupLookupSeconds.observe((performance.now() - started) / 1000);
+    const owners = rawOwners.map((b) => (b ? b.toString() : null));
+    const stored = new Map<string, Uint32Array>();
+    for (let i = 0; i < rawSigs.length; i += 2) {
+      const b = rawSigs[i + 1];
+      if (b && b.length === this.#o.perms * 4) {
+        stored.set(rawSigs[i]!.toString(), new Uint32Array(new Uint8Array(b).buffer));
+      }
+    }
     return { verdicts: this.#decide(items, sigs, keys, owners, stored), sigs, keys };
   }
 
@@ -142,19 +181,6 @@ export class NearDupIndex {
       if (keys.length > 0) n += await this.#redis.unlink(...keys);
     } while (cursor !== "0");
     return n;
-  }
-
-  async #signatures(ids: string[]): Promise<Map<string, Uint32Array>> {
-    const out = new Map<string, Uint32Array>();
-    if (ids.length === 0) return out;
-    const bufs = await this.#redis.mgetBuffer(ids.map((id) => `${this.#o.prefix}:s:${id}`));
-    ids.forEach((id, i) => {
-      const b = bufs[i];
-      if (b && b.length === this.#o.perms * 4) {
-        out.set(id, new Uint32Array(new Uint8Array(b).buffer));
-      }
-    });
-    return out;
   }
 
   #decide(
