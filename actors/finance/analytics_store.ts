@@ -1,7 +1,8 @@
 /**
  * The analytics database of the sentiment role: `sentiment_results` (idempotent batch inserts
  * by event id), the per-minute and per-hour materialized views (refreshed concurrently, so reads
- * never wait), and the reads behind the routes.
+ * never wait), the symbol index `sentiment_symbols` (filled by triggers), and the reads behind the
+ * routes.
  */
 import type { Db } from "../../db/db.ts";
 import type { SentimentResult } from "../../schemas/finance.ts";
@@ -138,11 +139,16 @@ export class AnalyticsStore {
     );
   }
 
-  /** The latest analysed events that name a symbol, newest first. */
+  /**
+   * The latest analysed events that name a symbol, newest first: the newest entries of the
+   * symbol's range in `sentiment_symbols` (kept by triggers), then their rows by primary key.
+   */
   bySymbol(symbol: string, limit: number): Promise<SentimentResult[]> {
     return this.db.query<SentimentResult>(
-      `SELECT ${COLUMNS} FROM sentiment_results WHERE symbols @> ARRAY[$1]::text[]
-       ORDER BY processed_at DESC LIMIT $2`,
+      `SELECT ${COLUMNS} FROM sentiment_results WHERE event_id IN (
+         SELECT event_id FROM sentiment_symbols WHERE symbol = $1
+         ORDER BY processed_at DESC LIMIT $2)
+       ORDER BY processed_at DESC, event_id DESC`,
       [symbol, limit],
     );
   }
