@@ -94,6 +94,9 @@ Deno.test(
       OLLAMA_URL: stub.url,
       OLLAMA_TIMEOUT_MS: "2000", // only the "hang" posts time out, even on a loaded machine
       OLLAMA_CONCURRENCY: "4",
+      // Per-post fallbacks are what this test counts: keep the circuit closed.
+      OLLAMA_BREAKER_FAILURES: "1000000",
+      OLLAMA_SLOW_MS: "600000",
     });
     const proc = new RoleProcess("firehose,classifier,writer,api", s.env);
     try {
@@ -118,6 +121,45 @@ Deno.test(
         { model: "ollama:granite3.3:2b", n: posts.length - fallbacks },
       ]);
       assert.equal(stub.requests[0].model, "granite3.3:2b");
+    } finally {
+      await proc.dispose();
+      await stub.shutdown();
+      await s.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "a hanging Ollama opens the classifier's circuit: posts go to local at once instead of waiting out each timeout",
+  opts,
+  async () => {
+    const stub = new OllamaStub();
+    stub.script([], "hang");
+    const s = await sandbox({
+      ...replay,
+      CLASSIFIER_BACKEND: "ollama",
+      OLLAMA_URL: stub.url,
+      // Without the breaker every post would wait out this timeout (4 at a time).
+      OLLAMA_TIMEOUT_MS: "120000",
+      OLLAMA_CONCURRENCY: "4",
+      OLLAMA_SLOW_MS: "300",
+      OLLAMA_BREAKER_FAILURES: "1",
+      OLLAMA_BREAKER_COOLDOWN_MS: "600000",
+    });
+    const proc = new RoleProcess("firehose,classifier,writer", s.env);
+    try {
+      await until(
+        `${posts.length} posts stored`,
+        async () => (await sinkCounts(s)).postgres >= posts.length,
+        90_000,
+        200,
+      );
+      const models = await s.db.query<{ model: string; n: number }>(
+        `SELECT model, count(*)::int AS n FROM classified_posts GROUP BY model ORDER BY model`,
+      );
+      assert.deepEqual(models, [{ model: "local:afinn-165-fin", n: posts.length }]);
+      // Only the batch that opened the circuit asked Ollama (at most OLLAMA_CONCURRENCY at once).
+      assert.ok(stub.requests.length <= 4, `${stub.requests.length} requests to Ollama`);
     } finally {
       await proc.dispose();
       await stub.shutdown();
