@@ -113,6 +113,7 @@ export const Config = z.object({
   NEAR_DUP_THRESHOLD: z.coerce.number().gt(0).lt(1).default(0.95),
   NEAR_DUP_TTL: int(86_400, 1),
   NEAR_DUP_PREFIX: z.string().min(1).default("sluice:neardup"),
+  NEAR_DUP_REWORDED: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
   OLLAMA_BREAKER_FAILURES: int(3, 1),
   OLLAMA_BREAKER_COOLDOWN_MS: int(30_000, 1),
   OLLAMA_SLOW_MS: int(5_000, 1),

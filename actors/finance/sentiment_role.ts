@@ -74,6 +74,7 @@ export function sentimentRole(rt: Runtime): ChildSpec {
           prefix: c.NEAR_DUP_PREFIX,
           threshold: c.NEAR_DUP_THRESHOLD,
           ttlS: c.NEAR_DUP_TTL,
+          reworded: c.NEAR_DUP_REWORDED,
         })
         : null;
       if (!nearDup) ctx.logger.warn("REDIS_URL not set: events are stored unchecked");

@@ -1,0 +1,48 @@
+/** The near-duplicate index against the real Redis: both rules, across calls and in one batch. */
+import assert from "node:assert/strict";
+import { NearDupIndex } from "../actors/finance/mod.ts";
+import { REDIS_URL, uniqueName } from "./helpers/mod.ts";
+
+Deno.test("a reworded headline is found through Redis, across calls and within one batch", async () => {
+  const ix = new NearDupIndex({ url: REDIS_URL, prefix: uniqueName("test-nd") });
+  try {
+    await ix.checkAndAdd([{ id: "a", text: "Apple shares fell 3% after weak iPhone sales" }]);
+    const v = await ix.checkAndAdd([
+      { id: "b", text: "Apple stock drops 3% as iPhone sales disappoint" },
+      { id: "c", text: "Apple shares fell 4% after weak iPhone sales" },
+      { id: "d", text: "Apple shares fell 3% after weak iPhone sales https://t.co/x" },
+      { id: "e", text: "Wow. RT @x: Apple shares fall 4% after weak iPhone sales" },
+    ]);
+    assert.deepEqual(v.map((x) => [x.duplicateOf, x.rule]), [
+      ["a", "reworded"],
+      [null, undefined],
+      ["a", "shingles"],
+      ["c", "reworded"],
+    ]);
+    assert.equal(v[2].similarity, 1);
+    // Only originals enter the index: b and d are not candidates for later texts.
+    const [again] = await ix.find([{
+      id: "f",
+      text: "Apple stock drops 3% as iPhone sales disappoint",
+    }]);
+    assert.equal(again.duplicateOf, "a");
+  } finally {
+    await ix.clear();
+    await ix.close();
+  }
+});
+
+Deno.test("with the reworded rule off, only the shingles rule applies", async () => {
+  const ix = new NearDupIndex({ url: REDIS_URL, prefix: uniqueName("test-nd"), reworded: false });
+  try {
+    await ix.checkAndAdd([{ id: "a", text: "Apple shares fell 3% after weak iPhone sales" }]);
+    const [v] = await ix.find([{
+      id: "b",
+      text: "Apple stock drops 3% as iPhone sales disappoint",
+    }]);
+    assert.equal(v.duplicateOf, null);
+  } finally {
+    await ix.clear();
+    await ix.close();
+  }
+});
