@@ -60,6 +60,8 @@ export function toRecord(e: FinanceEvent): OutRecord {
 export class Ingester {
   #queue: Submission[] = [];
   #running = 0;
+  #toMark: RawKey[] = [];
+  #marking: Promise<void> | null = null;
   #max: number;
   #concurrency: number;
 
@@ -113,13 +115,7 @@ export class Ingester {
       );
     }
     // Not awaited: the events are stored and acknowledged, which is what the answer promises.
-    // An UPDATE that is lost leaves them to the relay, whose re-publish downstream absorbs.
-    void this.o.store.markPublished(toSend.map(keyOf)).catch((err) =>
-      this.o.logger.warn("marking events published failed; the relay sends them again", {
-        events: toSend.length,
-        reason: errorMessage(err),
-      })
-    );
+    this.#markPublished(toSend.map(keyOf));
     for (const e of toSend) {
       this.o.logger.debug("event published", {
         event_id: e.event_id,
@@ -128,6 +124,28 @@ export class Ingester {
       });
     }
     return inserted;
+  }
+
+  /**
+   * Marks acknowledged events published, one UPDATE at a time: keys acknowledged while one runs
+   * go into the next, so concurrent flushes share UPDATE statements as they share sends. An
+   * UPDATE that is lost leaves its events to the relay, whose re-publish downstream absorbs.
+   */
+  #markPublished(keys: RawKey[]): void {
+    this.#toMark.push(...keys);
+    if (this.#marking) return;
+    this.#marking = (async () => {
+      while (this.#toMark.length > 0) {
+        const batch = this.#toMark.splice(0, this.#max);
+        await this.o.store.markPublished(batch).catch((err) =>
+          this.o.logger.warn("marking events published failed; the relay sends them again", {
+            events: batch.length,
+            reason: errorMessage(err),
+          })
+        );
+      }
+      this.#marking = null;
+    })();
   }
 
   async #publish(events: FinanceEvent[], insertedNow: FinanceEvent[]): Promise<void> {
