@@ -33,7 +33,14 @@ export interface RateLimits {
   close(): Promise<void>;
 }
 
-export function createRateLimits(o: RateLimitOptions): RateLimits {
+/** How long start-up waits for Redis before the in-process limiter stands in. */
+const READY_WAIT_MS = 2_000;
+
+/**
+ * The limits of one process. With Redis, resolves once connected (or after 2 s): until then the
+ * in-process stand-in would count the first requests apart from the other processes.
+ */
+export async function createRateLimits(o: RateLimitOptions): Promise<RateLimits> {
   const redis = o.redisUrl
     ? new Redis(o.redisUrl, {
       maxRetriesPerRequest: 1,
@@ -42,6 +49,14 @@ export function createRateLimits(o: RateLimitOptions): RateLimits {
     })
     : null;
   redis?.on("error", () => {}); // the insurance limiter answers meanwhile; commands report it
+  if (redis && redis.status !== "ready") {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, READY_WAIT_MS);
+      redis.once("ready", resolve);
+    });
+    clearTimeout(timer);
+  }
   const share = o.leaseShare ?? 0.01;
   const make = (points: number, name: string): LeasedLimiter => {
     const memory = new RateLimiterMemory({ points, duration: o.windowS, keyPrefix: name });
