@@ -46,9 +46,15 @@ const SYNONYMS: Record<string, string> = { share: "stock", equiti: "stock" };
 const ENTITIES = new Set(
   [...ORGANISATIONS, ...PLACES].flatMap((s) => s.toLowerCase().split(" ")),
 );
-const INSTRUMENT = ASSET_PATTERNS.filter(([a]) => a !== "equity" && a !== "macro").map(([, r]) =>
-  r
-);
+/** Instruments (crypto, commodities, currencies), matched once per text. */
+const INSTRUMENTS = ASSET_PATTERNS.filter(([a]) => a !== "equity" && a !== "macro")
+  .map(([, r]) => new RegExp(r.source, "giu"));
+
+function instrumentWords(lower: string): Set<string> {
+  const out = new Set<string>();
+  for (const r of INSTRUMENTS) for (const m of lower.matchAll(r)) out.add(m[0]);
+  return out;
+}
 const NOT_TICKERS = new Set(["RT", "UPDATE", "BREAKING", "I", "A"]);
 
 /** Links, mentions, a retweet marker anywhere, a wire tag first, a wire source last. */
@@ -65,6 +71,7 @@ const TOKEN = /\$?\p{N}[\p{N},.]*%?|\$?[\p{L}][\p{L}\p{N}]*(?:['’]\p{L}+)?/gu;
 
 export function gist(text: string): Gist {
   const t = clean(text);
+  const instruments = instrumentWords(t.toLowerCase());
   const keys = new Set<string>();
   const opening = new Set<string>();
   const words = new Set<string>();
@@ -103,7 +110,7 @@ export function gist(text: string): Gist {
       const ticker = raw.startsWith("$") ||
         (/^\p{Lu}{2,}$/u.test(raw) && !NOT_TICKERS.has(raw));
       const capital = /^\p{Lu}/u.test(raw);
-      const known = ENTITIES.has(lower) || INSTRUMENT.some((r) => r.test(lower));
+      const known = ENTITIES.has(lower) || instruments.has(lower);
       key = ticker || known || (capital && !initial);
       if (capital && initial && !key) opening.add(word);
     }
