@@ -46,3 +46,28 @@ Deno.test("with the reworded rule off, only the shingles rule applies", async ()
     await ix.close();
   }
 });
+
+Deno.test("a batch larger than one script call can unpack is checked in one lookup", async () => {
+  // The test is about the script's bound, not its speed on a loaded machine.
+  const ix = new NearDupIndex({
+    url: REDIS_URL,
+    prefix: uniqueName("test-nd"),
+    commandTimeoutMs: 30_000,
+  });
+  try {
+    // 3 bands each: 9,000 band keys, over Lua's unpack bound.
+    const items = Array.from({ length: 3_000 }, (_, i) => ({
+      id: `e${i}`,
+      text: i % 2
+        ? `Acme ${i - 1} shares fall ${i - 1}% https://t.co/${i}`
+        : `Acme ${i} shares fall ${i}%`,
+    }));
+    const v = await ix.checkAndAdd(items);
+    assert.equal(v.filter((x) => x.duplicateOf !== null).length, 1_500);
+    const again = await ix.find(items.slice(0, 2));
+    assert.deepEqual(again.map((x) => x.duplicateOf), [null, "e0"]);
+  } finally {
+    await ix.clear();
+    await ix.close();
+  }
+});

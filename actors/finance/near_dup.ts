@@ -54,7 +54,12 @@ export const nearDupLookupSeconds = new client.Histogram({
  */
 const LOOKUP_SCRIPT = `
 local bands = tonumber(ARGV[2])
-local owners = redis.call('MGET', unpack(KEYS, 1, bands))
+local owners = {}
+-- MGET in slices: unpack() is bounded by Lua's stack (about 8,000 values).
+for from = 1, bands, 1000 do
+  local part = redis.call('MGET', unpack(KEYS, from, math.min(from + 999, bands)))
+  for _, o in ipairs(part) do owners[#owners + 1] = o end
+end
 local lists, stored, seen = {}, {}, {}
 local function want(id)
   if not seen[id] then
