@@ -36,6 +36,12 @@ export class Runtime {
         brokers: config.KAFKA_BROKERS,
         clientId: config.KAFKA_CLIENT_ID,
         logger: this.log,
+        group: {
+          sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+          heartbeatMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
+          rebalanceTimeoutMs: config.KAFKA_REBALANCE_TIMEOUT_MS,
+        },
+        retryMaxMs: config.KAFKA_RETRY_MAX_MS,
       })
       : new MemoryTransport());
     if (this.transport instanceof MemoryTransport) {

@@ -30,7 +30,11 @@ export const Config = z.object({
     message: "must be a comma-separated list of host:port",
   }),
   KAFKA_CLIENT_ID: z.string().min(1).default("sluice"),
-  KAFKA_SESSION_TIMEOUT_MS: int(30_000, 6_000),
+  // The broker's group.min.session.timeout.ms is 6000: a shorter session is refused.
+  KAFKA_SESSION_TIMEOUT_MS: int(10_000, 6_000),
+  KAFKA_HEARTBEAT_INTERVAL_MS: int(1_000, 100),
+  KAFKA_REBALANCE_TIMEOUT_MS: int(20_000, 1_000),
+  KAFKA_RETRY_MAX_MS: int(2_000, 100),
   DATABASE_URL: optionalUrl(["postgres", "postgresql"]),
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, "must be a lowercase SQL identifier")
     .default("public"),
@@ -53,7 +57,7 @@ export const Config = z.object({
   SUPERVISOR_MAX_RESTARTS: int(5, 0),
   SUPERVISOR_PERIOD_S: int(60, 1),
   SUPERVISOR_BACKOFF_MS: int(200, 1),
-  SUPERVISOR_BACKOFF_MAX_MS: int(10_000, 1),
+  SUPERVISOR_BACKOFF_MAX_MS: int(3_000, 1),
   SHUTDOWN_TIMEOUT_MS: int(15_000, 1),
   WAIT_TIMEOUT_MS: int(10_000, 1),
   STARTUP_TIMEOUT_MS: int(5_000, 100),
@@ -65,6 +69,11 @@ export const Config = z.object({
   ORDER_RETENTION_MS: int(7 * 24 * 3600 * 1000, 1),
   ORDER_RATE: z.coerce.number().positive().max(1_000_000).default(10),
   ORDER_COUNT: z.coerce.number().int().min(1).optional(),
+  ORDER_RUN_ID: z.string().regex(
+    /^[A-Za-z0-9._:-]{1,100}$/,
+    "must be 1-100 letters, digits, . _ : -",
+  )
+    .default("default"),
   ORDER_BATCH_SIZE: int(1_000, 1),
   POSTS_RAW_TOPIC: topicName("posts-raw"),
   POSTS_CLASSIFIED_TOPIC: topicName("posts-classified"),
@@ -243,6 +252,21 @@ function crossChecks(c: Config): ConfigIssue[] {
     out.push({
       variable: "REDIS_URL",
       message: "REDIS_URL must be set when CLASSIFIER_REDIS_OUTPUTS is not empty",
+    });
+  }
+  if (c.KAFKA_HEARTBEAT_INTERVAL_MS * 3 > c.KAFKA_SESSION_TIMEOUT_MS) {
+    out.push({
+      variable: "KAFKA_HEARTBEAT_INTERVAL_MS",
+      message:
+        `KAFKA_HEARTBEAT_INTERVAL_MS=${c.KAFKA_HEARTBEAT_INTERVAL_MS} must be at most a third ` +
+        `of KAFKA_SESSION_TIMEOUT_MS=${c.KAFKA_SESSION_TIMEOUT_MS}`,
+    });
+  }
+  if (c.KAFKA_REBALANCE_TIMEOUT_MS < c.KAFKA_SESSION_TIMEOUT_MS) {
+    out.push({
+      variable: "KAFKA_REBALANCE_TIMEOUT_MS",
+      message: `KAFKA_REBALANCE_TIMEOUT_MS=${c.KAFKA_REBALANCE_TIMEOUT_MS} must not be below ` +
+        `KAFKA_SESSION_TIMEOUT_MS=${c.KAFKA_SESSION_TIMEOUT_MS}`,
     });
   }
   if (c.SUPERVISOR_BACKOFF_MS > c.SUPERVISOR_BACKOFF_MAX_MS) {

@@ -9,28 +9,35 @@ import { UpstreamError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
 import { deliverBatch } from "../_batch.ts";
 import type { Consumer, ConsumerOptions, InMessage } from "../types.ts";
+import type { GroupTimings } from "./transport.ts";
 
 const decoder = new TextDecoder();
 
 export class KafkaConsumer implements Consumer {
   readonly done: Promise<void>;
   #c: KConsumer;
-  #opts: ConsumerOptions;
+  #opts: ConsumerOptions & GroupTimings;
   #log: Logger;
   #reject!: (e: Error) => void;
   #resolve!: () => void;
 
-  constructor(kafka: Kafka, options: ConsumerOptions, log: Logger) {
+  constructor(kafka: Kafka, options: ConsumerOptions & GroupTimings, log: Logger) {
     this.#opts = options;
     this.#log = log.child("consumer", { group: options.groupId });
+    // A member that dies is noticed after the session timeout; one that stops leaves the group
+    // at once (disconnect sends LeaveGroup), so its partitions move without waiting for it.
+    // kafkajs 2.2.4 has no static membership (group.instance.id): a restarted member joins as
+    // a new one.
     this.#c = kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: 3_000,
-      rebalanceTimeout: 60_000,
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: options.heartbeatMs ?? 1_000,
+      rebalanceTimeout: options.rebalanceTimeoutMs ?? 20_000,
       maxWaitTimeInMs: 100,
       maxBytesPerPartition: 2 * 1024 * 1024,
       allowAutoTopicCreation: false,
+      // A crash goes to the supervisor (restart with capped backoff, intensity), not to kafkajs's
+      // own silent restart loop. The client's maxRetryTime caps these retries' delays.
       retry: { retries: 5, initialRetryTime: 200, restartOnFailure: () => Promise.resolve(false) },
     });
     this.done = new Promise((resolve, reject) => {
