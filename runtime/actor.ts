@@ -68,16 +68,26 @@ export class Actor<M> {
     if (this.#status === "idle") this.#finish();
     if (this.#status === "running") {
       this.#status = "stopping";
-      this.#stopping.abort(new AbortedError("Actor is stopping"));
+      this.interrupt();
       this.mailbox.seal(new AbortedError("Actor is stopping"));
     }
     await this.done.catch(() => {});
   }
 
+  /**
+   * Ends the handler's long waits (retries, a batch held through an outage) by aborting its
+   * `stopping` signal, while the actor keeps taking and handling messages: for a graceful stop
+   * that begins upstream (the input stops first and waits for its batches to settle). A batch
+   * given up this way fails, so its messages are nacked and not committed.
+   */
+  interrupt(reason: Error = new AbortedError("Actor is stopping")): void {
+    if (!this.#stopping.signal.aborted) this.#stopping.abort(reason);
+  }
+
   /** Immediate stop: queued messages are dropped, the current batch is left to finish alone. */
   close(reason: Error = new AbortedError("Actor closed")): void {
     if (this.#status === "stopped" || this.#status === "crashed") return;
-    this.#stopping.abort(reason);
+    this.interrupt(reason);
     for (const m of this.mailbox.close(reason)) this.#options.onDrop?.(m, reason);
     this.#finish();
   }

@@ -31,7 +31,10 @@ export interface OrderProcessorOptions {
   flushMs?: number;
   /** First retry delay in ms (then doubling). Default 200. */
   retryInitialMs?: number;
-  /** Delay between attempts once the 3 retries are spent, in ms. Default 5_000. */
+  /**
+   * Delay between attempts once the 3 retries are spent, in ms: a database that comes back is
+   * used within about this long. Default 1_500.
+   */
   outageRetryMs?: number;
   /**
    * Aborted when the role begins to stop: a batch held during an outage is given up (nacked,
@@ -70,7 +73,7 @@ export function createOrderProcessor(o: OrderProcessorOptions): Actor<Envelope> 
         writeRetries.inc({ pipeline: "orders" });
         const outage = attempt >= 3;
         const wait = outage
-          ? (o.outageRetryMs ?? 5_000)
+          ? (o.outageRetryMs ?? 1_500)
           : backoffDelay(attempt, { initialMs: o.retryInitialMs ?? 200 });
         if (outage) {
           raiseCondition(
