@@ -7,12 +7,14 @@ import {
   committedTotal,
   DATABASE_URL,
   produceTexts,
+  readTopic,
   RoleProcess,
   rowCount,
   sandbox,
   textMessages,
   until,
 } from "./helpers/mod.ts";
+import type { Sandbox } from "./helpers/mod.ts";
 import { TcpProxy } from "./helpers/tcp_proxy.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -52,6 +54,76 @@ Deno.test(
     } finally {
       proxy.close();
       await p.dispose();
+      await s.dispose();
+    }
+  },
+);
+
+/** Orders a run has delivered, as saved in its ledger (0 before the first save). */
+async function runSent(s: Sandbox, runId = "default"): Promise<number> {
+  const rows = await s.db.query<{ sent: string }>(
+    `SELECT sent FROM order_producer_runs WHERE run_id = $1`,
+    [runId],
+  ).catch(() => []);
+  return Number(rows[0]?.sent ?? 0);
+}
+
+Deno.test(
+  "the order producer rides out a database outage and a SIGKILL: ORDER_COUNT orders in all",
+  opts,
+  async () => {
+    const { proxy, url } = databaseProxy();
+    const count = 400;
+    const s = await sandbox({ ORDER_COUNT: String(count), ORDER_RATE: "40", LOG_LEVEL: "info" });
+    const env = { ...s.env, DATABASE_URL: url };
+    const first = new RoleProcess("order-producer", env);
+    let second: RoleProcess | null = null, third: RoleProcess | null = null;
+    try {
+      await until("the run under way", async () => (await runSent(s)) >= 40, 60_000);
+      proxy.cut();
+      // Past the ids it holds (its block and the one reserved ahead) it must wait for the
+      // database: it retries instead of crashing.
+      await until(
+        "the producer waiting for an id block",
+        () => /reserving order ids failed, retrying/.test(first.output),
+        30_000,
+      );
+      const atOutage = await s.kafka.admin().then((a) => a.topicSize(s.orderTopic));
+      assert.ok(atOutage > 40, `kept producing from held ids during the outage (${atOutage})`);
+      proxy.restore();
+      await until("the run going on", async () => (await runSent(s)) >= 250, 60_000);
+      first.kill("SIGKILL");
+      await first.exited;
+      assert.doesNotMatch(first.output, /escalat/);
+      const killedAt = await runSent(s);
+      second = new RoleProcess("order-producer", env);
+      const st = await second.exited;
+      assert.equal(st.code, 0, second.output.slice(-2_000));
+      assert.match(second.output, /resuming the producer run/);
+      assert.equal(await runSent(s), count);
+      // The same run again: complete, nothing more is sent.
+      third = new RoleProcess("order-producer", env);
+      assert.equal((await third.exited).code, 0);
+
+      const admin = await s.kafka.admin();
+      const total = await admin.topicSize(s.orderTopic);
+      const ids = new Set(
+        (await readTopic(s, s.orderTopic, total)).map((m) =>
+          JSON.parse(new TextDecoder().decode(m.value!)).order_id
+        ),
+      );
+      console.log(
+        `order producer: ${count} orders asked, ${ids.size} distinct ids sent in ${total} ` +
+          `records (SIGKILL at ${killedAt} saved)`,
+      );
+      assert.equal(ids.size, count, "every order id of the run once");
+      // A SIGKILL can resend the orders delivered after the last saved progress (same ids).
+      assert.ok(total - count <= 40, `at most a few orders resent (${total - count})`);
+    } finally {
+      proxy.close();
+      await first.dispose();
+      await second?.dispose();
+      await third?.dispose();
       await s.dispose();
     }
   },

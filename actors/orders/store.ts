@@ -1,10 +1,17 @@
 /**
  * The `orders` table: idempotent batch inserts by order_id that tell new rows, duplicates
- * (same content) and conflicts (same id, different content) apart; reads for the API; and the
- * order-id block allocator used by producers.
+ * (same content) and conflicts (same id, different content) apart; reads for the API; the
+ * order-id block allocator used by producers, and their runs' progress.
  */
 import type { Order } from "../../schemas/orders.ts";
 import type { Db } from "../../db/db.ts";
+import type { IdPosition } from "./ids.ts";
+
+/** How far a producer run got: orders delivered, and the position in its ids after them. */
+export interface RunProgress {
+  sent: number;
+  ids: IdPosition;
+}
 
 export interface OrderRow {
   order_id: string;
@@ -114,5 +121,34 @@ export class OrderStore {
       [day, size],
     );
     return Number(rows[0].next_seq) - size;
+  }
+
+  /** The saved progress of a producer run, or null for a new run. */
+  async loadRun(runId: string, topic: string): Promise<RunProgress | null> {
+    const rows = await this.db.query<
+      { sent: string; id_day: string; id_next: string; id_end: string }
+    >(
+      `SELECT sent, id_day, id_next, id_end FROM order_producer_runs
+       WHERE run_id = $1 AND topic = $2`,
+      [runId, topic],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      sent: Number(r.sent),
+      ids: { day: r.id_day, next: Number(r.id_next), end: Number(r.id_end) },
+    };
+  }
+
+  /** Saves a run's progress; an older progress never overwrites a newer one. */
+  async saveRun(runId: string, topic: string, p: RunProgress): Promise<void> {
+    await this.db.query(
+      `INSERT INTO order_producer_runs (run_id, topic, sent, id_day, id_next, id_end)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (run_id, topic) DO UPDATE SET sent = EXCLUDED.sent, id_day = EXCLUDED.id_day,
+         id_next = EXCLUDED.id_next, id_end = EXCLUDED.id_end, updated_at = now()
+       WHERE order_producer_runs.sent <= EXCLUDED.sent`,
+      [runId, topic, p.sent, p.ids.day, p.ids.next, p.ids.end],
+    );
   }
 }
