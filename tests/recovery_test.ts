@@ -5,7 +5,6 @@
 import assert from "node:assert/strict";
 import {
   committedTotal,
-  DATABASE_URL,
   produceTexts,
   readTopic,
   RoleProcess,
@@ -15,18 +14,9 @@ import {
   until,
 } from "./helpers/mod.ts";
 import type { Sandbox } from "./helpers/mod.ts";
-import { TcpProxy } from "./helpers/tcp_proxy.ts";
+import { databaseProxy } from "./helpers/tcp_proxy.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-/** A proxy in front of the shared PostgreSQL, and DATABASE_URL pointing at it. */
-export function databaseProxy(): { proxy: TcpProxy; url: string } {
-  const u = new URL(DATABASE_URL);
-  const proxy = TcpProxy.start({ hostname: u.hostname, port: Number(u.port || 5432) });
-  u.hostname = "127.0.0.1";
-  u.port = String(proxy.port);
-  return { proxy, url: u.toString() };
-}
 
 Deno.test(
   "SIGTERM while the database is down exits 0 at once and commits nothing unstored",

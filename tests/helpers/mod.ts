@@ -210,7 +210,7 @@ export async function committedTotal(
  * `enough(messages)` holds.
  */
 export async function readTopic(
-  s: Sandbox,
+  s: Pick<Sandbox, "kafka">,
   topic: string,
   n: number | ((got: InMessage[]) => boolean),
 ): Promise<InMessage[]> {

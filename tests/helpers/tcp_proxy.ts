@@ -3,6 +3,16 @@
  * makes the service vanish for them (every connection closed, new ones refused) without touching
  * the shared server; `restore` brings it back on the same port.
  */
+import { DATABASE_URL } from "./mod.ts";
+
+/** A proxy in front of the shared PostgreSQL, and a DATABASE_URL pointing at it. */
+export function databaseProxy(): { proxy: TcpProxy; url: string } {
+  const u = new URL(DATABASE_URL);
+  const proxy = TcpProxy.start({ hostname: u.hostname, port: Number(u.port || 5432) });
+  u.hostname = "127.0.0.1";
+  u.port = String(proxy.port);
+  return { proxy, url: u.toString() };
+}
 
 export class TcpProxy {
   readonly port: number;

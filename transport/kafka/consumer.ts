@@ -10,6 +10,7 @@ import type { Logger } from "../../lib/log.ts";
 import { deliverBatch } from "../_batch.ts";
 import type { Consumer, ConsumerOptions, InMessage } from "../types.ts";
 import type { GroupTimings } from "./transport.ts";
+import type { StaleMembers } from "./_stale_members.ts";
 
 const decoder = new TextDecoder();
 
@@ -21,7 +22,12 @@ export class KafkaConsumer implements Consumer {
   #reject!: (e: Error) => void;
   #resolve!: () => void;
 
-  constructor(kafka: Kafka, options: ConsumerOptions & GroupTimings, log: Logger) {
+  constructor(
+    kafka: Kafka,
+    options: ConsumerOptions & GroupTimings,
+    log: Logger,
+    stale?: StaleMembers,
+  ) {
     this.#opts = options;
     this.#log = log.child("consumer", { group: options.groupId });
     // A member that dies is noticed after the session timeout; one that stops leaves the group
@@ -36,17 +42,27 @@ export class KafkaConsumer implements Consumer {
       maxWaitTimeInMs: 100,
       maxBytesPerPartition: 2 * 1024 * 1024,
       allowAutoTopicCreation: false,
-      // A crash goes to the supervisor (restart with capped backoff, intensity), not to kafkajs's
-      // own silent restart loop. The client's maxRetryTime caps these retries' delays.
-      retry: { retries: 5, initialRetryTime: 200, restartOnFailure: () => Promise.resolve(false) },
+      // A retriable failure (the broker away, its coordinator loading) is ridden out here:
+      // kafkajs restarts the member after a short delay, as long as it takes, instead of
+      // crashing it into the supervisor, whose restart intensity a broker restart would exhaust.
+      // Other crashes go to the supervisor. The client's maxRetryTime caps the retries' delays.
+      retry: { retries: 5, initialRetryTime: 200, restartOnFailure: () => Promise.resolve(true) },
     });
     this.done = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
     this.done.catch(() => {});
+    let memberId: string | null = null;
     this.#c.on(this.#c.events.CRASH, (e) => {
       const err = e.payload.error;
+      // kafkajs has disconnected the member; if the broker was away, it never left its group.
+      if (memberId) stale?.add(options.groupId, memberId);
+      memberId = null;
+      if (e.payload.restart) {
+        this.#log.warn("consumer failed; rejoining", { reason: err.message });
+        return;
+      }
       this.#reject(
         new UpstreamError("CONSUMER_CRASHED", `Kafka consumer crashed: ${err.message}`, {
           cause: err,
@@ -54,6 +70,7 @@ export class KafkaConsumer implements Consumer {
       );
     });
     this.#c.on(this.#c.events.GROUP_JOIN, (e) => {
+      memberId = e.payload.memberId;
       this.#log.info("joined group", {
         memberId: e.payload.memberId,
         assignment: e.payload.memberAssignment,

@@ -12,6 +12,7 @@ import type { Admin, Consumer, ConsumerOptions, Producer, Transport } from "../t
 import { KafkaAdmin } from "./admin.ts";
 import { KafkaConsumer } from "./consumer.ts";
 import { KafkaProducer } from "./producer.ts";
+import { StaleMembers } from "./_stale_members.ts";
 
 /** How consumer-group members keep their membership; see `consumer.ts`. */
 export interface GroupTimings {
@@ -78,6 +79,7 @@ export class KafkaTransport implements Transport {
   #partitionCounts = new Map<string, number>();
   #admin: Promise<Admin> | null = null;
   #group: GroupTimings;
+  #stale: StaleMembers;
 
   constructor(options: KafkaTransportOptions) {
     this.#group = options.group ?? {};
@@ -90,6 +92,7 @@ export class KafkaTransport implements Transport {
       retry: { initialRetryTime: 100, retries: 5, maxRetryTime: options.retryMaxMs ?? 2_000 },
       connectionTimeout: 3_000,
     });
+    this.#stale = new StaleMembers(this.kafka, this.#log);
   }
 
   async producer(): Promise<Producer> {
@@ -107,7 +110,8 @@ export class KafkaTransport implements Transport {
   }
 
   consumer(options: ConsumerOptions): Consumer {
-    return new KafkaConsumer(this.kafka, { ...this.#group, ...dropUndefined(options) }, this.#log);
+    const o = { ...this.#group, ...dropUndefined(options) };
+    return new KafkaConsumer(this.kafka, o, this.#log, this.#stale);
   }
 
   admin(): Promise<Admin> {
@@ -144,6 +148,7 @@ export class KafkaTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    this.#stale.close();
     if (this.#admin) await (await this.#admin).close();
     this.#admin = null;
   }
