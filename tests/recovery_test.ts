@@ -15,6 +15,8 @@ import {
 } from "./helpers/mod.ts";
 import type { Sandbox } from "./helpers/mod.ts";
 import { databaseProxy } from "./helpers/tcp_proxy.ts";
+import { KafkaBroker } from "./helpers/kafka_broker.ts";
+import { KafkaTransport } from "../transport/mod.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -118,3 +120,34 @@ Deno.test(
     }
   },
 );
+
+Deno.test({
+  name: "SIGTERM while the broker is down exits 0 within the deadline",
+  ignore: !KafkaBroker.available(),
+  ...opts,
+  fn: async () => {
+    const broker = await KafkaBroker.start();
+    const s = await sandbox({ LOG_LEVEL: "info" });
+    const kafka = new KafkaTransport({ brokers: [broker.address] });
+    const env = { ...s.env, KAFKA_BROKERS: broker.address };
+    const p = new RoleProcess("text-writer", env);
+    try {
+      await (await kafka.admin()).ensureTopics([{ topic: s.topic, partitions: 3 }]);
+      await until("the writer in its group", () => /"joined group"/.test(p.output), 90_000);
+      await broker.stop("SIGKILL");
+      await until("the writer noticing", () => /consumer failed; rejoining/.test(p.output), 60_000);
+      const t0 = performance.now();
+      p.kill("SIGTERM");
+      const st = await p.exited;
+      const took = performance.now() - t0;
+      console.log(`SIGTERM during a broker outage: exit ${st.code} in ${Math.round(took)} ms`);
+      assert.equal(st.code, 0, `exit 0, output:\n${p.output.slice(-3_000)}`);
+      assert.ok(took < 15_000, `exited in ${took} ms, within SHUTDOWN_TIMEOUT_MS`);
+    } finally {
+      await p.dispose();
+      await kafka.close().catch(() => {});
+      await s.dispose();
+      await broker.dispose();
+    }
+  },
+});
