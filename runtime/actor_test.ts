@@ -80,3 +80,24 @@ Deno.test("close drops queued messages at once", async () => {
   await actor.done;
   assert.ok(dropped.includes(3));
 });
+
+Deno.test("interrupt ends the handler's wait and the actor goes on taking messages", async () => {
+  const seen: Array<{ n: number; aborted: boolean }> = [];
+  const actor = new Actor<number>({
+    capacity: 10,
+    handle: async ([n], stopping) => {
+      if (n === 1) {
+        // A retry loop held through an outage: it waits until told to stop.
+        await new Promise((resolve) => stopping.addEventListener("abort", resolve));
+      }
+      seen.push({ n, aborted: stopping.aborted });
+    },
+  }).start();
+  await actor.tell(1);
+  await actor.tell(2);
+  actor.interrupt();
+  await actor.tell(3);
+  await actor.stop();
+  assert.deepEqual(seen.map((x) => x.n), [1, 2, 3]);
+  assert.ok(seen.every((x) => x.aborted));
+});

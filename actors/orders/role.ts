@@ -1,7 +1,8 @@
 /**
  * Roles `order-producer` (mock orders at ORDER_RATE per second to `food-orders`: `producer.ts`,
- * `generator.ts`, `ids.ts`; a run named ORDER_RUN_ID resumes its count after a restart) and `order-processor` (member of `order-processors`, validating and storing
- * orders: `processor.ts`, `store.ts`).
+ * `generator.ts`, `ids.ts`; a run named ORDER_RUN_ID resumes its count after a restart) and
+ * `order-processor` (member of `order-processors`, validating and storing orders:
+ * `processor.ts`, `store.ts`).
  */
 import { migrate } from "../../db/mod.ts";
 import type { ChildSpec } from "../../runtime/supervisor.ts";
