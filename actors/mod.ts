@@ -79,7 +79,10 @@ export function needsOf(roles: Role[], c: Config): Needs {
       (has("writer") && c.CONSUMER_TYPE === "redis") ||
       (has("classifier") && c.CLASSIFIER_REDIS_OUTPUTS.length > 0),
     mongodb: has("writer") && sinks.includes("mongodb"),
-    listen: has("api"),
+    listen: [
+      ...(has("api") ? ["PORT" as const] : []),
+      ...(has("ingest") ? ["INGEST_PORT" as const] : []),
+    ],
     replayFile: has("firehose"),
   };
 }
