@@ -138,7 +138,8 @@ Deno.test({
         assert.ok(m.headers[DLQ_HEADERS.reason], "a dead letter names its reason");
         badKeys.add(new TextDecoder().decode(m.key!));
       }
-      assert.deepEqual([...feed.badKeys].filter((k) => !badKeys.has(k)), []);
+      assert.deepEqual([...feed.badKeys].filter((k) => !badKeys.has(k)), [], "every bad one");
+      assert.deepEqual([...badKeys].filter((k) => !feed.badKeys.has(k)), [], "only bad ones");
 
       const report = Object.entries(times).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`);
       console.log(
