@@ -51,6 +51,8 @@ export class Runtime {
           url: c.DATABASE_URL,
           schema: c.DATABASE_SCHEMA,
           poolSize: c.DATABASE_POOL_SIZE,
+          statementTimeoutMs: c.PG_STATEMENT_TIMEOUT_MS,
+          lockTimeoutMs: c.PG_LOCK_TIMEOUT_MS,
         });
       }
       return await PgliteDb.open(c.PGLITE_DIR, c.DATABASE_SCHEMA);
@@ -67,6 +69,8 @@ export class Runtime {
         url: c.RAW_DATABASE_URL,
         schema: c.DATABASE_SCHEMA,
         poolSize: c.DATABASE_POOL_SIZE,
+        statementTimeoutMs: c.PG_STATEMENT_TIMEOUT_MS,
+        lockTimeoutMs: c.PG_LOCK_TIMEOUT_MS,
       }),
     );
     return this.#rawDb;

@@ -78,6 +78,8 @@ export interface ConsumerOptions {
   fromBeginning?: boolean;
   /** How long the broker waits for a silent member before rebalancing, in ms. Default 30_000. */
   sessionTimeoutMs?: number;
+  /** Bound of one fetch in bytes, and of each partition's share of it (Kafka only). */
+  fetchMaxBytes?: { total: number; perPartition: number };
   /** Interval between heartbeats while a batch waits for acks, in ms. Default 1_000. */
   heartbeatMs?: number;
 }

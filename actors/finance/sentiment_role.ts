@@ -30,6 +30,8 @@ export async function analyticsDb(rt: Runtime): Promise<{ db: Db; own: boolean }
     url: c.ANALYTICS_DATABASE_URL,
     schema: c.DATABASE_SCHEMA,
     poolSize: c.DATABASE_POOL_SIZE,
+    statementTimeoutMs: c.PG_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: c.PG_LOCK_TIMEOUT_MS,
   });
   return { db, own: true };
 }

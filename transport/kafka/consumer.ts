@@ -29,7 +29,9 @@ export class KafkaConsumer implements Consumer {
       heartbeatInterval: 3_000,
       rebalanceTimeout: 60_000,
       maxWaitTimeInMs: 100,
-      maxBytesPerPartition: 2 * 1024 * 1024,
+      // Bounded in bytes: a fetch of small messages becomes that many objects in memory.
+      maxBytes: options.fetchMaxBytes?.total ?? 8 * 1024 * 1024,
+      maxBytesPerPartition: options.fetchMaxBytes?.perPartition ?? 1024 * 1024,
       allowAutoTopicCreation: false,
       retry: { retries: 5, initialRetryTime: 200, restartOnFailure: () => Promise.resolve(false) },
     });
