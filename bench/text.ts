@@ -7,6 +7,7 @@
  *    group's committed offsets cover every message and every row is there;
  * 4. two `text-writer` processes in one new group, into another fresh schema.
  * Each figure comes with its process's peak RSS (VmHWM); the ratios are printed with them.
+ * BENCH_WRITER_V8_FLAGS, when set, is the writers' DENO_V8_FLAGS (say --max-old-space-size=128).
  */
 import { migrate, PostgresDb } from "../db/mod.ts";
 import { copyText } from "../db/db.ts";
@@ -91,12 +92,14 @@ async function freshSchema(
   };
 }
 
-async function writers(s: Sandbox, processes: number, tag: string): Promise<WriterRun> {
+export async function writers(s: Sandbox, processes: number, tag: string): Promise<WriterRun> {
   const { N, PARTITIONS } = size();
   const target = await freshSchema(tag);
   const group = `${s.topic}-${tag}`;
+  const v8 = Deno.env.get("BENCH_WRITER_V8_FLAGS");
   const env = {
     ...s.env,
+    ...(v8 ? { DENO_V8_FLAGS: v8 } : {}),
     DATABASE_SCHEMA: target.schema,
     TEXT_GROUP: group,
     TOPIC_PARTITIONS: String(PARTITIONS),

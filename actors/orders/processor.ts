@@ -28,6 +28,8 @@ export interface OrderProcessorOptions {
   producer: Producer;
   logger: Logger;
   capacity?: number;
+  /** Mailbox bound in bytes of keys and values (0: count only). Default 0. */
+  maxBytes?: number;
   batchSize?: number;
   flushMs?: number;
   /** First retry delay in ms (then doubling). Default 200. */

@@ -57,6 +57,7 @@ export function orderProcessorRole(rt: Runtime): ChildSpec {
             producer,
             logger: pctx.logger,
             capacity: c.MAILBOX_CAPACITY,
+            maxBytes: c.MAILBOX_MAX_BYTES,
             batchSize: c.ORDER_BATCH_SIZE,
             release: release.signal,
           }),

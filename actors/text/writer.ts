@@ -35,7 +35,7 @@ export interface TextWriterOptions {
   logger: Logger;
   /** Mailbox capacity. Default 20_000. */
   capacity?: number;
-  /** Mailbox bound in bytes of keys and values (0: count only). Default 16 MiB. */
+  /** Mailbox bound in bytes of keys and values (0: count only). Default 8 MiB. */
   maxBytes?: number;
   /** Largest insert. Default 5_000. */
   batchSize?: number;
@@ -146,7 +146,7 @@ export function createTextWriter(options: TextWriterOptions): Actor<Envelope> {
     sizing: {
       ...options,
       concurrency: options.concurrency ?? 2,
-      maxBytes: options.maxBytes ?? 16 * 1024 * 1024,
+      maxBytes: options.maxBytes ?? 8 * 1024 * 1024,
     },
     defaults: { capacity: 20_000, batchSize: 5_000, flushMs: 50 },
   });

@@ -30,8 +30,8 @@ export class KafkaConsumer implements Consumer {
       rebalanceTimeout: 60_000,
       maxWaitTimeInMs: 100,
       // Bounded in bytes: a fetch of small messages becomes that many objects in memory.
-      maxBytes: options.fetchMaxBytes?.total ?? 8 * 1024 * 1024,
-      maxBytesPerPartition: options.fetchMaxBytes?.perPartition ?? 1024 * 1024,
+      maxBytes: options.fetchMaxBytes?.total ?? 4 * 1024 * 1024,
+      maxBytesPerPartition: options.fetchMaxBytes?.perPartition ?? 512 * 1024,
       allowAutoTopicCreation: false,
       retry: { retries: 5, initialRetryTime: 200, restartOnFailure: () => Promise.resolve(false) },
     });
