@@ -15,15 +15,27 @@ export interface CeilingResult {
   peakRssMiB: number;
 }
 
-/** This process's peak resident set (VmHWM), in MiB. */
-export function peakRssMiB(pid: number | "self" = "self"): number {
+/** A process's peak resident set (VmHWM), in MiB; `current` reads VmRSS instead. */
+export function peakRssMiB(pid: number | "self" = "self", current = false): number {
   try {
     const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
-    return kb / 1024;
+    const re = current ? /VmRSS:\s+(\d+) kB/ : /VmHWM:\s+(\d+) kB/;
+    return Number(re.exec(status)?.[1] ?? NaN) / 1024;
   } catch {
     return NaN; // not Linux, or the process is gone
   }
+}
+
+/** Samples a process's RSS every 250 ms; `max()` is the largest seen (peak or current). */
+export function rssSampler(pid: number, current = false): { max: () => number; stop: () => void } {
+  let max = NaN;
+  const sample = () => {
+    const x = peakRssMiB(pid, current);
+    if (!isNaN(x)) max = isNaN(max) ? x : Math.max(max, x);
+  };
+  sample();
+  const timer = setInterval(sample, 250);
+  return { max: () => (sample(), max), stop: () => clearInterval(timer) };
 }
 
 async function kafkaCeiling(o: { brokers: string[]; topic: string; count: number }) {

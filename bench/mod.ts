@@ -81,14 +81,28 @@ if (r) out(`naive    : ${fmt(r.naiveRate)} msg/s (one insert + one commit per me
 if (t && r) out(`ratio    : writer / naive ${(t.one.sustainedRate / r.naiveRate).toFixed(1)} x`);
 if (o) {
   out(
-    `orders   : ${fmt(o.ordersPerSecond)} orders/s (backlog of ${o.orders} in ${
-      o.seconds.toFixed(2)
-    } s)`,
+    `orders   : ${fmt(o.sustainedRate)} orders/s sustained, ${
+      fmt(o.ordersPerSecond)
+    } with start-up (backlog of ${o.orders} in ${o.seconds.toFixed(2)} s; peak RSS ${
+      Math.round(o.processorPeakRssMiB)
+    } MiB)`,
   );
+  if (t) {
+    out(
+      `ratio    : order processor / text writer ${
+        (o.sustainedRate / t.one.sustainedRate).toFixed(2)
+      }`,
+    );
+  }
   out(
     `latency  : p50 ${o.p50Ms.toFixed(1)} ms, p99 ${
       o.p99Ms.toFixed(1)
-    } ms at 10 orders/s (${o.latencyOrders} orders)`,
+    } ms generated → stored at 10 orders/s (${o.latencyOrders} orders)`,
+  );
+  out(
+    `memory   : at 10 orders/s, producer peak RSS ${
+      Math.round(o.producerPeakRssMiB)
+    } MiB; processor RSS up to ${Math.round(o.processorRateRssMiB)} MiB`,
   );
 }
 if (ag) {

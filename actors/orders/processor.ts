@@ -30,6 +30,8 @@ export interface OrderProcessorOptions {
   capacity?: number;
   /** Mailbox bound in bytes of keys and values (0: count only). Default 0. */
   maxBytes?: number;
+  /** Batches stored at once (the next one decoded while the last is stored). Default 1. */
+  concurrency?: number;
   batchSize?: number;
   flushMs?: number;
   /** First retry delay in ms (then doubling). Default 200. */
