@@ -8,6 +8,8 @@
  * 4. two `text-writer` processes in one new group, into another fresh schema.
  * Each figure comes with its process's peak RSS (VmHWM); the ratios are printed with them.
  * BENCH_WRITER_V8_FLAGS, when set, is the writers' DENO_V8_FLAGS (say --max-old-space-size=128).
+ * BENCH_BASELINE, when set to another checkout's main.ts, adds one writer process of that
+ * checkout on the same topic (an A/B in one run, whatever the machine's load).
  */
 import { migrate, PostgresDb } from "../db/mod.ts";
 import { copyText } from "../db/db.ts";
@@ -47,6 +49,8 @@ export interface TextBench {
   copy: CeilingResult;
   one: WriterRun;
   two: WriterRun;
+  /** One writer process of the BENCH_BASELINE checkout, when set. */
+  baseline?: WriterRun;
 }
 
 /** ~94-byte messages, as measured in issue 15: a UUID id and a short text. */
@@ -92,7 +96,12 @@ async function freshSchema(
   };
 }
 
-export async function writers(s: Sandbox, processes: number, tag: string): Promise<WriterRun> {
+export async function writers(
+  s: Sandbox,
+  processes: number,
+  tag: string,
+  main?: string,
+): Promise<WriterRun> {
   const { N, PARTITIONS } = size();
   const target = await freshSchema(tag);
   const group = `${s.topic}-${tag}`;
@@ -108,7 +117,11 @@ export async function writers(s: Sandbox, processes: number, tag: string): Promi
   const count = async () =>
     (await target.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM text_messages`))[0].n;
   const start = performance.now();
-  const procs = Array.from({ length: processes }, () => new RoleProcess("text-writer", env));
+  const args = main ? ["run", "-A", main, "text-writer"] : undefined;
+  const procs = Array.from(
+    { length: processes },
+    () => new RoleProcess("text-writer", env, undefined, args),
+  );
   try {
     let firstAt = 0, firstRows = 0;
     await until(
@@ -175,7 +188,10 @@ export async function textBench(out: (line: string) => void): Promise<TextBench>
     const one = await writers(s, 1, "one");
     out("text: two text-writer processes in one group...");
     const two = await writers(s, 2, "two");
-    return { messages: N, partitions: PARTITIONS, kafka, copy, one, two };
+    const base = Deno.env.get("BENCH_BASELINE");
+    if (base) out(`text: one text-writer process of ${base}...`);
+    const baseline = base ? await writers(s, 1, "base", base) : undefined;
+    return { messages: N, partitions: PARTITIONS, kafka, copy, one, two, baseline };
   } finally {
     await Deno.remove(tsv).catch(() => {});
     await s.dispose();
@@ -187,6 +203,14 @@ export function textLines(r: TextBench): string[] {
   const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
   const mib = (xs: number[]) => xs.map((x) => `${Math.round(x)} MiB`).join(" + ");
   const ceil = Math.min(r.kafka.rate, r.copy.rate);
+  const b = r.baseline;
+  const base = b
+    ? [
+      `baseline : 1 process ${fmt(b.sustainedRate)} msg/s sustained (peak RSS ${
+        mib(b.peakRssMiB)
+      }); writer / baseline ${(r.one.sustainedRate / b.sustainedRate).toFixed(2)}`,
+    ]
+    : [];
   return [
     `text     : ${r.messages} messages of ~94 bytes on ${r.partitions} partitions`,
     `ceiling  : raw kafkajs consume ${fmt(r.kafka.rate)} msg/s (peak RSS ${
@@ -206,5 +230,6 @@ export function textLines(r: TextBench): string[] {
     }, writer / min(ceilings) ${(r.one.sustainedRate / ceil).toFixed(2)}, 2 writers / 1 ${
       (r.two.sustainedRate / r.one.sustainedRate).toFixed(2)
     }`,
+    ...base,
   ];
 }
