@@ -26,7 +26,7 @@ import { preflight } from "./lib/preflight.ts";
 // Not actors/mod.ts: that loads every pipeline, and a process loads only the roles it runs.
 import { needsOf, roleSpecs } from "./actors/specs.ts";
 import { parseRoles, ROLES } from "./actors/roles.ts";
-import { Runtime } from "./actors/resources.ts";
+import { postgresOptions, Runtime } from "./actors/resources.ts";
 import { supervisorOptions } from "./actors/_role.ts";
 import { LogDbWriter, migrate, PostgresDb } from "./db/mod.ts";
 
@@ -132,7 +132,7 @@ async function startLogDatabase(
   role: string,
 ): Promise<{ close(): Promise<void> } | null> {
   if (!c.LOG_DATABASE_URL) return null;
-  const db = new PostgresDb({ url: c.LOG_DATABASE_URL, schema: c.DATABASE_SCHEMA, poolSize: 2 });
+  const db = new PostgresDb(postgresOptions(c, c.LOG_DATABASE_URL, 2));
   const writer = new LogDbWriter(db, {
     level: c.LOG_DB_LEVEL,
     capacity: c.LOG_DB_BUFFER,
