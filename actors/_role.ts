@@ -88,6 +88,10 @@ export function pipelineRole(rt: Runtime, o: PipelineRoleOptions): ChildSpec {
           ...p.input,
           targetId: p.workerId,
           sessionTimeoutMs: c.KAFKA_SESSION_TIMEOUT_MS,
+          fetchMaxBytes: {
+            total: c.KAFKA_FETCH_MAX_BYTES,
+            perPartition: c.KAFKA_FETCH_PARTITION_BYTES,
+          },
         });
       const sup = await new Supervisor(
         [actorChild(p.workerId, makeWorker), input],

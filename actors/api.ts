@@ -3,6 +3,7 @@ import type { ChildSpec } from "../runtime/supervisor.ts";
 import { consumerGroups } from "../lib/config.ts";
 import { createApp } from "../routes/mod.ts";
 import { LogReader, migrate, PostgresDb } from "../db/mod.ts";
+import { postgresOptions } from "./resources.ts";
 import type { Runtime } from "./resources.ts";
 import { serveOrExplain } from "./_role.ts";
 import { OrderStore } from "./orders/store.ts";
@@ -36,7 +37,7 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
       const analytics = await analyticsDb(rt);
       const analyzer = financeAnalyzer(rt, ctx.logger);
       const logDb = c.LOG_DATABASE_URL
-        ? new PostgresDb({ url: c.LOG_DATABASE_URL, schema: c.DATABASE_SCHEMA, poolSize: 2 })
+        ? new PostgresDb(postgresOptions(c, c.LOG_DATABASE_URL, 2))
         : null;
       const app = createApp({
         texts: new TextMessageStore(db),

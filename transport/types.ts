@@ -81,6 +81,8 @@ export interface ConsumerOptions {
    * transport's (Kafka: 10_000).
    */
   sessionTimeoutMs?: number;
+  /** Bound of one fetch in bytes, and of each partition's share of it (Kafka only). */
+  fetchMaxBytes?: { total: number; perPartition: number };
   /** Interval between heartbeats, also while a batch waits for acks, in ms. Default 1_000. */
   heartbeatMs?: number;
 }

@@ -81,6 +81,8 @@ export function orderProcessorRole(rt: Runtime): ChildSpec {
             producer,
             logger: pctx.logger,
             capacity: c.MAILBOX_CAPACITY,
+            maxBytes: c.MAILBOX_MAX_BYTES,
+            concurrency: c.WRITER_CONCURRENCY,
             batchSize: c.ORDER_BATCH_SIZE,
             release: release.signal,
           }),

@@ -40,7 +40,9 @@ export class KafkaConsumer implements Consumer {
       heartbeatInterval: options.heartbeatMs ?? 1_000,
       rebalanceTimeout: options.rebalanceTimeoutMs ?? 20_000,
       maxWaitTimeInMs: 100,
-      maxBytesPerPartition: 2 * 1024 * 1024,
+      // Bounded in bytes: a fetch of small messages becomes that many objects in memory.
+      maxBytes: options.fetchMaxBytes?.total ?? 4 * 1024 * 1024,
+      maxBytesPerPartition: options.fetchMaxBytes?.perPartition ?? 512 * 1024,
       allowAutoTopicCreation: false,
       // A retriable failure (the broker away, its coordinator loading) is ridden out here:
       // kafkajs restarts the member after a short delay, as long as it takes, instead of
