@@ -8,32 +8,12 @@ import { z } from "zod";
 import { ValidationError } from "../lib/errors.ts";
 import { CreateMessage, describeIssue, MessageId } from "../schemas/mod.ts";
 import type { ApiDeps } from "./deps.ts";
-import { fromBroker, pageParams, readJson } from "./_http.ts";
+import { fromBroker, readJson } from "./_http.ts";
 import { invalid, json, route } from "./_openapi.ts";
 import { Accepted, ErrorBody, PageQuery, Stored, TextList, TextRow } from "./_schemas.ts";
 
 const MAX_RECORD_BYTES = 1_000_000;
 const encoder = new TextEncoder();
-
-/** An id as `MessageId` accepts it, or a 400 naming `id`. */
-function checkId(id: string): string {
-  const r = MessageId.safeParse(id);
-  if (r.success) return r.data;
-  throw new ValidationError(`id: ${r.error.issues[0]?.message ?? "invalid"}`, { field: "id" });
-}
-
-/**
- * The `:id` segment of the request's own URL, percent-decoded strictly: Hono hands a malformed
- * escape ("%zz") through undecoded, which would then name a different id than the client meant.
- */
-function idSegment(url: string): string {
-  const raw = new URL(url).pathname.split("/").pop() ?? "";
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw new ValidationError("id: must be percent-encoded UTF-8", { field: "id" });
-  }
-}
 
 const tags = ["messages"];
 
@@ -48,7 +28,7 @@ export function textRoutes(deps: ApiDeps): OpenAPIHono {
     request: { query: PageQuery },
     responses: { 200: json(TextList, "a page of messages"), 400: invalid },
   }, async (c) => {
-    const { limit, offset } = pageParams((name) => c.req.query(name));
+    const { limit, offset } = c.req.valid("query");
     return c.json({ items: await deps.texts.list(limit, offset), limit, offset });
   });
 
@@ -57,14 +37,14 @@ export function textRoutes(deps: ApiDeps): OpenAPIHono {
     method: "get",
     path: "/{id}",
     summary: "One message",
-    request: { params: z.object({ id: z.string().describe("the message id, percent-encoded") }) },
+    request: { params: z.object({ id: MessageId.describe("the message id, percent-encoded") }) },
     responses: {
       200: json(TextRow, "the message"),
       400: invalid,
       404: json(ErrorBody, "no such id"),
     },
   }, async (c) => {
-    const id = checkId(idSegment(c.req.url));
+    const { id } = c.req.valid("param");
     const row = await deps.texts.get(id);
     return row ? c.json(row) : c.json({ error: `message ${id} not found` }, 404);
   });
