@@ -9,6 +9,10 @@ import { testApp } from "../tests/helpers/test_app.ts";
 import { runCli } from "./mod.ts";
 import type { Io } from "./mod.ts";
 import { sendFile } from "./send_file.ts";
+import { TEST_API_TOKEN } from "../tests/helpers/api_key.ts";
+
+// The CLI sends SLUICE_API_KEY; the test app knows the suite's keys.
+Deno.env.set("SLUICE_API_KEY", TEST_API_TOKEN);
 
 async function until(what: string, cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -16,7 +16,11 @@ export function onError(err: Error, c: Context): Response {
   if (err instanceof ValidationError) {
     return c.json({ error: err.message, field: err.field ?? null }, 400);
   }
-  if (err instanceof HTTPException) return c.json({ error: err.message }, err.status);
+  if (err instanceof HTTPException) {
+    // Middleware such as bearer-auth answer with their own response (WWW-Authenticate...).
+    if (err.res) return err.getResponse();
+    return c.json({ error: err.message }, err.status);
+  }
   if (err instanceof SluiceError && err.retriable) {
     log.warn("upstream unavailable", { path: c.req.path, request_id, err });
     return c.json({ error: err.message }, 503);

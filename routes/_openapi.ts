@@ -45,6 +45,8 @@ export function route<R extends RouteConfig, E extends Env = Env>(
 ): void {
   // Any route can meet a failing dependency or a bug (`onError` in `_http.ts`).
   const failures = {
+    401: json(ErrorBody, "an API key is required (writes; reads with API_AUTH_READS)"),
+    403: json(ErrorBody, "the API key lacks the scope"),
     500: json(ErrorBody, "internal error (logged)"),
     503: json(ErrorBody, "a dependency (database, broker) is unavailable"),
   };
@@ -76,16 +78,15 @@ export function text(type: string, schema: ZodType, description: string) {
 type Doc = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;
 type Operation = NonNullable<NonNullable<Doc["paths"]>[string]["get"]>;
 
+const API_INFO = {
+  title: "Sluice",
+  description: "Stream ingestion and analytics: text messages, food orders, social trends, " +
+    "finance sentiment. Writes need `Authorization: Bearer <API key>` with the write scope.",
+};
+
 /** The document of `app`, with every mounted route: undescribed ones (plain sub-apps) too. */
-export function openApiDocument(app: OpenAPIHono): Doc {
-  const doc = app.getOpenAPI31Document({
-    openapi: "3.1.0",
-    info: {
-      title: "Sluice",
-      version: "1",
-      description: "Stream ingestion and analytics: text messages, food orders, social trends.",
-    },
-  });
+export function openApiDocument<E extends Env>(app: OpenAPIHono<E>, info = API_INFO): Doc {
+  const doc = app.getOpenAPI31Document({ openapi: "3.1.0", info: { ...info, version: "1" } });
   doc.paths ??= {};
   for (const r of app.routes) {
     if (r.method === "ALL") continue; // middleware
@@ -153,15 +154,24 @@ const DOCS_PAGE = `<!doctype html>
 <script>window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui" });</script>
 </body></html>`;
 
-/** `/openapi.json`, `/docs` and Swagger UI's two files, on `app` (the root app). */
-export function mountDocs(app: OpenAPIHono): void {
+/** `/openapi.json`, `/docs` and Swagger UI's two files, on `app` (a server's root app). */
+export function mountDocs<E extends Env>(
+  app: OpenAPIHono<E>,
+  title = API_INFO.title,
+  description = API_INFO.description,
+): void {
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (`main.ts cli key create`); scopes read < write < admin",
+  });
   route(app, {
     method: "get",
     path: "/openapi.json",
     summary: "This document (OpenAPI 3.1)",
     tags: ["api"],
     responses: { 200: json(Document, "the OpenAPI document") },
-  }, (c) => c.json(openApiDocument(app)));
+  }, (c) => c.json(openApiDocument(app, { title, description })));
   route(app, {
     method: "get",
     path: "/docs",

@@ -15,8 +15,8 @@ export const ErrorBody = z.looseObject({
 }).describe("An error: 400 names the field at fault");
 
 /** PostgreSQL numeric types (bigint, numeric) arrive as strings. */
-const Num = z.union([z.number(), z.string()]);
-const Time = z.string().describe("ISO 8601 date-time");
+export const Num = z.union([z.number(), z.string()]);
+export const Time = z.string().describe("ISO 8601 date-time");
 
 export const Text = z.string();
 export const Document = z.looseObject({
@@ -174,3 +174,11 @@ export const PageQuery = z.object({
   limit: IntParam(50, 1, 1_000),
   offset: IntParam(0, 0, Number.MAX_SAFE_INTEGER),
 });
+
+/** An optional choice among `values` (empty counts as absent), as a query parameter. */
+export const Choice = <const T extends readonly string[]>(values: T, description: string) =>
+  z.string()
+    .refine((v) => v === "" || values.includes(v), `must be one of ${values.join(", ")}`)
+    .optional()
+    .transform((v) => (v ? v as T[number] : undefined))
+    .describe(`${values.join(" | ")}; ${description}`);

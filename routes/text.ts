@@ -1,7 +1,9 @@
 /**
  * The text-message service's routes, mounted at `/messages`. `POST /messages` publishes to the
  * topic (there is one write path, through the writer); `?wait=true` then waits until the row is
- * stored. The body's field is `text`, as on the topic; `message` is its deprecated alias.
+ * stored. The body's field is `text`, as on the topic; `message` is its deprecated alias. It
+ * needs an API key with the write scope and a JSON body (415 otherwise: no form or `text/plain`
+ * POST from a foreign page gets through).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
@@ -10,6 +12,8 @@ import { CreateMessage, describeIssue, MessageId } from "../schemas/mod.ts";
 import type { ApiDeps } from "./deps.ts";
 import { fromBroker, readJson } from "./_http.ts";
 import { invalid, json, route } from "./_openapi.ts";
+import type { ApiAuth } from "./_auth.ts";
+import { requireJson, requireScope, security } from "./_auth.ts";
 import { Accepted, ErrorBody, PageQuery, Stored, TextList, TextRow } from "./_schemas.ts";
 
 const MAX_RECORD_BYTES = 1_000_000;
@@ -17,7 +21,7 @@ const encoder = new TextEncoder();
 
 const tags = ["messages"];
 
-export function textRoutes(deps: ApiDeps): OpenAPIHono {
+export function textRoutes(deps: ApiDeps, auth: ApiAuth): OpenAPIHono {
   const app = new OpenAPIHono();
 
   route(app, {
@@ -54,6 +58,8 @@ export function textRoutes(deps: ApiDeps): OpenAPIHono {
     method: "post",
     path: "/",
     summary: "Publish a message to the topic (one write path, through the writer)",
+    security: security("write"),
+    middleware: [requireScope(auth, "write"), requireJson()],
     request: {
       query: z.object({ wait: z.string().optional().describe("`true`: answer once stored") }),
       body: { content: { "application/json": { schema: CreateMessage } }, required: true },
@@ -62,6 +68,7 @@ export function textRoutes(deps: ApiDeps): OpenAPIHono {
       201: json(Stored, "stored (with `?wait=true`)"),
       202: json(Accepted, "published; the writer stores it"),
       400: invalid,
+      415: json(ErrorBody, "the body is not application/json"),
       503: json(ErrorBody, "the broker is unavailable"),
       504: json(ErrorBody, "not stored within the wait"),
     },

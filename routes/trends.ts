@@ -10,6 +10,7 @@ import type { ApiDeps } from "./deps.ts";
 import { invalid, json, route } from "./_openapi.ts";
 import {
   AlertList,
+  Choice,
   IntParam,
   KeywordTrend,
   SafeText,
@@ -115,8 +116,7 @@ export function trendRoutes(deps: ApiDeps): Record<string, OpenAPIHono> {
     request: {
       query: z.object({
         source: SafeText(100).optional().describe("a keyword, or `all` (default): every post"),
-        bucket: z.enum(["window", "hour"], "must be window or hour").optional()
-          .describe("default window"),
+        bucket: Choice(["window", "hour"], "default window"),
         limit: IntParam(60, 1, 1_000),
       }),
     },
