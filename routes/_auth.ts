@@ -12,7 +12,6 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { allows, findKey } from "../lib/api_keys.ts";
 import type { ApiKey, Scope } from "../lib/api_keys.ts";
-import { ErrorBody } from "./_schemas.ts";
 
 export interface ApiAuth {
   keys: ApiKey[];
