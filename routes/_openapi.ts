@@ -43,8 +43,10 @@ export function route<R extends RouteConfig, E extends Env = Env>(
   config: R,
   handler: Handler<E, string, RouteInput<R>>,
 ): void {
-  // Any route can meet a failing dependency or a bug (`onError` in `_http.ts`).
+  // Any route can meet bad parameters, a missing key, a failing dependency or a bug.
   const failures = {
+    // Every route parses its query string (`validate`): a malformed one is a 400 anywhere.
+    400: json(ErrorBody, "a parameter is invalid (`field` names it)"),
     401: json(ErrorBody, "an API key is required (writes; reads with API_AUTH_READS)"),
     403: json(ErrorBody, "the API key lacks the scope"),
     500: json(ErrorBody, "internal error (logged)"),
