@@ -127,7 +127,9 @@ export function conforming(app: OpenAPIHono): OpenAPIHono {
     const answer = declaredAnswer(app, method, path, res.status);
     if (answer === null) return res; // no route: the 404 of notFound
     // Hono's paths are strict (`/events/` is not `/events`): its notFound is no route's answer.
-    if (res.status === 404 && /^\{"error":"no route for /.test(await res.clone().text())) return res;
+    if (res.status === 404 && /^\{"error":"no route for /.test(await res.clone().text())) {
+      return res;
+    }
     if (!answer.declared) throw new Error(`${method} ${path}: status ${res.status} not declared`);
     if (answer.schema && res.headers.get("content-type")?.includes("json")) {
       const parsed = answer.schema.safeParse(await res.clone().json());
