@@ -1,7 +1,7 @@
 /**
  * What every route module shares: the one error handler (typed errors become JSON responses
- * with the right status), broker failures marked as such, and query and body parsing that
- * answers 400 naming the field.
+ * with the right status), broker failures marked as such, and body parsing that answers 400
+ * naming the field (parameters go through `_validate.ts`).
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -41,28 +41,6 @@ export function fromBroker<T>(action: string, call: Promise<T>): Promise<T> {
     const detail = err instanceof Error ? err.message : String(err);
     throw new UpstreamError("BROKER_UNAVAILABLE", `${action} failed: ${detail}`, { cause: err });
   });
-}
-
-/** An optional non-negative integer query parameter, bounded; 400 naming it otherwise. */
-export function intParam(raw: string | undefined, name: string, def: number, max: number): number {
-  if (raw === undefined || raw === "") return def;
-  if (!/^\d+$/.test(raw)) {
-    throw new ValidationError(`${name}: must be a non-negative integer`, { field: name });
-  }
-  const n = Number(raw);
-  if (n > max) throw new ValidationError(`${name}: must be at most ${max}`, { field: name });
-  return n;
-}
-
-/** `limit` (1 to `max`, default 50) and `offset` (≥ 0, default 0) of a paged list. */
-export function pageParams(
-  query: (name: string) => string | undefined,
-  max = 1_000,
-): { limit: number; offset: number } {
-  const limit = intParam(query("limit"), "limit", 50, max);
-  const offset = intParam(query("offset"), "offset", 0, Number.MAX_SAFE_INTEGER);
-  if (limit === 0) throw new ValidationError("limit: must be at least 1", { field: "limit" });
-  return { limit, offset };
 }
 
 /** The request body as JSON; 400 naming `body` when it is not JSON. */
