@@ -2,6 +2,8 @@
  * The ingest role's webhooks against the real PostgreSQL, Kafka and Redis: each source's valid
  * and bad payloads, signatures, duplicates, a broker that is down, retention of raw partitions.
  */
+import { fuzzRoutes, operations } from "./helpers/fuzz.ts";
+import type { Doc } from "./helpers/fuzz.ts";
 import assert from "node:assert/strict";
 import { providerPayload } from "../actors/finance/feed_payloads.ts";
 import { RawEventStore } from "../actors/finance/raw_store.ts";
@@ -225,6 +227,19 @@ Deno.test("the ingest server describes its routes in its own /openapi.json", asy
     }
     assert.ok(ops.some((o) => o.path.startsWith("/events") && o.method === "get"));
     for (const o of ops) assert.ok(!o.op["x-undescribed"], `${o.method} ${o.path} described`);
+  } finally {
+    await ingest.close();
+    await s.dispose();
+  }
+});
+
+Deno.test("the ingest server under the fuzzer, on real PostgreSQL: no 5xx", async () => {
+  const s = await financeSandbox();
+  const ingest = await ingestInProcess(s);
+  try {
+    const doc = await (await ingest.app.request("/openapi.json")).json() as Doc;
+    const sent = await fuzzRoutes(ingest.app, operations(doc), 150);
+    assert.ok(sent >= 100, `${sent} requests`);
   } finally {
     await ingest.close();
     await s.dispose();
