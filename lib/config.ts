@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
+import { parseApiKeys } from "./api_keys.ts";
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const optionalUrl = (protocols: string[]) =>
@@ -18,6 +19,13 @@ const secret = () =>
     (v) => v === undefined || v.length >= 16,
     { message: "must be at least 16 characters" },
   );
+
+/** A comma-separated list of origins (`https://host:port`); empty: none. */
+const origins = () =>
+  z.string().default("").transform((v) => v.split(",").map((x) => x.trim()).filter(Boolean))
+    .refine((v) => v.every((o) => o === "*" || /^https?:\/\/[^/\s]+$/.test(o)), {
+      message: "must be a comma-separated list of origins such as https://app.example.com, or *",
+    });
 
 function topicName(def: string) {
   return z.string().regex(/^[a-zA-Z0-9._-]+$/, "must be a valid topic name").default(def);
@@ -46,6 +54,16 @@ export const Config = z.object({
   MONGODB_URL: optionalUrl(["mongodb", "mongodb+srv"]),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default("127.0.0.1"),
+  API_KEYS: z.string().default("").transform((v, ctx) => {
+    try {
+      return parseApiKeys(v);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  API_AUTH_READS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  CORS_ORIGINS: origins(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   TOPIC_PARTITIONS: int(3, 1),
   TOPIC_RETENTION_MS: int(7 * 24 * 3600 * 1000, 1),
@@ -192,9 +210,7 @@ export const Config = z.object({
   INGEST_RATE_PER_CLIENT: int(500, 1),
   INGEST_RATE_WINDOW_S: int(1, 1),
   INGEST_RATE_PREFIX: z.string().min(1).default("sluice:ratelimit"),
-  INGEST_CORS_ORIGINS: z.string().default("*").transform((v) =>
-    v.split(",").map((x) => x.trim()).filter(Boolean)
-  ),
+  INGEST_CORS_ORIGINS: origins(),
   INGEST_FLUSH_MAX: int(2_000, 1),
   INGEST_FLUSH_CONCURRENCY: int(4, 1),
   INGEST_PUBLISH_TIMEOUT_MS: int(10_000, 100),
@@ -306,7 +322,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       variable,
       // A secret's value is never printed, not even a wrong one.
       message: `${variable}=${
-        variable.includes("SECRET") ? "(hidden)" : JSON.stringify(env[variable] ?? "")
+        /SECRET|API_KEYS/.test(variable) ? "(hidden)" : JSON.stringify(env[variable] ?? "")
       } ${issue.message}`,
     });
   }
@@ -323,6 +339,10 @@ const SECRET_NAME = /PASSWORD|SECRET|TOKEN|_KEY$/;
 export function configLines(c: Config): string[] {
   return Object.keys(Config.shape).map((key) => {
     const value = c[key as keyof Config];
+    // Key hashes are not secrets, but they are no one's business either: names and scopes.
+    if (key === "API_KEYS") {
+      return `${key}=${c.API_KEYS.map((k) => `${k.name}:${k.scopes.join(",")}:***`).join(";")}`;
+    }
     const text = value === undefined ? "" : Array.isArray(value) ? value.join(",") : String(value);
     return `${key}=${maskSecret(key, text)}`;
   });
