@@ -23,7 +23,11 @@ import { configLines, loadConfig } from "./lib/config.ts";
 import type { Config } from "./lib/config.ts";
 import { rootLogger, setLogLevel, setLogSink } from "./lib/log.ts";
 import { preflight } from "./lib/preflight.ts";
-import { needsOf, parseRoles, ROLES, roleSpecs, Runtime, supervisorOptions } from "./actors/mod.ts";
+// Not actors/mod.ts: that loads every pipeline, and a process loads only the roles it runs.
+import { needsOf, roleSpecs } from "./actors/specs.ts";
+import { parseRoles, ROLES } from "./actors/roles.ts";
+import { postgresOptions, Runtime } from "./actors/resources.ts";
+import { supervisorOptions } from "./actors/_role.ts";
 import { LogDbWriter, migrate, PostgresDb } from "./db/mod.ts";
 
 const USAGE = `usage: main.ts <all | ${
@@ -82,7 +86,7 @@ async function runRoles(role: string): Promise<never> {
   };
   log.info("starting", { role, ...rt.describe() });
   const root = new Supervisor(
-    roleSpecs(rt, role, (url, server) => say(`Sluice ${server} listening on ${url}`)),
+    await roleSpecs(rt, role, (url, server) => say(`Sluice ${server} listening on ${url}`)),
     { ...supervisorOptions(rt, role), autoShutdown: true },
   );
   rt.root = root;
@@ -128,7 +132,7 @@ async function startLogDatabase(
   role: string,
 ): Promise<{ close(): Promise<void> } | null> {
   if (!c.LOG_DATABASE_URL) return null;
-  const db = new PostgresDb({ url: c.LOG_DATABASE_URL, schema: c.DATABASE_SCHEMA, poolSize: 2 });
+  const db = new PostgresDb(postgresOptions(c, c.LOG_DATABASE_URL, 2));
   const writer = new LogDbWriter(db, {
     level: c.LOG_DB_LEVEL,
     capacity: c.LOG_DB_BUFFER,

@@ -79,6 +79,8 @@ export function pipelineRole(rt: Runtime, o: PipelineRoleOptions): ChildSpec {
     shutdownMs: c.SHUTDOWN_TIMEOUT_MS,
     start: async (ctx) => {
       const p = await o.setup(ctx);
+      let worker: Actor<Envelope> | null = null;
+      const makeWorker = async (wctx: ChildContext) => (worker = await p.worker(wctx));
       if (typeof p.input !== "function") p.input.topics.forEach(initInputMetrics);
       const input = typeof p.input === "function"
         ? inputChild("consumer", { targetId: p.workerId }, p.input)
@@ -86,9 +88,13 @@ export function pipelineRole(rt: Runtime, o: PipelineRoleOptions): ChildSpec {
           ...p.input,
           targetId: p.workerId,
           sessionTimeoutMs: c.KAFKA_SESSION_TIMEOUT_MS,
+          fetchMaxBytes: {
+            total: c.KAFKA_FETCH_MAX_BYTES,
+            perPartition: c.KAFKA_FETCH_PARTITION_BYTES,
+          },
         });
       const sup = await new Supervisor(
-        [actorChild(p.workerId, p.worker), input],
+        [actorChild(p.workerId, makeWorker), input],
         { ...supervisorOptions(rt, o.id), strategy: "rest_for_one" },
       ).start();
       if (p.started) ctx.logger.info(p.started.msg, p.started.fields);
@@ -99,7 +105,12 @@ export function pipelineRole(rt: Runtime, o: PipelineRoleOptions): ChildSpec {
         ref: sup,
         stop: async () => {
           p.beforeStop?.();
-          await sup.stop();
+          const stopped = sup.stop();
+          // The input stops first and waits for its in-flight batches: a batch held in a retry
+          // (the database is down) is let go now, nacked and not committed, so a stop during an
+          // outage ends at once instead of at the shutdown deadline.
+          worker?.interrupt();
+          await stopped;
           await release();
         },
         close: (reason?: Error) => {

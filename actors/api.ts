@@ -1,8 +1,11 @@
 /** Role `api`: the Hono HTTP API served with Deno.serve. */
 import type { ChildSpec } from "../runtime/supervisor.ts";
 import { consumerGroups } from "../lib/config.ts";
+import type { Config } from "../lib/config.ts";
 import { createApp } from "../routes/mod.ts";
+import type { ApiAuth } from "../routes/mod.ts";
 import { LogReader, migrate, PostgresDb } from "../db/mod.ts";
+import { postgresOptions } from "./resources.ts";
 import type { Runtime } from "./resources.ts";
 import { serveOrExplain } from "./_role.ts";
 import { OrderStore } from "./orders/store.ts";
@@ -13,6 +16,11 @@ import { RawEventStore } from "./finance/raw_store.ts";
 import { BatchingProducer } from "../transport/mod.ts";
 import type { Admin, Producer } from "../transport/mod.ts";
 import { AlertStore, analyticsDb, AnalyticsStore, financeAnalyzer } from "./finance/mod.ts";
+
+/** The API keys, read rule and CORS origins of the configuration. */
+export function apiAuth(c: Config, corsOrigins = c.CORS_ORIGINS): ApiAuth {
+  return { keys: c.API_KEYS, authReads: c.API_AUTH_READS, corsOrigins };
+}
 
 export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpec {
   const c = rt.config;
@@ -33,10 +41,16 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
       await rawEvents.ensureSchema().catch((err) =>
         ctx.logger.warn("raw event store not ready yet; the ingest role creates it", { err })
       );
+      if (c.API_KEYS.length === 0) {
+        // Not fatal: reads work and first runs start; writes answer 401 saying what to set.
+        ctx.logger.warn("no API key configured: write routes answer 401 until API_KEYS is set", {
+          hint: "deno task cli key create <name> --scopes write",
+        });
+      }
       const analytics = await analyticsDb(rt);
       const analyzer = financeAnalyzer(rt, ctx.logger);
       const logDb = c.LOG_DATABASE_URL
-        ? new PostgresDb({ url: c.LOG_DATABASE_URL, schema: c.DATABASE_SCHEMA, poolSize: 2 })
+        ? new PostgresDb(postgresOptions(c, c.LOG_DATABASE_URL, 2))
         : null;
       const app = createApp({
         texts: new TextMessageStore(db),
@@ -64,6 +78,7 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
           analyzer,
         },
         logs: logDb ? new LogReader(logDb) : undefined,
+        auth: apiAuth(c),
       });
       const server = serveOrExplain(c.HOST, c.PORT, () =>
         Deno.serve({

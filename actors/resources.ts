@@ -8,11 +8,26 @@ import type { Config } from "../lib/config.ts";
 import { rootLogger } from "../lib/log.ts";
 import type { Logger } from "../lib/log.ts";
 import { PgliteDb, PostgresDb } from "../db/mod.ts";
-import type { Db } from "../db/mod.ts";
+import type { Db, PostgresOptions } from "../db/mod.ts";
 import { KafkaTransport, MemoryTransport } from "../transport/mod.ts";
 import type { Admin, Producer, Transport } from "../transport/mod.ts";
 import type { ChildState, Supervisor } from "../runtime/supervisor.ts";
 import type { FirehoseStatus } from "./social/firehose.ts";
+
+/** A PostgreSQL pool's options from the config: schema, size, statement and lock timeouts. */
+export function postgresOptions(
+  c: Config,
+  url: string,
+  poolSize = c.DATABASE_POOL_SIZE,
+): PostgresOptions {
+  return {
+    url,
+    schema: c.DATABASE_SCHEMA,
+    poolSize,
+    statementTimeoutMs: c.PG_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: c.PG_LOCK_TIMEOUT_MS,
+  };
+}
 
 export class Runtime {
   readonly config: Config;
@@ -36,6 +51,12 @@ export class Runtime {
         brokers: config.KAFKA_BROKERS,
         clientId: config.KAFKA_CLIENT_ID,
         logger: this.log,
+        group: {
+          sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+          heartbeatMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
+          rebalanceTimeoutMs: config.KAFKA_REBALANCE_TIMEOUT_MS,
+        },
+        retryMaxMs: config.KAFKA_RETRY_MAX_MS,
       })
       : new MemoryTransport());
     if (this.transport instanceof MemoryTransport) {
@@ -47,11 +68,7 @@ export class Runtime {
     this.#db ??= (async () => {
       const c = this.config;
       if (c.DATABASE_URL) {
-        return new PostgresDb({
-          url: c.DATABASE_URL,
-          schema: c.DATABASE_SCHEMA,
-          poolSize: c.DATABASE_POOL_SIZE,
-        });
+        return new PostgresDb(postgresOptions(c, c.DATABASE_URL));
       }
       return await PgliteDb.open(c.PGLITE_DIR, c.DATABASE_SCHEMA);
     })();
@@ -63,11 +80,7 @@ export class Runtime {
     const c = this.config;
     if (!c.RAW_DATABASE_URL) return this.db();
     this.#rawDb ??= Promise.resolve(
-      new PostgresDb({
-        url: c.RAW_DATABASE_URL,
-        schema: c.DATABASE_SCHEMA,
-        poolSize: c.DATABASE_POOL_SIZE,
-      }),
+      new PostgresDb(postgresOptions(c, c.RAW_DATABASE_URL)),
     );
     return this.#rawDb;
   }

@@ -12,7 +12,7 @@ import autocannon from "autocannon";
 import { providerPayload } from "../actors/finance/feed_payloads.ts";
 import { signatureHeaders } from "../actors/finance/signature.ts";
 import { financeSandbox } from "../tests/helpers/finance.ts";
-import { listeningUrl, RoleProcess } from "../tests/helpers/mod.ts";
+import { bearer, listeningUrl, RoleProcess } from "../tests/helpers/mod.ts";
 
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 10);
 const CONNECTIONS = Number(Deno.env.get("BENCH_CONNECTIONS") ?? 64);
@@ -125,7 +125,10 @@ export async function ingestBench(out: (line: string) => void): Promise<IngestBe
       rate: RATE,
     });
     out(`  at ${RATE} req/s       p50 ${fixedRate.p50Ms} ms, p99 ${fixedRate.p99Ms} ms`);
-    const message = () => ({ body: JSON.stringify({ text: `bench ${++n}` }), headers: {} });
+    const message = () => ({
+      body: JSON.stringify({ text: `bench ${++n}` }),
+      headers: bearer(), // the suite's key, which RoleProcess gives the api role
+    });
     const messages = await load({ url: `${au}/messages`, body: message });
     out(
       `  POST /messages       ${

@@ -1,28 +1,22 @@
 /**
- * `deno task bench`: end-to-end figures on the real broker and PostgreSQL.
+ * `deno task bench [names...] [quick]`: figures on the real broker and PostgreSQL. Names pick
+ * benches (default: all): text, naive, orders, classifier, trends, ingest, sentiment,
+ * aggregator (`BENCH_ONLY=<name>` too). `quick` shrinks the text and order backlogs to 50,000
+ * and 20,000 unless BENCH_MESSAGES / BENCH_ORDERS say otherwise.
  *
- * Writer: pre-fill a topic with BENCH_MESSAGES (default 200,000) text messages, start the
- * text-writer role, and measure messages per second from consume to committed rows (until the
- * group's committed offsets cover every message). In the same run, the naive peer (one insert
- * and one commit per message) consumes BENCH_NAIVE_MESSAGES (default 3,000) from the same topic
- * into its own schema. Prints both rates and their ratio, and writes bench/out/writer.json.
- *
- * Ingest (`ingest.ts`): webhooks and POST /messages under autocannon against a Hono hello world.
+ * Text (`text.ts`): the text writer beside the machine's ceilings (raw kafkajs consume, raw
+ * COPY), one and two writer processes, with ratios and peak RSS. Naive: the naive peer (one
+ * insert and one commit per message, as the seed services do). Orders (`orders.ts`): the order
+ * processor's backlog drain and latency. Ingest (`ingest.ts`): webhooks and POST /messages
+ * under autocannon against a Hono hello world.
  */
-import { Supervisor } from "../runtime/supervisor.ts";
-import { Runtime } from "../actors/resources.ts";
-import { supervisorOptions } from "../actors/mod.ts";
-import { textWriterRole } from "../actors/text/role.ts";
 import { migrate, PostgresDb } from "../db/mod.ts";
 import {
-  committedTotal,
   DATABASE_URL,
   KAFKA_BROKERS,
   produceTexts,
-  rowCount,
   sandbox,
   textMessages,
-  until,
 } from "../tests/helpers/mod.ts";
 import { runNaivePeer } from "./naive_peer.ts";
 import { orderBench } from "./orders.ts";
@@ -31,47 +25,24 @@ import { trendRouteBench } from "./trends.ts";
 import { ingestBench } from "./ingest.ts";
 import { analyticsBench, endToEndBench, nearDupBench } from "./sentiment.ts";
 import { aggregatorComputeBench } from "./aggregator.ts";
+import { textBench, textLines } from "./text.ts";
+const args = new Set(Deno.args);
+if (args.delete("quick")) {
+  if (!Deno.env.get("BENCH_MESSAGES")) Deno.env.set("BENCH_MESSAGES", "50000");
+  if (!Deno.env.get("BENCH_ORDERS")) Deno.env.set("BENCH_ORDERS", "20000");
+}
+const onlyEnv = Deno.env.get("BENCH_ONLY");
+if (onlyEnv) args.add(onlyEnv === "writer" ? "text" : onlyEnv);
+const wanted = (name: string) => args.size === 0 || args.has(name);
 
-const N = Number(Deno.env.get("BENCH_MESSAGES") ?? 200_000);
 const NAIVE_N = Number(Deno.env.get("BENCH_NAIVE_MESSAGES") ?? 3_000);
 const out = (line: string) => Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
 
-async function writerBench() {
+async function naiveBench() {
   const s = await sandbox({ TOPIC_PARTITIONS: "3" });
   try {
-    out(`pre-filling ${s.topic} with ${N} messages...`);
-    const t0 = performance.now();
-    await produceTexts(s, textMessages(N, "bench message with a little text"), 10_000);
-    out(`  produced in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-
-    const rt = new Runtime(s.config, { transport: s.kafka });
-    const root = new Supervisor([textWriterRole(rt)], supervisorOptions(rt, "bench"));
-    rt.root = root;
-    const start = performance.now();
-    await root.start();
-    let firstAt = 0, firstRows = 0;
-    await until(
-      "first rows",
-      async () => {
-        firstRows = (await rowCount(s)).total;
-        firstAt = performance.now();
-        return firstRows > 0;
-      },
-      60_000,
-      5,
-    );
-    await until("every offset committed", async () => (await committedTotal(s)) >= N, 600_000, 20);
-    const end = performance.now();
-    await root.stop();
-    await rt.close();
-    const rows = await rowCount(s);
-    if (rows.total !== N || rows.distinct !== N) {
-      throw new Error(`expected ${N} rows, got ${rows.total}`);
-    }
-    const total = (end - start) / 1000;
-    const sustained = (N - firstRows) / ((end - firstAt) / 1000);
-
     out(`naive peer: ${NAIVE_N} messages, one insert + one commit each...`);
+    await produceTexts(s, textMessages(NAIVE_N, "bench message with a little text"), 10_000);
     const naiveSchema = `${s.schema}_naive`;
     const ndb = new PostgresDb({ url: DATABASE_URL, schema: naiveSchema });
     await ndb.exec(`CREATE SCHEMA IF NOT EXISTS ${naiveSchema}`);
@@ -86,51 +57,52 @@ async function writerBench() {
     });
     await ndb.exec(`DROP SCHEMA ${naiveSchema} CASCADE`);
     await ndb.close();
-    const naiveRate = naive.messages / naive.seconds;
-    return {
-      messages: N,
-      totalSeconds: total,
-      overallRate: N / total,
-      sustainedRate: sustained,
-      naiveRate,
-    };
+    return { messages: naive.messages, naiveRate: naive.messages / naive.seconds };
   } finally {
     await s.dispose();
   }
 }
 
-const only = Deno.env.get("BENCH_ONLY");
-const r = only && only !== "writer" ? null : await writerBench();
-const o = only && only !== "orders" ? null : await orderBench(out);
-const k = only && only !== "classifier" ? null : await classifierBench(out);
-const tr = only && only !== "trends" ? null : await trendRouteBench(out);
-const ig = only && only !== "ingest" ? null : await ingestBench(out);
-const sentimentOn = !only || only === "sentiment";
+const t = wanted("text") ? await textBench(out) : null;
+const r = wanted("naive") ? await naiveBench() : null;
+const o = wanted("orders") ? await orderBench(out) : null;
+const k = wanted("classifier") ? await classifierBench(out) : null;
+const tr = wanted("trends") ? await trendRouteBench(out) : null;
+const ig = wanted("ingest") ? await ingestBench(out) : null;
+const sentimentOn = wanted("sentiment");
 const nd = sentimentOn ? await nearDupBench(out) : null;
 const an = sentimentOn ? await analyticsBench(out) : null;
 const e2e = sentimentOn ? await endToEndBench(out) : null;
-const ag = only && only !== "aggregator" ? null : aggregatorComputeBench(out);
+const ag = wanted("aggregator") ? aggregatorComputeBench(out) : null;
 const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
 out("");
-if (r) {
-  out(
-    `writer   : ${fmt(r.sustainedRate)} msg/s sustained, ${
-      fmt(r.overallRate)
-    } msg/s including start-up (${r.messages} messages in ${r.totalSeconds.toFixed(2)} s)`,
-  );
-  out(`naive    : ${fmt(r.naiveRate)} msg/s (one insert + one commit per message)`);
-  out(`ratio    : ${(r.sustainedRate / r.naiveRate).toFixed(1)} x`);
-}
+if (t) { for (const line of textLines(t)) out(line); }
+if (r) out(`naive    : ${fmt(r.naiveRate)} msg/s (one insert + one commit per message)`);
+if (t && r) out(`ratio    : writer / naive ${(t.one.sustainedRate / r.naiveRate).toFixed(1)} x`);
 if (o) {
   out(
-    `orders   : ${fmt(o.ordersPerSecond)} orders/s (backlog of ${o.orders} in ${
-      o.seconds.toFixed(2)
-    } s)`,
+    `orders   : ${fmt(o.sustainedRate)} orders/s sustained, ${
+      fmt(o.ordersPerSecond)
+    } with start-up (backlog of ${o.orders} in ${o.seconds.toFixed(2)} s; peak RSS ${
+      Math.round(o.processorPeakRssMiB)
+    } MiB)`,
   );
+  if (t) {
+    out(
+      `ratio    : order processor / text writer ${
+        (o.sustainedRate / t.one.sustainedRate).toFixed(2)
+      }`,
+    );
+  }
   out(
     `latency  : p50 ${o.p50Ms.toFixed(1)} ms, p99 ${
       o.p99Ms.toFixed(1)
-    } ms at 10 orders/s (${o.latencyOrders} orders)`,
+    } ms generated → stored at 10 orders/s (${o.latencyOrders} orders)`,
+  );
+  out(
+    `memory   : at 10 orders/s, producer peak RSS ${
+      Math.round(o.producerPeakRssMiB)
+    } MiB; processor RSS up to ${Math.round(o.processorRateRssMiB)} MiB`,
   );
 }
 if (ag) {
@@ -208,7 +180,8 @@ await Deno.writeTextFile(
     {
       date: new Date().toISOString(),
       ingest: ig,
-      writer: r,
+      text: t,
+      naive: r,
       orders: o,
       classifier: k,
       trends: tr,

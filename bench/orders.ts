@@ -1,35 +1,43 @@
 /**
- * Order-pipeline figures on the real broker and PostgreSQL:
+ * Order-pipeline figures on the real broker and PostgreSQL, every role in its own process (so
+ * each peak RSS is its own):
  * - throughput: a backlog of BENCH_ORDERS (default 50,000) orders, more than the processor can
- *   take at once, drained by one order-processor until every offset is committed;
- * - latency: the producer role at the default 10 orders/s for BENCH_ORDER_SECONDS (default 30)
- *   with one processor; p50 and p99 of append-to-stored time from the processor's summary.
+ *   take at once, drained by one `order-processor` process until every offset is committed;
+ * - latency and memory at the default rate: an `order-producer` process at 10 orders/s for
+ *   BENCH_ORDER_SECONDS (default 30) into the same running processor; latency is each row's
+ *   `processed_at − created_at` (order generated → row stored), p50 and p99 by PostgreSQL.
  */
-import { Supervisor } from "../runtime/supervisor.ts";
 import { generateOrder, orderId } from "../actors/orders/generator.ts";
-import { histogramCount, histogramQuantile, orderLatency } from "../lib/metrics.ts";
-import { orderProcessorRole, orderProducerRole } from "../actors/orders/role.ts";
-import { Runtime } from "../actors/resources.ts";
-import { supervisorOptions } from "../actors/mod.ts";
-import { committedTotal, sandbox, until } from "../tests/helpers/mod.ts";
-
-const N = Number(Deno.env.get("BENCH_ORDERS") ?? 50_000);
-const SECONDS = Number(Deno.env.get("BENCH_ORDER_SECONDS") ?? 30);
+import { committedTotal, RoleProcess, sandbox, until } from "../tests/helpers/mod.ts";
+import { peakRssMiB, rssSampler } from "./ceilings.ts";
 
 export interface OrderBench {
   orders: number;
   seconds: number;
+  /** Process start → last commit (start-up and group join included). */
   ordersPerSecond: number;
+  /** First row stored → last commit. */
+  sustainedRate: number;
+  processorPeakRssMiB: number;
   latencyOrders: number;
   p50Ms: number;
   p99Ms: number;
+  producerPeakRssMiB: number;
+  /** The processor's largest RSS while the producer ran at 10 orders/s (after the backlog). */
+  processorRateRssMiB: number;
 }
 
 export async function orderBench(out: (line: string) => void): Promise<OrderBench> {
+  // Read when the bench runs, so `deno task bench quick` can set them first.
+  const N = Number(Deno.env.get("BENCH_ORDERS") ?? 50_000);
+  const SECONDS = Number(Deno.env.get("BENCH_ORDER_SECONDS") ?? 30);
   const s = await sandbox();
+  const env = { ...s.env, LOG_LEVEL: "warn" };
+  let processor: RoleProcess | null = null;
+  let producer: RoleProcess | null = null;
   try {
     out(`orders: pre-filling ${s.orderTopic} with ${N} orders...`);
-    const producer = await s.kafka.producer();
+    const kp = await s.kafka.producer();
     const now = new Date();
     for (let i = 0; i < N; i += 5_000) {
       const chunk = Array.from(
@@ -37,58 +45,80 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
         // A day of its own, so these ids never meet the producer role's reserved ones.
         (_, j) => generateOrder(orderId("19990101", i + j + 1), now),
       );
-      await producer.send(
+      await kp.send(
         s.orderTopic,
         chunk.map((o) => ({ key: o.customer_id, value: JSON.stringify(o) })),
       );
     }
-    await producer.close();
+    await kp.close();
 
-    const rt = new Runtime(s.config, { transport: s.kafka });
-    const sup = new Supervisor([orderProcessorRole(rt)], supervisorOptions(rt, "bench-orders"));
     const start = performance.now();
-    await sup.start();
+    processor = new RoleProcess("order-processor", env);
+    const stored = async () =>
+      (await s.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders`)
+        .catch(() => [{ n: 0 }]))[0].n;
+    let firstAt = 0, firstRows = 0;
+    await until(
+      "first rows",
+      async () => {
+        firstRows = await stored();
+        firstAt = performance.now();
+        return firstRows > 0;
+      },
+      120_000,
+      5,
+    );
     await until(
       "every order committed",
       async () => (await committedTotal(s, s.orderGroup, s.orderTopic)) >= N,
       600_000,
       20,
     );
-    const seconds = (performance.now() - start) / 1000;
+    const end = performance.now();
+    const seconds = (end - start) / 1000;
+    const processorPeakRssMiB = peakRssMiB(processor.child.pid);
 
-    out(`orders: latency at 10 orders/s for ${SECONDS} s...`);
-    orderLatency.reset();
-    const prt = new Runtime({ ...s.config, ORDER_RATE: 10, ORDER_COUNT: SECONDS * 10 }, {
-      transport: s.kafka,
+    out(`orders: the producer at 10 orders/s for ${SECONDS} s...`);
+    producer = new RoleProcess("order-producer", {
+      ...env,
+      ORDER_RATE: "10",
+      ORDER_COUNT: String(SECONDS * 10),
     });
-    const psup = new Supervisor([orderProducerRole(prt)], supervisorOptions(prt, "bench-producer"));
-    await psup.start();
-    await until(
-      "the producer to finish",
-      () => psup.states()[0].status === "stopped",
-      (SECONDS + 60) * 1000,
-    );
+    // The producer exits once it has sent ORDER_COUNT: its peak is sampled while it runs.
+    const producerRss = rssSampler(producer.child.pid);
+    const processorRss = rssSampler(processor.child.pid, true);
     await until(
       "the last orders committed",
       async () => (await committedTotal(s, s.orderGroup, s.orderTopic)) >= N + SECONDS * 10,
-      60_000,
+      (SECONDS + 90) * 1000,
     );
-    // Estimated from the histogram's buckets, as Prometheus' histogram_quantile does.
-    const q = async (x: number) => ((await histogramQuantile(orderLatency, x)) ?? NaN) * 1000;
-    const count = await histogramCount(orderLatency);
-    await psup.stop();
-    await prt.close();
-    await sup.stop();
-    await rt.close();
+    producerRss.stop();
+    processorRss.stop();
+    const [q] = await s.db.query<{ n: number; p50: number; p99: number }>(
+      `SELECT count(*)::int AS n,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50,
+              percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99
+       FROM (SELECT extract(epoch FROM processed_at - created_at) * 1000 AS ms
+             FROM orders WHERE order_id NOT LIKE 'ORD-19990101-%') t`,
+    );
     return {
       orders: N,
       seconds,
       ordersPerSecond: N / seconds,
-      latencyOrders: count,
-      p50Ms: await q(0.5),
-      p99Ms: await q(0.99),
+      sustainedRate: (N - firstRows) / ((end - firstAt) / 1000),
+      processorPeakRssMiB,
+      latencyOrders: q.n,
+      p50Ms: Number(q.p50),
+      p99Ms: Number(q.p99),
+      producerPeakRssMiB: producerRss.max(),
+      processorRateRssMiB: processorRss.max(),
     };
+  } catch (err) {
+    for (const p of [processor, producer]) if (p) console.error(p.output.slice(-4000));
+    throw err;
   } finally {
+    await producer?.dispose();
+    await processor?.dispose();
     await s.dispose();
   }
 }

@@ -10,6 +10,7 @@
  *   produced to Kafka, the role in this process (local backend), latency from the event's
  *   received_at to its row's processed_at.
  */
+import { NO_AUTH } from "../routes/mod.ts";
 import {
   AlertStore,
   AnalyticsStore,
@@ -134,7 +135,7 @@ export async function analyticsBench(out: Out) {
       store,
       alerts: new AlertStore(db),
       analyzer: new FinanceAnalyzer(),
-    });
+    }, NO_AUTH);
     const routes = [
       "/finance/sentiment/asset-classes?minutes=60",
       "/finance/sentiment/sources?minutes=1440",

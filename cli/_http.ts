@@ -1,7 +1,9 @@
 /**
  * One HTTP request of the CLI, bounded by a timeout. Every way of getting no answer (refused,
  * unresolvable, timed out) becomes a `NoAnswer` whose message is one line a person can act on.
+ * Every request carries the CLI's API key when it has one (`api_key.ts`).
  */
+import { apiKey } from "./api_key.ts";
 
 /** The server could not be reached or did not answer in time. */
 export class NoAnswer extends Error {}
@@ -27,7 +29,10 @@ export function seconds(ms: number): string {
 
 /** Sends one request and reads the whole answer; throws `NoAnswer` when there is none. */
 export async function request(url: string, options: RequestOptions): Promise<Answer> {
-  const { method = "GET", headers, body, timeoutMs } = options;
+  const { method = "GET", body, timeoutMs } = options;
+  const headers = new Headers(options.headers);
+  const token = await apiKey();
+  if (token && !headers.has("authorization")) headers.set("authorization", `Bearer ${token}`);
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     const res = await fetch(url, { method, headers, body, signal });

@@ -11,6 +11,7 @@ import { keyValues, parseFormat, render } from "./format.ts";
 import { sendFile } from "./send_file.ts";
 import { watchOption } from "./watch.ts";
 import { isSource, sendWebhooks, webhookSecret } from "./webhook.ts";
+import { createKey, UNAUTHORIZED_HINT } from "./api_key.ts";
 
 /** Seconds a request may take when neither --timeout nor SLUICE_CLI_TIMEOUT_S says. */
 export const DEFAULT_TIMEOUT_S = 10;
@@ -30,6 +31,9 @@ ${Object.values(READ_COMMANDS).map((c) => `  ${c.usage}`).join("\n")}
                              reddit, economic) to the ingest server, with progress
   analyze <text> [--backend local|ollama]
                              finance sentiment, entities and asset class of a text
+  key create <name> [--scopes read,write,admin]
+                             a new API key (default scope write): prints the token once and the
+                             entry to add to the server's API_KEYS (only the token's hash)
 
 options:
   --url URL                  API address (default $SLUICE_URL or http://127.0.0.1:8080)
@@ -38,6 +42,8 @@ options:
   --timeout SECONDS          per request (default $SLUICE_CLI_TIMEOUT_S or ${DEFAULT_TIMEOUT_S};
                              twice that for create --wait, so the server's own wait answers)
   --watch [SECONDS]          trends and stats: again every SECONDS (default ${WATCH_DEFAULT_S}) until Ctrl-C
+
+API key: $SLUICE_API_KEY (else the one \`deno task dev\` saved), sent as Authorization: Bearer
 
 exit codes: 0 ok, 1 the server answered with an error, 2 usage error, 3 no answer`;
 
@@ -78,6 +84,9 @@ async function call(
     body = JSON.parse(res.text);
   } catch {
     body = { raw: res.text };
+  }
+  if (res.status === 401) {
+    throw new CommandFailure(`HTTP 401: ${JSON.stringify(body)}: ${UNAUTHORIZED_HINT}`);
   }
   if (!res.ok) throw new CommandFailure(`HTTP ${res.status}: ${JSON.stringify(body)}`);
   return body;
@@ -145,6 +154,7 @@ export async function runCli(
         level: { type: "string" },
         component: { type: "string" },
         timeout: { type: "string" },
+        scopes: { type: "string" },
         wait: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -228,6 +238,30 @@ export async function runCli(
           table: () => keyValues({ ...summary, errors: s.errors.join(" | ") || "none" }),
         }));
         return s.failed === 0 ? 0 : 1;
+      }
+      case "key": {
+        if (rest[0] !== "create") throw new UsageError("key takes the subcommand create");
+        const name = one(rest.slice(1), "key create", "<name>");
+        let k;
+        try {
+          k = await createKey(name, v.scopes);
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
+        print(
+          render(
+            { name: k.name, scopes: k.scopes.join(","), token: k.token, entry: k.entry },
+            format,
+            {
+              table: () =>
+                [
+                  `token (shown once; give it to the client as SLUICE_API_KEY): ${k.token}`,
+                  `server: add to API_KEYS (entries separated by ;): ${k.entry}`,
+                ].join("\n"),
+            },
+          ),
+        );
+        return 0;
       }
       case "webhook": {
         if (rest[0] !== "send") throw new UsageError("webhook takes the subcommand send");

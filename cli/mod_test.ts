@@ -9,6 +9,11 @@ import { testApp } from "../tests/helpers/test_app.ts";
 import { runCli } from "./mod.ts";
 import type { Io } from "./mod.ts";
 import { sendFile } from "./send_file.ts";
+import { TEST_API_TOKEN } from "../tests/helpers/api_key.ts";
+import { findKey, parseApiKeys } from "../lib/api_keys.ts";
+
+// The CLI sends SLUICE_API_KEY; the test app knows the suite's keys.
+Deno.env.set("SLUICE_API_KEY", TEST_API_TOKEN);
 
 async function until(what: string, cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -154,6 +159,33 @@ Deno.test("the CLI against the API", async (t) => {
     await close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a 401 says which variable to set; key create prints a token and its entry", async () => {
+  const { app, close } = await testApp((d) => ({ auth: { ...d.auth, keys: [] } }));
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, app.fetch);
+  try {
+    const r = await cli("--url", `http://127.0.0.1:${server.addr.port}`, "create", "hi");
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^sluice cli: HTTP 401: .*API_KEYS.*: set SLUICE_API_KEY/);
+  } finally {
+    await server.shutdown();
+    await close();
+  }
+  const k = await cli("--format", "json", "key", "create", "ci", "--scopes", "read,write");
+  assert.equal(k.code, 0, k.stderr);
+  const { token, entry, scopes } = JSON.parse(k.stdout);
+  assert.equal(scopes, "read,write");
+  const keys = parseApiKeys(entry);
+  assert.equal((await findKey(keys, token))?.name, "ci");
+  const table = await cli("key", "create", "ci");
+  assert.match(
+    table.stdout,
+    /^token \(shown once.*: sluice_\S+\nserver: add to API_KEYS.*: ci:write:[0-9a-f]{64}$/,
+  );
+  const bad = await cli("key", "create", "ci", "--scopes", "root");
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^--scopes must be/);
 });
 
 Deno.test("stats prints the children and the firehose as the server reports them", async () => {

@@ -4,10 +4,16 @@
  * retriable; connection, resource and permission errors are.
  */
 import pg from "pg";
+import { from as copyFromStream } from "pg-copy-streams";
 import { SluiceError, UpstreamError } from "../lib/errors.ts";
 
 export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Runs `COPY … FROM STDIN` with `data` in COPY's text format (PostgreSQL transactions only;
+   * absent elsewhere, so callers keep a plain insert for PGlite).
+   */
+  copyFrom?(sql: string, data: string): Promise<void>;
 }
 
 export interface Db extends Queryable {
@@ -38,7 +44,26 @@ export interface PostgresOptions {
   url: string;
   schema?: string;
   poolSize?: number;
+  /**
+   * `statement_timeout` of every connection in ms (0: none): a statement running longer is
+   * cancelled (SQLSTATE 57014, retriable). Default 0.
+   */
+  statementTimeoutMs?: number;
+  /**
+   * `lock_timeout` of every connection in ms (0: none): a lock waited for longer fails the
+   * statement (SQLSTATE 55P03, retriable), so a table lock held elsewhere becomes an error the
+   * worker retries and reports instead of a silent stall. Default 0.
+   */
+  lockTimeoutMs?: number;
 }
+
+/** A value in COPY's text format: backslash, tab, newline and carriage return escaped. */
+export function copyText(s: string): string {
+  return /[\\\t\n\r]/.test(s)
+    ? s.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c as keyof typeof COPY_ESCAPES])
+    : s;
+}
+const COPY_ESCAPES = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
 
 export class PostgresDb implements Db {
   readonly kind = "postgres" as const;
@@ -46,12 +71,17 @@ export class PostgresDb implements Db {
 
   constructor(options: PostgresOptions) {
     const schema = options.schema ?? "public";
+    const settings = [`-c search_path=${schema}`];
+    if (options.statementTimeoutMs) {
+      settings.push(`-c statement_timeout=${options.statementTimeoutMs}`);
+    }
+    if (options.lockTimeoutMs) settings.push(`-c lock_timeout=${options.lockTimeoutMs}`);
     this.pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 5,
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 10_000,
-      options: `-c search_path=${schema}`,
+      options: settings.join(" "),
     });
     // An idle client losing its connection must not crash the process; the next query reports it.
     this.pool.on("error", () => {});
@@ -83,6 +113,18 @@ export class PostgresDb implements Db {
           return (await client.query(sql, params)).rows as R[];
         } catch (err) {
           throw dbError(err, "Query");
+        }
+      },
+      copyFrom: async (sql: string, data: string) => {
+        try {
+          const stream = client.query(copyFromStream(sql));
+          await new Promise<void>((resolve, reject) => {
+            stream.on("error", reject);
+            stream.on("finish", resolve);
+            stream.end(data);
+          });
+        } catch (err) {
+          throw dbError(err, "Copy");
         }
       },
     };

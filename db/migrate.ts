@@ -35,6 +35,10 @@ export async function migrate(db: Db, migrations?: Migration[]): Promise<string[
     if (!rows[0] || !(rows[0] as { t: unknown }).t) throw err;
   });
   return db.transaction(async (tx) => {
+    // Migrations may wait for another process's migrations and build indexes on big tables:
+    // the connections' statement and lock timeouts are for the workers' statements, not these.
+    await tx.query(`SET LOCAL statement_timeout = 0`);
+    await tx.query(`SET LOCAL lock_timeout = 0`);
     await tx.query(`SELECT pg_advisory_xact_lock(7235012)`);
     const done = new Set(
       (await tx.query<{ version: string }>(`SELECT version FROM schema_migrations`)).map((r) =>

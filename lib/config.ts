@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
+import { parseApiKeys } from "./api_keys.ts";
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const optionalUrl = (protocols: string[]) =>
@@ -19,6 +20,13 @@ const secret = () =>
     { message: "must be at least 16 characters" },
   );
 
+/** A comma-separated list of origins (`https://host:port`); empty: none. */
+const origins = () =>
+  z.string().default("").transform((v) => v.split(",").map((x) => x.trim()).filter(Boolean))
+    .refine((v) => v.every((o) => o === "*" || /^https?:\/\/[^/\s]+$/.test(o)), {
+      message: "must be a comma-separated list of origins such as https://app.example.com, or *",
+    });
+
 function topicName(def: string) {
   return z.string().regex(/^[a-zA-Z0-9._-]+$/, "must be a valid topic name").default(def);
 }
@@ -30,16 +38,32 @@ export const Config = z.object({
     message: "must be a comma-separated list of host:port",
   }),
   KAFKA_CLIENT_ID: z.string().min(1).default("sluice"),
-  KAFKA_SESSION_TIMEOUT_MS: int(30_000, 6_000),
+  // The broker's group.min.session.timeout.ms is 6000: a shorter session is refused.
+  KAFKA_SESSION_TIMEOUT_MS: int(10_000, 6_000),
+  KAFKA_HEARTBEAT_INTERVAL_MS: int(1_000, 100),
+  KAFKA_REBALANCE_TIMEOUT_MS: int(20_000, 1_000),
+  KAFKA_RETRY_MAX_MS: int(2_000, 100),
   DATABASE_URL: optionalUrl(["postgres", "postgresql"]),
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, "must be a lowercase SQL identifier")
     .default("public"),
   DATABASE_POOL_SIZE: int(5, 1),
+  PG_STATEMENT_TIMEOUT_MS: int(30_000, 0),
+  PG_LOCK_TIMEOUT_MS: int(5_000, 0),
   PGLITE_DIR: z.string().default(".data/pglite"),
   REDIS_URL: optionalUrl(["redis", "rediss"]),
   MONGODB_URL: optionalUrl(["mongodb", "mongodb+srv"]),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default("127.0.0.1"),
+  API_KEYS: z.string().default("").transform((v, ctx) => {
+    try {
+      return parseApiKeys(v);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  API_AUTH_READS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  CORS_ORIGINS: origins(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   TOPIC_PARTITIONS: int(3, 1),
   TOPIC_RETENTION_MS: int(7 * 24 * 3600 * 1000, 1),
@@ -49,11 +73,15 @@ export const Config = z.object({
   TEXT_GROUP: z.string().min(1).default("text-writers"),
   WRITER_BATCH_SIZE: int(5000, 1),
   WRITER_FLUSH_MS: int(50, 1),
+  WRITER_CONCURRENCY: int(2, 1),
   MAILBOX_CAPACITY: int(20_000, 1),
+  MAILBOX_MAX_BYTES: int(8 * 1024 * 1024, 0),
+  KAFKA_FETCH_MAX_BYTES: int(4 * 1024 * 1024, 1024),
+  KAFKA_FETCH_PARTITION_BYTES: int(512 * 1024, 1024),
   SUPERVISOR_MAX_RESTARTS: int(5, 0),
   SUPERVISOR_PERIOD_S: int(60, 1),
   SUPERVISOR_BACKOFF_MS: int(200, 1),
-  SUPERVISOR_BACKOFF_MAX_MS: int(10_000, 1),
+  SUPERVISOR_BACKOFF_MAX_MS: int(3_000, 1),
   SHUTDOWN_TIMEOUT_MS: int(15_000, 1),
   WAIT_TIMEOUT_MS: int(10_000, 1),
   STARTUP_TIMEOUT_MS: int(5_000, 100),
@@ -65,6 +93,11 @@ export const Config = z.object({
   ORDER_RETENTION_MS: int(7 * 24 * 3600 * 1000, 1),
   ORDER_RATE: z.coerce.number().positive().max(1_000_000).default(10),
   ORDER_COUNT: z.coerce.number().int().min(1).optional(),
+  ORDER_RUN_ID: z.string().regex(
+    /^[A-Za-z0-9._:-]{1,100}$/,
+    "must be 1-100 letters, digits, . _ : -",
+  )
+    .default("default"),
   ORDER_BATCH_SIZE: int(1_000, 1),
   POSTS_RAW_TOPIC: topicName("posts-raw"),
   POSTS_CLASSIFIED_TOPIC: topicName("posts-classified"),
@@ -178,9 +211,7 @@ export const Config = z.object({
   INGEST_RATE_PER_CLIENT: int(500, 1),
   INGEST_RATE_WINDOW_S: int(1, 1),
   INGEST_RATE_PREFIX: z.string().min(1).default("sluice:ratelimit"),
-  INGEST_CORS_ORIGINS: z.string().default("*").transform((v) =>
-    v.split(",").map((x) => x.trim()).filter(Boolean)
-  ),
+  INGEST_CORS_ORIGINS: origins(),
   INGEST_FLUSH_MAX: int(2_000, 1),
   INGEST_FLUSH_CONCURRENCY: int(4, 1),
   INGEST_PUBLISH_TIMEOUT_MS: int(10_000, 100),
@@ -246,6 +277,21 @@ function crossChecks(c: Config): ConfigIssue[] {
       message: "REDIS_URL must be set when CLASSIFIER_REDIS_OUTPUTS is not empty",
     });
   }
+  if (c.KAFKA_HEARTBEAT_INTERVAL_MS * 3 > c.KAFKA_SESSION_TIMEOUT_MS) {
+    out.push({
+      variable: "KAFKA_HEARTBEAT_INTERVAL_MS",
+      message:
+        `KAFKA_HEARTBEAT_INTERVAL_MS=${c.KAFKA_HEARTBEAT_INTERVAL_MS} must be at most a third ` +
+        `of KAFKA_SESSION_TIMEOUT_MS=${c.KAFKA_SESSION_TIMEOUT_MS}`,
+    });
+  }
+  if (c.KAFKA_REBALANCE_TIMEOUT_MS < c.KAFKA_SESSION_TIMEOUT_MS) {
+    out.push({
+      variable: "KAFKA_REBALANCE_TIMEOUT_MS",
+      message: `KAFKA_REBALANCE_TIMEOUT_MS=${c.KAFKA_REBALANCE_TIMEOUT_MS} must not be below ` +
+        `KAFKA_SESSION_TIMEOUT_MS=${c.KAFKA_SESSION_TIMEOUT_MS}`,
+    });
+  }
   if (c.SUPERVISOR_BACKOFF_MS > c.SUPERVISOR_BACKOFF_MAX_MS) {
     out.push({
       variable: "SUPERVISOR_BACKOFF_MS",
@@ -277,7 +323,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       variable,
       // A secret's value is never printed, not even a wrong one.
       message: `${variable}=${
-        variable.includes("SECRET") ? "(hidden)" : JSON.stringify(env[variable] ?? "")
+        /SECRET|API_KEYS/.test(variable) ? "(hidden)" : JSON.stringify(env[variable] ?? "")
       } ${issue.message}`,
     });
   }
@@ -294,6 +340,10 @@ const SECRET_NAME = /PASSWORD|SECRET|TOKEN|_KEY$/;
 export function configLines(c: Config): string[] {
   return Object.keys(Config.shape).map((key) => {
     const value = c[key as keyof Config];
+    // Key hashes are not secrets, but they are no one's business either: names and scopes.
+    if (key === "API_KEYS") {
+      return `${key}=${c.API_KEYS.map((k) => `${k.name}:${k.scopes.join(",")}:***`).join(";")}`;
+    }
     const text = value === undefined ? "" : Array.isArray(value) ? value.join(",") : String(value);
     return `${key}=${maskSecret(key, text)}`;
   });

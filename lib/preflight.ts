@@ -13,8 +13,8 @@ export interface Needs {
   database: boolean;
   redis: boolean;
   mongodb: boolean;
-  /** The API's HOST:PORT must be free. */
-  listen: boolean;
+  /** Ports that must be free on HOST: the API's PORT, the ingest role's INGEST_PORT. */
+  listen: Array<"PORT" | "INGEST_PORT">;
   /** FIREHOSE_REPLAY_FILE must be a readable file. */
   replayFile: boolean;
 }
@@ -63,7 +63,9 @@ export async function preflight(
       ),
     );
   }
-  if (needs.listen && c.PORT !== 0) checks.push(portFree(c.HOST, c.PORT));
+  for (const variable of needs.listen) {
+    if (c[variable] !== 0) checks.push(portFree(c.HOST, c[variable], variable));
+  }
   if (needs.replayFile && c.FIREHOSE_REPLAY_FILE) checks.push(readableFile(c.FIREHOSE_REPLAY_FILE));
   return (await Promise.all(checks)).filter((x): x is ConfigIssue => x !== null);
 }
@@ -104,7 +106,11 @@ async function anyAnswers(addresses: string[], timeoutMs: number): Promise<strin
   }
 }
 
-function portFree(hostname: string, port: number): Promise<ConfigIssue | null> {
+function portFree(
+  hostname: string,
+  port: number,
+  variable: "PORT" | "INGEST_PORT",
+): Promise<ConfigIssue | null> {
   try {
     Deno.listen({ hostname, port }).close();
     return Promise.resolve(null);
@@ -113,8 +119,9 @@ function portFree(hostname: string, port: number): Promise<ConfigIssue | null> {
       ? "is already in use"
       : `cannot be opened (${err instanceof Error ? err.message : String(err)})`;
     return Promise.resolve({
-      variable: "PORT",
-      message: `PORT=${port} on HOST=${hostname} ${why}: stop the other process or set PORT`,
+      variable,
+      message:
+        `${variable}=${port} on HOST=${hostname} ${why}: stop the other process or set ${variable}`,
     });
   }
 }

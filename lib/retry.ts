@@ -4,7 +4,7 @@ import { isRetriable } from "./errors.ts";
 export interface BackoffOptions {
   /** First delay in ms. Default 100. */
   initialMs?: number;
-  /** Largest delay in ms. Default 30_000. */
+  /** Largest delay in ms: a service that comes back is used within about this. Default 5_000. */
   maxMs?: number;
   /** Growth factor per attempt. Default 2. */
   factor?: number;
@@ -14,7 +14,7 @@ export interface BackoffOptions {
 
 /** Delay before attempt `attempt` (0-based): initial * factor^attempt, capped, with ±jitter. */
 export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
-  const { initialMs = 100, maxMs = 30_000, factor = 2, jitter = 0.2 } = options;
+  const { initialMs = 100, maxMs = 5_000, factor = 2, jitter = 0.2 } = options;
   const base = Math.min(maxMs, initialMs * factor ** attempt);
   const spread = base * jitter;
   return Math.max(0, Math.round(base - spread + Math.random() * 2 * spread));

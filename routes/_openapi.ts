@@ -3,32 +3,65 @@
  * `@hono/zod-openapi`'s `createRoute`, served at `/openapi.json`, and Swagger UI at `/docs`
  * (the `swagger-ui-dist` package's files, served from here: nothing is fetched from a CDN).
  *
- * `route()` registers a declaration and mounts its handler without the library's validators:
- * handlers keep answering 400 naming the field, as every route does, and the route tests check
- * every answer against the declared schemas (`tests/helpers/test_app.ts`). A plain Hono sub-app
+ * `route()` registers a declaration and mounts its handler behind the one validation layer
+ * (`_validate.ts`): path and query parameters are decoded strictly and parsed by the declared zod
+ * schemas, a failure is a 400 naming the parameter, and the handler reads the parsed values with
+ * `c.req.valid("param" | "query")`, typed from the declaration. JSON bodies are parsed by the
+ * handlers (`readJson` and the body's schema, 400 naming the field). The route tests check every
+ * answer against the declared schemas (`tests/helpers/test_app.ts`). A plain Hono sub-app
  * mounted with `app.route()` still appears in the document, as an undescribed entry (path,
  * method, path parameters): converting it is replacing `new Hono()` with `new OpenAPIHono()`
- * and each `app.get(path, handler)` with `route(app, createRoute({...}), handler)`.
+ * and each `app.get(path, handler)` with `route(app, {...}, handler)`.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { RouteConfig } from "@hono/zod-openapi";
-import type { Handler } from "hono";
-import type { ZodType } from "zod";
+import type { Env, Handler, MiddlewareHandler } from "hono";
+import type { z, ZodType } from "zod";
 import { Document, ErrorBody, Text } from "./_schemas.ts";
+import { validate } from "./_validate.ts";
 
 /** The document's paths: `/orders/{order_id}` for Hono's `/orders/:order_id`. */
 export const openApiPath = (honoPath: string) => honoPath.replace(/:(\w+)(\{[^}]*\})?/g, "{$1}");
 const honoPath = (path: string) => path.replace(/\{(\w+)\}/g, ":$1");
 
-/** Declares `config` in `app`'s document and serves it with `handler`. */
-export function route(app: OpenAPIHono, config: RouteConfig, handler: Handler): void {
-  // Any route can meet a failing dependency or a bug (`onError` in `_http.ts`).
+/** What a declared request part parses to (`{}` when the route declares none). */
+type Parsed<R extends RouteConfig, K extends "params" | "query"> = R["request"] extends
+  { [k in K]?: infer S } ? S extends ZodType ? z.output<S> : Record<string, never>
+  : Record<string, never>;
+
+/** The input a handler of `R` reads with `c.req.valid()`. */
+export type RouteInput<R extends RouteConfig> = {
+  out: { param: Parsed<R, "params">; query: Parsed<R, "query"> };
+};
+
+/**
+ * Declares `config` in `app`'s document and serves it with `handler`, behind `validate` and
+ * then `config.middleware` (auth, content type, body limit: checks that answer before parsing).
+ */
+export function route<R extends RouteConfig, E extends Env = Env>(
+  app: OpenAPIHono<E>,
+  config: R,
+  handler: Handler<E, string, RouteInput<R>>,
+): void {
+  // Any route can meet bad parameters, a missing key, a failing dependency or a bug.
   const failures = {
+    // Every route parses its query string (`validate`): a malformed one is a 400 anywhere.
+    400: json(ErrorBody, "a parameter is invalid (`field` names it)"),
+    401: json(ErrorBody, "an API key is required (writes; reads with API_AUTH_READS)"),
+    403: json(ErrorBody, "the API key lacks the scope"),
     500: json(ErrorBody, "internal error (logged)"),
     503: json(ErrorBody, "a dependency (database, broker) is unavailable"),
   };
-  app.openAPIRegistry.registerPath({ ...config, responses: { ...failures, ...config.responses } });
-  app.on(config.method.toUpperCase(), honoPath(config.path), handler);
+  const { middleware, ...declared } = config;
+  app.openAPIRegistry.registerPath({
+    ...declared,
+    responses: { ...failures, ...config.responses },
+  });
+  const chain: MiddlewareHandler<E>[] = [
+    ...[middleware ?? []].flat() as MiddlewareHandler<E>[],
+    validate(config),
+  ];
+  app.on(config.method.toUpperCase(), [honoPath(config.path)], ...chain, handler as Handler<E>);
 }
 
 /** A JSON response of `schema`. */
@@ -47,16 +80,15 @@ export function text(type: string, schema: ZodType, description: string) {
 type Doc = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;
 type Operation = NonNullable<NonNullable<Doc["paths"]>[string]["get"]>;
 
+const API_INFO = {
+  title: "Sluice",
+  description: "Stream ingestion and analytics: text messages, food orders, social trends, " +
+    "finance sentiment. Writes need `Authorization: Bearer <API key>` with the write scope.",
+};
+
 /** The document of `app`, with every mounted route: undescribed ones (plain sub-apps) too. */
-export function openApiDocument(app: OpenAPIHono): Doc {
-  const doc = app.getOpenAPI31Document({
-    openapi: "3.1.0",
-    info: {
-      title: "Sluice",
-      version: "1",
-      description: "Stream ingestion and analytics: text messages, food orders, social trends.",
-    },
-  });
+export function openApiDocument<E extends Env>(app: OpenAPIHono<E>, info = API_INFO): Doc {
+  const doc = app.getOpenAPI31Document({ openapi: "3.1.0", info: { ...info, version: "1" } });
   doc.paths ??= {};
   for (const r of app.routes) {
     if (r.method === "ALL") continue; // middleware
@@ -124,15 +156,24 @@ const DOCS_PAGE = `<!doctype html>
 <script>window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui" });</script>
 </body></html>`;
 
-/** `/openapi.json`, `/docs` and Swagger UI's two files, on `app` (the root app). */
-export function mountDocs(app: OpenAPIHono): void {
+/** `/openapi.json`, `/docs` and Swagger UI's two files, on `app` (a server's root app). */
+export function mountDocs<E extends Env>(
+  app: OpenAPIHono<E>,
+  title = API_INFO.title,
+  description = API_INFO.description,
+): void {
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (`main.ts cli key create`); scopes read < write < admin",
+  });
   route(app, {
     method: "get",
     path: "/openapi.json",
     summary: "This document (OpenAPI 3.1)",
     tags: ["api"],
     responses: { 200: json(Document, "the OpenAPI document") },
-  }, (c) => c.json(openApiDocument(app)));
+  }, (c) => c.json(openApiDocument(app, { title, description })));
   route(app, {
     method: "get",
     path: "/docs",

@@ -1,8 +1,9 @@
 /**
  * The API's request parameters and answers as zod schemas: the OpenAPI document is generated
- * from them (`_openapi.ts`), and the route tests check every answer against them. Query
- * parameters are declared as the strings they arrive as; the handlers check them (400 naming
- * the field), and their descriptions say what is accepted.
+ * from them (`_openapi.ts`), and the route tests check every answer against them. Path and
+ * query parameters are declared as the strings they arrive as, refined and transformed by the
+ * pieces at the end of this file; `route()` parses them before the handler runs (400 naming
+ * the parameter) and the handler reads the result with `c.req.valid()`.
  */
 import { z } from "zod";
 import { Order } from "../schemas/mod.ts";
@@ -14,19 +15,13 @@ export const ErrorBody = z.looseObject({
 }).describe("An error: 400 names the field at fault");
 
 /** PostgreSQL numeric types (bigint, numeric) arrive as strings. */
-const Num = z.union([z.number(), z.string()]);
-const Time = z.string().describe("ISO 8601 date-time");
+export const Num = z.union([z.number(), z.string()]);
+export const Time = z.string().describe("ISO 8601 date-time");
 
 export const Text = z.string();
 export const Document = z.looseObject({
   openapi: z.string(),
   paths: z.record(z.string(), z.any()),
-});
-
-const q = (description: string) => z.string().optional().describe(description);
-export const PageQuery = z.object({
-  limit: q("1 to 1000, default 50"),
-  offset: q("rows to skip, default 0"),
 });
 
 export const ChildState = z.object({
@@ -130,3 +125,60 @@ export const SentimentSeries = z.object({
   bucket: z.enum(["window", "hour"]),
   points: z.array(z.object({ bucket: Time, posts: Num, sentiment_mean: Num })),
 });
+
+// ---- Request pieces: every path and query parameter goes through one of these (`route()`
+// checks them before the handler runs; a failure is a 400 naming the parameter).
+
+/**
+ * Text a parameter may carry into PostgreSQL: no NUL (PostgreSQL text cannot hold it), no
+ * unpaired surrogate (not encodable as UTF-8), at most `max` characters.
+ */
+export const SafeText = (max = 200) =>
+  z.string()
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !s.includes("\u0000"), "must not contain NUL characters")
+    .refine((s) => s.isWellFormed(), "must be well-formed Unicode");
+
+/**
+ * A bounded integer query parameter as it arrives (digits only): absent or empty gives `def`;
+ * a sign, an exponent, or a value outside [min, max] is refused.
+ */
+export const IntParam = (def: number, min: number, max: number) =>
+  z.string()
+    .regex(/^\d*$/, "must be a non-negative integer")
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? def : Number(v)))
+    .pipe(
+      z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
+    )
+    .describe(`${min} to ${max}, default ${def}`);
+
+/** PostgreSQL's timestamptz reaches far wider; four-digit years are what ISO 8601 and JS agree on. */
+const MIN_TIME = Date.parse("0001-01-01T00:00:00Z");
+const MAX_TIME = Date.parse("9999-12-31T23:59:59.999Z");
+const ISO_TIME =
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+
+/** An ISO 8601 date or date-time within years 0001 to 9999, as a `Date`. */
+export const Timestamp = z.string()
+  .regex(ISO_TIME, "must be an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z")
+  .transform((s) => new Date(s))
+  .refine(
+    (d) => !Number.isNaN(d.getTime()) && d.getTime() >= MIN_TIME && d.getTime() <= MAX_TIME,
+    "must be a valid date between 0001-01-01 and 9999-12-31",
+  )
+  .describe("ISO 8601 date-time (years 0001 to 9999)");
+
+/** `limit` and `offset` of a paged list. */
+export const PageQuery = z.object({
+  limit: IntParam(50, 1, 1_000),
+  offset: IntParam(0, 0, Number.MAX_SAFE_INTEGER),
+});
+
+/** An optional choice among `values` (empty counts as absent), as a query parameter. */
+export const Choice = <const T extends readonly string[]>(values: T, description: string) =>
+  z.string()
+    .refine((v) => v === "" || values.includes(v), `must be one of ${values.join(", ")}`)
+    .optional()
+    .transform((v) => (v ? v as T[number] : undefined))
+    .describe(`${values.join(" | ")}; ${description}`);

@@ -14,6 +14,7 @@ import type { TrendCache } from "../actors/trends/cache.ts";
 import type { TrendStore } from "../actors/trends/store.ts";
 import type { RawEventStore } from "../actors/finance/raw_store.ts";
 import type { Admin, Producer } from "../transport/mod.ts";
+import type { ApiAuth } from "./_auth.ts";
 
 /** The sentiment role's analytics and the on-demand analyzer. */
 export interface FinanceApi {
@@ -56,4 +57,6 @@ export interface ApiDeps {
   finance?: FinanceApi;
   /** `/logs`; absent (no LOG_DATABASE_URL), not mounted. */
   logs?: LogReader;
+  /** API keys, whether reads need one, CORS origins (`NO_AUTH`: no keys, reads open, no CORS). */
+  auth: ApiAuth;
 }

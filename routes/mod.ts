@@ -13,6 +13,7 @@ import { activeConditions } from "../lib/health.ts";
 import { prometheus } from "@hono/prometheus";
 import { registry } from "../lib/metrics.ts";
 import { onError } from "./_http.ts";
+import { corsFor, NO_AUTH, requireRead } from "./_auth.ts";
 import { metricsBody } from "./_metrics.ts";
 import { json, mountDocs, route, text } from "./_openapi.ts";
 import { Health, Ready, Stats, Text } from "./_schemas.ts";
@@ -26,6 +27,8 @@ import { financeAnalyticsRoutes } from "./finance_analytics.ts";
 import { logRoutes } from "./logs.ts";
 
 export type { ApiDeps } from "./deps.ts";
+export type { ApiAuth } from "./_auth.ts";
+export { NO_AUTH, NO_KEYS_MESSAGE } from "./_auth.ts";
 
 const started = Date.now();
 const CHECK_TIMEOUT_MS = 2_000;
@@ -44,9 +47,22 @@ const { registerMetrics } = prometheus({ registry });
 
 const ops = { tags: ["operations"] };
 
+/** Reads that stay open with API_AUTH_READS: probes, metrics, the documents and the pages. */
+const PUBLIC_READS =
+  /^\/(health|ready|metrics|openapi\.json|docs|dashboard|finance\/dashboard)(\/|$)/;
+
 export function createApp(deps: ApiDeps): OpenAPIHono {
   const app = new OpenAPIHono();
+  const auth = deps.auth ?? NO_AUTH;
   app.use("*", registerMetrics);
+  app.use("*", corsFor(auth.corsOrigins, []));
+  // Writes check their own scope (route middleware); reads need `read` with API_AUTH_READS.
+  const read = requireRead(auth);
+  app.use("*", async (c, next) => {
+    const isRead = c.req.method === "GET" || c.req.method === "HEAD";
+    if (!isRead || PUBLIC_READS.test(c.req.path)) return await next();
+    return await read(c, next);
+  });
 
   route(app, {
     ...ops,
@@ -102,13 +118,14 @@ export function createApp(deps: ApiDeps): OpenAPIHono {
     return c.body(await metricsBody(deps));
   });
 
-  app.route("/messages", textRoutes(deps));
+  app.route("/messages", textRoutes(deps, auth));
   app.route("/orders", orderRoutes(deps));
   for (const [prefix, sub] of Object.entries(trendRoutes(deps))) app.route(prefix, sub);
-  if (deps.rawEvents) app.route("/events", eventRoutes(deps.rawEvents));
+  // Reads are checked above: the routes' own check is for the ingest role's server.
+  if (deps.rawEvents) app.route("/events", eventRoutes(deps.rawEvents, NO_AUTH));
 
   mountDocs(app);
-  if (deps.finance) app.route("/", financeAnalyticsRoutes(deps.finance));
+  if (deps.finance) app.route("/", financeAnalyticsRoutes(deps.finance, auth));
   if (deps.logs) app.route("/logs", logRoutes(deps.logs));
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));

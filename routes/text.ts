@@ -1,43 +1,27 @@
 /**
  * The text-message service's routes, mounted at `/messages`. `POST /messages` publishes to the
  * topic (there is one write path, through the writer); `?wait=true` then waits until the row is
- * stored. The body's field is `text`, as on the topic; `message` is its deprecated alias.
+ * stored. The body's field is `text`, as on the topic; `message` is its deprecated alias. It
+ * needs an API key with the write scope and a JSON body (415 otherwise: no form or `text/plain`
+ * POST from a foreign page gets through).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { ValidationError } from "../lib/errors.ts";
 import { CreateMessage, describeIssue, MessageId } from "../schemas/mod.ts";
 import type { ApiDeps } from "./deps.ts";
-import { fromBroker, pageParams, readJson } from "./_http.ts";
+import { fromBroker, readJson } from "./_http.ts";
 import { invalid, json, route } from "./_openapi.ts";
+import type { ApiAuth } from "./_auth.ts";
+import { requireJson, requireScope, security } from "./_auth.ts";
 import { Accepted, ErrorBody, PageQuery, Stored, TextList, TextRow } from "./_schemas.ts";
 
 const MAX_RECORD_BYTES = 1_000_000;
 const encoder = new TextEncoder();
 
-/** An id as `MessageId` accepts it, or a 400 naming `id`. */
-function checkId(id: string): string {
-  const r = MessageId.safeParse(id);
-  if (r.success) return r.data;
-  throw new ValidationError(`id: ${r.error.issues[0]?.message ?? "invalid"}`, { field: "id" });
-}
-
-/**
- * The `:id` segment of the request's own URL, percent-decoded strictly: Hono hands a malformed
- * escape ("%zz") through undecoded, which would then name a different id than the client meant.
- */
-function idSegment(url: string): string {
-  const raw = new URL(url).pathname.split("/").pop() ?? "";
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw new ValidationError("id: must be percent-encoded UTF-8", { field: "id" });
-  }
-}
-
 const tags = ["messages"];
 
-export function textRoutes(deps: ApiDeps): OpenAPIHono {
+export function textRoutes(deps: ApiDeps, auth: ApiAuth): OpenAPIHono {
   const app = new OpenAPIHono();
 
   route(app, {
@@ -48,7 +32,7 @@ export function textRoutes(deps: ApiDeps): OpenAPIHono {
     request: { query: PageQuery },
     responses: { 200: json(TextList, "a page of messages"), 400: invalid },
   }, async (c) => {
-    const { limit, offset } = pageParams((name) => c.req.query(name));
+    const { limit, offset } = c.req.valid("query");
     return c.json({ items: await deps.texts.list(limit, offset), limit, offset });
   });
 
@@ -57,14 +41,14 @@ export function textRoutes(deps: ApiDeps): OpenAPIHono {
     method: "get",
     path: "/{id}",
     summary: "One message",
-    request: { params: z.object({ id: z.string().describe("the message id, percent-encoded") }) },
+    request: { params: z.object({ id: MessageId.describe("the message id, percent-encoded") }) },
     responses: {
       200: json(TextRow, "the message"),
       400: invalid,
       404: json(ErrorBody, "no such id"),
     },
   }, async (c) => {
-    const id = checkId(idSegment(c.req.url));
+    const { id } = c.req.valid("param");
     const row = await deps.texts.get(id);
     return row ? c.json(row) : c.json({ error: `message ${id} not found` }, 404);
   });
@@ -74,6 +58,8 @@ export function textRoutes(deps: ApiDeps): OpenAPIHono {
     method: "post",
     path: "/",
     summary: "Publish a message to the topic (one write path, through the writer)",
+    security: security("write"),
+    middleware: [requireScope(auth, "write"), requireJson()],
     request: {
       query: z.object({ wait: z.string().optional().describe("`true`: answer once stored") }),
       body: { content: { "application/json": { schema: CreateMessage } }, required: true },
@@ -82,6 +68,7 @@ export function textRoutes(deps: ApiDeps): OpenAPIHono {
       201: json(Stored, "stored (with `?wait=true`)"),
       202: json(Accepted, "published; the writer stores it"),
       400: invalid,
+      415: json(ErrorBody, "the body is not application/json"),
       503: json(ErrorBody, "the broker is unavailable"),
       504: json(ErrorBody, "not stored within the wait"),
     },

@@ -6,11 +6,18 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
-import { ValidationError } from "../lib/errors.ts";
 import type { ApiDeps } from "./deps.ts";
-import { intParam } from "./_http.ts";
 import { invalid, json, route } from "./_openapi.ts";
-import { AlertList, KeywordTrend, SentimentSeries, TrendList } from "./_schemas.ts";
+import {
+  AlertList,
+  Choice,
+  IntParam,
+  KeywordTrend,
+  SafeText,
+  SentimentSeries,
+  Timestamp,
+  TrendList,
+} from "./_schemas.ts";
 import { dashboardRoutes } from "./dashboard.ts";
 
 /** How long a cached answer lives at most (a closing window replaces it sooner). */
@@ -28,9 +35,6 @@ async function perWindow<T>(deps: ApiDeps, key: string, load: () => Promise<T>):
   return value;
 }
 
-const limit = (def: number, max: number) =>
-  z.string().optional().describe(`1 to ${max}, default ${def}`);
-
 /** The trends pipeline's sub-apps by mount point: its routes span four prefixes. */
 export function trendRoutes(deps: ApiDeps): Record<string, OpenAPIHono> {
   const trends = new OpenAPIHono();
@@ -43,10 +47,10 @@ export function trendRoutes(deps: ApiDeps): Record<string, OpenAPIHono> {
     method: "get",
     path: "/",
     summary: "The trending keywords of the latest closed window (from the cache)",
-    request: { query: z.object({ limit: limit(10, 100) }) },
+    request: { query: z.object({ limit: IntParam(10, 1, 100) }) },
     responses: { 200: json(TrendList, "the latest window's trends"), 400: invalid },
   }, async (c) => {
-    const limit = intParam(c.req.query("limit"), "limit", 10, 100);
+    const { limit } = c.req.valid("query");
     const top = await deps.trendCache.top();
     return c.json({
       windowStart: top ? new Date(top.windowStart).toISOString() : null,
@@ -63,16 +67,16 @@ export function trendRoutes(deps: ApiDeps): Record<string, OpenAPIHono> {
     path: "/{keyword}",
     summary: "One keyword: its current trend and its window history",
     request: {
-      params: z.object({ keyword: z.string().describe("1 to 100 characters, any case") }),
-      query: z.object({ limit: limit(30, 500) }),
+      params: z.object({
+        keyword: SafeText(100).min(1, "must be 1 to 100 characters")
+          .transform((k) => k.toLowerCase()).describe("1 to 100 characters, any case"),
+      }),
+      query: z.object({ limit: IntParam(30, 1, 500) }),
     },
     responses: { 200: json(KeywordTrend, "current state and history"), 400: invalid },
   }, async (c) => {
-    const keyword = decodeURIComponent(c.req.param("keyword") ?? "").toLowerCase();
-    if (!keyword || keyword.length > 100) {
-      throw new ValidationError("keyword: must be 1 to 100 characters", { field: "keyword" });
-    }
-    const limit = intParam(c.req.query("limit"), "limit", 30, 500);
+    const { keyword } = c.req.valid("param");
+    const { limit } = c.req.valid("query");
     const [current, history] = await Promise.all([
       deps.trendCache.keyword(keyword),
       perWindow(deps, `history:${limit}:${keyword}`, () => deps.trends.history(keyword, limit)),
@@ -87,18 +91,15 @@ export function trendRoutes(deps: ApiDeps): Record<string, OpenAPIHono> {
     summary: "Trend alerts, newest first",
     request: {
       query: z.object({
-        since: z.string().optional().describe("ISO date-time; default: all"),
-        limit: limit(100, 1_000),
+        since: Timestamp.optional().describe("ISO 8601 date-time; default: all"),
+        limit: IntParam(100, 1, 1_000),
       }),
     },
     responses: { 200: json(AlertList, "alerts since `since`"), 400: invalid },
   }, async (c) => {
-    const raw = c.req.query("since");
-    const since = raw ? new Date(raw) : new Date(0);
-    if (Number.isNaN(since.getTime())) {
-      throw new ValidationError("since: must be an ISO date-time", { field: "since" });
-    }
-    const limit = intParam(c.req.query("limit"), "limit", 100, 1_000);
+    const q = c.req.valid("query");
+    const since = q.since ?? new Date(0);
+    const limit = q.limit;
     const alerts = await perWindow(
       deps,
       `alerts:${limit}:${since.getTime()}`,
@@ -114,19 +115,16 @@ export function trendRoutes(deps: ApiDeps): Record<string, OpenAPIHono> {
     summary: "Volume and mean sentiment over time, oldest first",
     request: {
       query: z.object({
-        source: z.string().optional().describe("a keyword, or `all` (default): every post"),
-        bucket: z.enum(["window", "hour"]).optional().describe("default window"),
-        limit: limit(60, 1_000),
+        source: SafeText(100).optional().describe("a keyword, or `all` (default): every post"),
+        bucket: Choice(["window", "hour"], "default window"),
+        limit: IntParam(60, 1, 1_000),
       }),
     },
     responses: { 200: json(SentimentSeries, "the series"), 400: invalid },
   }, async (c) => {
-    const source = (c.req.query("source") || "all").toLowerCase();
-    const bucket = c.req.query("bucket") || "window";
-    if (bucket !== "window" && bucket !== "hour") {
-      throw new ValidationError("bucket: must be window or hour", { field: "bucket" });
-    }
-    const limit = intParam(c.req.query("limit"), "limit", 60, 1_000);
+    const q = c.req.valid("query");
+    const source = (q.source || "all").toLowerCase();
+    const { bucket = "window", limit } = q;
     const rows = await perWindow(
       deps,
       `sentiment:${bucket}:${limit}:${source}`,

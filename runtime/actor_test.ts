@@ -80,3 +80,90 @@ Deno.test("close drops queued messages at once", async () => {
   await actor.done;
   assert.ok(dropped.includes(3));
 });
+
+Deno.test("interrupt ends the handler's wait and the actor goes on taking messages", async () => {
+  const seen: Array<{ n: number; aborted: boolean }> = [];
+  const actor = new Actor<number>({
+    capacity: 10,
+    handle: async ([n], stopping) => {
+      if (n === 1) {
+        // A retry loop held through an outage: it waits until told to stop.
+        await new Promise((resolve) => stopping.addEventListener("abort", resolve));
+      }
+      seen.push({ n, aborted: stopping.aborted });
+    },
+  }).start();
+  await actor.tell(1);
+  await actor.tell(2);
+  actor.interrupt();
+  await actor.tell(3);
+  await actor.stop();
+  assert.deepEqual(seen.map((x) => x.n), [1, 2, 3]);
+  assert.ok(seen.every((x) => x.aborted));
+});
+
+Deno.test("a mailbox bounded in bytes is full at its byte bound but always lets one item in", async () => {
+  const box = new Mailbox<string>(100, { maxBytes: 10, sizeOf: (s) => s.length });
+  assert.ok(box.offer("aaaa"));
+  assert.ok(box.offer("bbbbbb"));
+  assert.equal(box.bytes, 10);
+  assert.equal(box.offer("c"), false);
+  // Full by bytes: a batch takes what is there without lingering for more.
+  assert.deepEqual(await box.takeBatch(50, 60_000), ["aaaa", "bbbbbb"]);
+  assert.equal(box.bytes, 0);
+  assert.ok(box.offer("x".repeat(50)));
+  assert.equal(box.offer("y"), false);
+  const waiting = box.put("y");
+  assert.deepEqual(await box.takeBatch(1, 0), ["x".repeat(50)]);
+  await waiting;
+  assert.equal(box.bytes, 1);
+});
+
+Deno.test("an actor with concurrency overlaps batches and stop waits for all of them", async () => {
+  let running = 0, most = 0;
+  const releases: Array<() => void> = [];
+  const done: number[] = [];
+  const actor = new Actor<number>({
+    capacity: 100,
+    batchSize: 2,
+    concurrency: 3,
+    handle: async (b) => {
+      most = Math.max(most, ++running);
+      await new Promise<void>((r) => releases.push(r));
+      running--;
+      done.push(...b);
+    },
+  }).start();
+  for (let i = 0; i < 6; i++) actor.offer(i);
+  while (releases.length < 3) await new Promise((r) => setTimeout(r, 1));
+  assert.equal(most, 3);
+  const stopped = actor.stop();
+  // Finishing out of order is allowed; each batch is handled once.
+  releases[2]();
+  releases[0]();
+  releases[1]();
+  await stopped;
+  assert.deepEqual(done.sort(), [0, 1, 2, 3, 4, 5]);
+});
+
+Deno.test("a crash of one concurrent batch drops the other unfinished batches and the mailbox", async () => {
+  const dropped: number[] = [];
+  let calls = 0;
+  const actor = new Actor<number>({
+    capacity: 100,
+    batchSize: 1,
+    concurrency: 2,
+    onDrop: (m) => dropped.push(m),
+    handle: (b) => {
+      calls++;
+      if (b[0] === 1) return Promise.reject(new Error("boom"));
+      return new Promise<void>(() => {}); // never finishes on its own
+    },
+  });
+  for (let i = 0; i < 4; i++) actor.offer(i);
+  actor.start();
+  await assert.rejects(actor.done, /boom/);
+  assert.equal(calls, 2);
+  assert.deepEqual(dropped.sort(), [0, 1, 2, 3]);
+  assert.equal(actor.status, "crashed");
+});

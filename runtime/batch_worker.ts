@@ -44,12 +44,16 @@ export interface WorkerSizing {
   batchSize?: number;
   /** How long a partial batch waits to fill, in ms. */
   flushMs?: number;
+  /** Batches handled at once (the next one decoded while the last is stored). Default 1. */
+  concurrency?: number;
+  /** Mailbox bound in bytes of message keys and values; 0 bounds the count only. Default 0. */
+  maxBytes?: number;
 }
 
 export interface BatchWorkerOptions<T> {
   /** The sizing asked for (a worker's options); what it leaves out comes from `defaults`. */
   sizing: WorkerSizing;
-  defaults: Required<WorkerSizing>;
+  defaults: Required<Pick<WorkerSizing, "capacity" | "batchSize" | "flushMs">>;
   /** Decodes one message (in batch order). */
   decode: (env: Envelope) => Decoded<T>;
   /** Where invalid messages go. Required when `decode` can answer `Invalid`. */
@@ -72,6 +76,9 @@ export function createBatchWorker<T>(o: BatchWorkerOptions<T>): Actor<Envelope> 
     capacity: o.sizing.capacity ?? o.defaults.capacity,
     batchSize: o.sizing.batchSize ?? o.defaults.batchSize,
     lingerMs: o.sizing.flushMs ?? o.defaults.flushMs,
+    concurrency: o.sizing.concurrency ?? 1,
+    maxBytes: o.sizing.maxBytes ?? 0,
+    sizeOf: envelopeBytes,
     onDrop: (env, reason) => env.nack(reason),
     handle: async (envelopes, stopping) => {
       countConsumed(envelopes);
@@ -89,6 +96,11 @@ export function createBatchWorker<T>(o: BatchWorkerOptions<T>): Actor<Envelope> 
       for (const env of envelopes) env.ack();
     },
   });
+}
+
+/** What a message holds in memory, roughly: its key and value bytes plus the envelope. */
+function envelopeBytes({ message: m }: Envelope): number {
+  return (m.key?.byteLength ?? 0) + (m.value?.byteLength ?? 0) + 200;
 }
 
 function countConsumed(envelopes: Envelope[]): void {

@@ -64,6 +64,7 @@ export interface ConsumerChildOptions {
   targetId: string;
   fromBeginning?: boolean;
   sessionTimeoutMs?: number;
+  fetchMaxBytes?: { total: number; perPartition: number };
 }
 
 /** A consumer-group member of `transport` feeding the sibling actor `targetId`. */
@@ -83,6 +84,7 @@ export function consumerChild(
         target,
         fromBeginning: o.fromBeginning ?? true,
         sessionTimeoutMs: o.sessionTimeoutMs,
+        fetchMaxBytes: o.fetchMaxBytes,
       }),
   );
 }

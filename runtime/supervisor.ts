@@ -69,6 +69,16 @@ export interface SupervisorOptions {
   autoShutdown?: boolean;
 }
 
+/**
+ * A sibling asked for through `ChildContext.get` is not running (it is being restarted, or failed
+ * to start): retriable, so the asking child is restarted after it rather than escalating.
+ */
+export class SiblingNotRunningError extends SluiceError {
+  constructor(id: string) {
+    super("SIBLING_NOT_RUNNING", `Child ${id} is not running`, { retriable: true });
+  }
+}
+
 export class EscalationError extends SluiceError {
   constructor(message: string, cause?: unknown) {
     super("ESCALATED", message, { retriable: false, cause });
@@ -130,7 +140,7 @@ export class Supervisor implements ChildHandle<Supervisor> {
   /** Starts every child in order. A child that fails to start is handled like a crash. */
   async start(): Promise<this> {
     for (let i = 0; i < this.#slots.length && !this.#stopping; i++) {
-      await this.#startSlot(i);
+      if (!(await this.#startSlot(i)) && this.#opts.strategy === "rest_for_one") break;
     }
     return this;
   }
@@ -167,14 +177,19 @@ export class Supervisor implements ChildHandle<Supervisor> {
     this.#resolve();
   }
 
-  async #startSlot(i: number): Promise<void> {
+  /**
+   * Starts slot `i`; false when it failed to start (its restart is then scheduled, and under
+   * `rest_for_one` that restart starts the later children too).
+   */
+  async #startSlot(i: number): Promise<boolean> {
     const slot = this.#slots[i];
     const epoch = ++slot.epoch;
     slot.state = { ...slot.state, status: "starting", since: now() };
     const ctx: ChildContext = {
       get: <T>(id: string) => {
         const sibling = this.#slots.find((s) => s.spec.id === id);
-        if (!sibling?.handle) throw new TypeError(`Child ${id} is not running`);
+        if (!sibling) throw new TypeError(`No child ${id}`);
+        if (!sibling.handle) throw new SiblingNotRunningError(id);
         return sibling.handle.ref as T;
       },
       logger: this.#log.child(slot.spec.id),
@@ -184,11 +199,11 @@ export class Supervisor implements ChildHandle<Supervisor> {
       handle = await slot.spec.start(ctx);
     } catch (err) {
       if (epoch === slot.epoch) this.#onExit(i, epoch, err);
-      return;
+      return false;
     }
     if (epoch !== slot.epoch || this.#stopping) {
       handle.close();
-      return;
+      return false;
     }
     slot.handle = handle;
     slot.state = { ...slot.state, status: "running", since: now() };
@@ -197,6 +212,7 @@ export class Supervisor implements ChildHandle<Supervisor> {
       () => this.#onExit(i, epoch, null),
       (err) => this.#onExit(i, epoch, err ?? new Error("child crashed")),
     );
+    return true;
   }
 
   #onExit(i: number, epoch: number, err: unknown): void {
@@ -252,7 +268,9 @@ export class Supervisor implements ChildHandle<Supervisor> {
     const last = this.#opts.strategy === "rest_for_one" ? this.#slots.length - 1 : i;
     if (last > i) await this.#stopFrom(i + 1);
     for (let j = i; j <= last && !this.#stopping; j++) {
-      await this.#startSlot(j);
+      // A child that failed to start has its own restart scheduled, which starts the rest:
+      // starting them now would hand them a sibling that is not running.
+      if (!(await this.#startSlot(j))) break;
     }
   }
 

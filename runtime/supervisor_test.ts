@@ -129,6 +129,73 @@ Deno.test("rest_for_one restarts the children started after the one that crashed
   await sup.stop();
 });
 
+Deno.test("rest_for_one: a child whose restart fails is retried with its dependants, no escalation", async () => {
+  // The aggregator case: the worker crashes, its restart fails (the database is shutting down);
+  // the input that needs the worker must wait for it, not crash on "not running".
+  let failStarts = 1;
+  let workerStarts = 0, inputStarts = 0;
+  const worker: ChildSpec = {
+    id: "worker",
+    start: () => {
+      workerStarts++;
+      if (workerStarts > 1 && failStarts-- > 0) {
+        return Promise.reject(new UpstreamError("DB", "database is shutting down"));
+      }
+      const done = workerStarts === 1 ? crashed : new Promise<void>(() => {});
+      return Promise.resolve({ done, stop: () => Promise.resolve(), close: () => {} });
+    },
+  };
+  let crash!: (e: Error) => void;
+  const crashed = new Promise<void>((_, rej) => (crash = rej));
+  crashed.catch(() => {});
+  const input: ChildSpec = {
+    id: "input",
+    start: (ctx) => {
+      ctx.get("worker");
+      inputStarts++;
+      return Promise.resolve({
+        done: new Promise(() => {}),
+        stop: () => Promise.resolve(),
+        close: () => {},
+      });
+    },
+  };
+  const sup = await new Supervisor([worker, input], { ...fast, strategy: "rest_for_one" })
+    .start();
+  let escalated = false;
+  sup.done.catch(() => (escalated = true));
+  crash(new UpstreamError("X", "boom"));
+  await until(() => workerStarts === 3 && inputStarts === 2);
+  assert.equal(escalated, false);
+  assert.deepEqual(sup.states().map((s) => s.status), ["running", "running"]);
+  await sup.stop();
+});
+
+Deno.test("asking for a sibling that is not running is a retriable error", async () => {
+  const a = new Probe();
+  let asked: unknown;
+  const needy: ChildSpec = {
+    id: "needy",
+    start: (ctx) => {
+      try {
+        ctx.get("a");
+      } catch (err) {
+        asked = err;
+      }
+      return Promise.resolve({
+        done: new Promise(() => {}),
+        stop: () => Promise.resolve(),
+        close: () => {},
+      });
+    },
+  };
+  const failing: ChildSpec = { id: "a", start: () => Promise.reject(new UpstreamError("X", "no")) };
+  const sup = await new Supervisor([failing, needy], { ...fast, intensity: 100 }).start();
+  assert.ok(asked instanceof SluiceError && asked.retriable, String(asked));
+  sup.close();
+  void a;
+});
+
 Deno.test("one_for_one restarts only the child that crashed", async () => {
   const a = new Probe(), b = new Probe();
   const sup = await new Supervisor([a.spec("a"), b.spec("b")], fast).start();

@@ -1,11 +1,13 @@
 /**
  * `deno task dev`: every role in one process on the embedded defaults, with webhook secrets for
- * the finance sources. Secrets not set in the environment are generated once and kept in
- * `.data/dev-secrets.json` (so `main.ts cli webhook send` signs with the same ones); this prints
- * how to sign a delivery, then runs `main.ts all` and exits with its code, passing signals on.
+ * the finance sources and an API key. Secrets not set in the environment are generated once and
+ * kept in `.data/dev-secrets.json` (so `main.ts cli webhook send` signs with the same ones, and
+ * the CLI sends the same API key); this prints how to sign a delivery and how to send the key,
+ * then runs `main.ts all` and exits with its code, passing signals on.
  */
 import { FinanceSource } from "../schemas/finance.ts";
 import { ROLE_PERMISSIONS } from "./compile.ts";
+import { keyEntry, newToken } from "../lib/api_keys.ts";
 
 const FILE = ".data/dev-secrets.json";
 const enc = new TextEncoder();
@@ -26,6 +28,8 @@ export async function devSecrets(file = FILE): Promise<Record<string, string>> {
       Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, "0"))
         .join("");
   }
+  // The dev API key (admin): the CLI reads it from this file when SLUICE_API_KEY is unset.
+  out.SLUICE_API_KEY = Deno.env.get("SLUICE_API_KEY") || saved.SLUICE_API_KEY || newToken();
   await Deno.mkdir(".data", { recursive: true });
   await Deno.writeTextFile(file, JSON.stringify(out, null, 2), { mode: 0o600 });
   return out;
@@ -52,7 +56,13 @@ function devDefaults(defaults: Record<string, string>): Record<string, string> {
 }
 
 if (import.meta.main) {
-  const secrets = await devSecrets();
+  const { SLUICE_API_KEY: token, ...secrets } = await devSecrets();
+  const apiKeys = Deno.env.get("API_KEYS") || await keyEntry("dev", ["admin"], token);
+  const apiPort = Deno.env.get("PORT") ?? "8080";
+  say(`API key (dev, admin scope) in ${FILE}; the CLI sends it. With curl:`);
+  say(
+    `  curl -H "authorization: Bearer $(jq -r .SLUICE_API_KEY ${FILE})" -H 'content-type: application/json' -d '{"text":"hi"}' http://127.0.0.1:${apiPort}/messages`,
+  );
   const port = Deno.env.get("INGEST_PORT") ?? "8090";
   say(`Finance webhooks: POST http://127.0.0.1:${port}/webhooks/<source>, secrets in ${FILE}`);
   say(
@@ -70,7 +80,7 @@ if (import.meta.main) {
   say(`  or:  deno task cli webhook send --source news FILE.ndjson`);
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...ROLE_PERMISSIONS, "main.ts", "all"],
-    env: { ...devDefaults(DEV_ENV), ...secrets },
+    env: { ...devDefaults(DEV_ENV), ...secrets, API_KEYS: apiKeys },
   }).spawn();
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(sig, () => {

@@ -3,13 +3,13 @@
  * PGlite in a temporary folder), driven by the CLI as a separate process.
  */
 import assert from "node:assert/strict";
-import { listeningUrl, RoleProcess, until } from "./helpers/mod.ts";
+import { listeningUrl, RoleProcess, TEST_API_TOKEN, until } from "./helpers/mod.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const main = new URL("../main.ts", import.meta.url).pathname;
 
 async function cli(url: string, ...args: string[]) {
-  const env = { ...Deno.env.toObject() };
+  const env: Record<string, string> = { ...Deno.env.toObject(), SLUICE_API_KEY: TEST_API_TOKEN };
   delete env.SLUICE_CLI_TIMEOUT_S;
   const out = await new Deno.Command(Deno.execPath(), {
     args: [

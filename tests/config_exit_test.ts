@@ -51,16 +51,18 @@ Deno.test("a missing FIREHOSE_REPLAY_FILE exits 2 naming the file", opts, async 
   assert.match(out, /FIREHOSE_REPLAY_FILE=\/nonexistent\/sample.ndjson does not exist/);
 });
 
-Deno.test("a busy PORT exits 2 naming the port", opts, async () => {
-  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  try {
-    const port = (busy.addr as Deno.NetAddr).port;
-    const out = await refused("api", { PORT: String(port), HOST: "127.0.0.1" });
-    assert.match(out, new RegExp(`PORT=${port} on HOST=127.0.0.1 is already in use`));
-  } finally {
-    busy.close();
-  }
-});
+for (const [role, variable] of [["api", "PORT"], ["ingest", "INGEST_PORT"]] as const) {
+  Deno.test(`a busy ${variable} exits 2 naming the port (${role})`, opts, async () => {
+    const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const port = (busy.addr as Deno.NetAddr).port;
+      const out = await refused(role, { [variable]: String(port), HOST: "127.0.0.1" });
+      assert.match(out, new RegExp(`\\b${variable}=${port} on HOST=127.0.0.1 is already in use`));
+    } finally {
+      busy.close();
+    }
+  });
+}
 
 Deno.test("an unreachable broker exits 2 with one line naming KAFKA_BROKERS", opts, async () => {
   const out = await refused("text-writer", {

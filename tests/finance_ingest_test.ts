@@ -2,6 +2,8 @@
  * The ingest role's webhooks against the real PostgreSQL, Kafka and Redis: each source's valid
  * and bad payloads, signatures, duplicates, a broker that is down, retention of raw partitions.
  */
+import { fuzzRoutes, operations } from "./helpers/fuzz.ts";
+import type { Doc } from "./helpers/fuzz.ts";
 import assert from "node:assert/strict";
 import { providerPayload } from "../actors/finance/feed_payloads.ts";
 import { RawEventStore } from "../actors/finance/raw_store.ts";
@@ -96,10 +98,17 @@ Deno.test("webhooks: bad payloads are 400 naming the field, text is sanitised, s
     assert.equal(res.status, 400);
     return (await res.json()).field;
   };
+  // The feed sends bars one time in ten; this step is about a tick's `ltp`.
+  const truedataTick = () => {
+    while (true) {
+      const p = providerPayload("truedata");
+      if (p.type === "tick") return p;
+    }
+  };
   try {
     await t.step("wrong types and missing fields", async () => {
       assert.equal(
-        await field(await post("truedata", { ...providerPayload("truedata"), ltp: "12" })),
+        await field(await post("truedata", { ...truedataTick(), ltp: "12" })),
         "ltp",
       );
       const { headline: _h, ...noHeadline } = providerPayload("news");
@@ -182,15 +191,20 @@ Deno.test("webhooks: a missing, wrong or stale signature is 401 and stores nothi
   }
 });
 
-Deno.test("webhooks: CORS preflight and the request id travel with the answer", async () => {
+Deno.test("webhooks: CORS follows the allow-list, and the request id travels with the answer", async () => {
   const s = await financeSandbox();
-  const ingest = await ingestInProcess(s);
+  const ingest = await ingestInProcess(s, { CORS_ORIGINS: "https://dash.example.com" });
   try {
-    const pre = await ingest.app.request("/webhooks/news", {
-      method: "OPTIONS",
-      headers: { origin: "https://dash.example.com", "access-control-request-method": "POST" },
-    });
-    assert.equal(pre.headers.get("access-control-allow-origin"), "*");
+    const preflight = (origin: string) =>
+      ingest.app.request("/webhooks/news", {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST" },
+      });
+    const pre = await preflight("https://dash.example.com");
+    assert.equal(pre.headers.get("access-control-allow-origin"), "https://dash.example.com");
+    const foreign = await preflight("https://evil.example");
+    assert.equal(foreign.headers.get("access-control-allow-origin"), null);
+    await foreign.body?.cancel();
     const res = await ingest.app.request(signedRequest(s, "news", providerPayload("news"), {
       "x-request-id": "trace-abc-123",
     }));
@@ -199,6 +213,40 @@ Deno.test("webhooks: CORS preflight and the request id travel with the answer", 
     const [m] = await readTopic(s, s.financeTopic, 1);
     assert.equal(m.headers["x-request-id"], "trace-abc-123");
     assert.equal(JSON.parse(new TextDecoder().decode(m.value!)).event_id, id);
+  } finally {
+    await ingest.close();
+    await s.dispose();
+  }
+});
+
+Deno.test("the ingest server describes its routes in its own /openapi.json", async () => {
+  const s = await financeSandbox();
+  const ingest = await ingestInProcess(s);
+  try {
+    const doc = await (await ingest.app.request("/openapi.json")).json() as {
+      paths: Record<string, Record<string, { "x-undescribed"?: boolean; summary?: string }>>;
+    };
+    const ops = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => ({ path, method, op }))
+    );
+    for (const [path, method] of [["/webhooks/{source}", "post"], ["/health", "get"]]) {
+      assert.ok(doc.paths[path]?.[method]?.summary, `${method} ${path} described`);
+    }
+    assert.ok(ops.some((o) => o.path.startsWith("/events") && o.method === "get"));
+    for (const o of ops) assert.ok(!o.op["x-undescribed"], `${o.method} ${o.path} described`);
+  } finally {
+    await ingest.close();
+    await s.dispose();
+  }
+});
+
+Deno.test("the ingest server under the fuzzer, on real PostgreSQL: no 5xx", async () => {
+  const s = await financeSandbox();
+  const ingest = await ingestInProcess(s);
+  try {
+    const doc = await (await ingest.app.request("/openapi.json")).json() as Doc;
+    const sent = await fuzzRoutes(ingest.app, operations(doc), 150);
+    assert.ok(sent >= 100, `${sent} requests`);
   } finally {
     await ingest.close();
     await s.dispose();

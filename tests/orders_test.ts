@@ -29,9 +29,15 @@ async function orderRows(s: Sandbox): Promise<{ total: number; distinct: number 
 
 const committed = (s: Sandbox) => committedTotal(s, s.orderGroup, s.orderTopic);
 
-/** Runs the order-producer role in this process until it has sent `count` orders. */
+/** Runs the order-producer role in this process until it has sent `count` more orders. */
 async function produceOrders(s: Sandbox, count: number, rate = 2_000): Promise<void> {
-  const config = { ...s.config, ORDER_COUNT: count, ORDER_RATE: rate };
+  // Each call is a run of its own (a run's count is a total over its restarts).
+  const config = {
+    ...s.config,
+    ORDER_COUNT: count,
+    ORDER_RATE: rate,
+    ORDER_RUN_ID: uniqueName("run"),
+  };
   const rt = new Runtime(config, { transport: s.kafka });
   const sup = new Supervisor([orderProducerRole(rt)], supervisorOptions(rt, "test-producer"));
   await sup.start();

@@ -6,6 +6,7 @@ import { Runtime } from "../actors/resources.ts";
 import { supervisorOptions } from "../actors/mod.ts";
 import { textWriterRole } from "../actors/text/role.ts";
 import { DLQ_HEADERS, dlqTopic } from "../transport/mod.ts";
+import { activeConditions } from "../lib/health.ts";
 import {
   committedTotal,
   produceTexts,
@@ -174,6 +175,95 @@ Deno.test(
       }
     } finally {
       await producer.close();
+      await role.stop();
+      await s.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "a message whose id is stored with a different text is dead-lettered as a conflict, never overwritten",
+  opts,
+  async () => {
+    const s = await sandbox();
+    const role = await runRole(s);
+    const producer = await s.kafka.producer();
+    try {
+      await until(
+        "the text_messages table",
+        () => s.db.query(`SELECT 1 FROM text_messages LIMIT 1`).then(() => true),
+      );
+      await s.db.query(`INSERT INTO text_messages (id, message) VALUES ('stored-1', 'original')`);
+      const records = [
+        { id: "stored-1", text: "rewritten" }, // conflict with the stored row
+        { id: "fresh-1", text: "first" },
+        { id: "fresh-1", text: "first" }, // a repeat in the batch: duplicate
+        { id: "fresh-1", text: "second" }, // conflict within the batch
+        ...textMessages(20),
+      ].map((m) => ({ key: "same", value: JSON.stringify(m) }));
+      await producer.send(s.topic, records);
+      await until("everything committed", async () => (await committedTotal(s)) === records.length);
+      // A replay of what is stored is a duplicate: nothing to store, nothing to dead-letter.
+      await producer.send(s.topic, [{
+        key: "same",
+        value: JSON.stringify({ id: "stored-1", text: "original" }),
+      }]);
+      await until("the replay committed", async () => (await committedTotal(s)) === 25);
+      const rows = await s.db.query<{ id: string; message: string }>(
+        `SELECT id, message FROM text_messages WHERE id IN ('stored-1', 'fresh-1') ORDER BY id`,
+      );
+      assert.deepEqual(rows, [
+        { id: "fresh-1", message: "first" },
+        { id: "stored-1", message: "original" },
+      ]);
+      assert.equal((await rowCount(s)).total, 22);
+      const dead = await readTopic(s, dlqTopic(s.topic), 2);
+      const dec = new TextDecoder();
+      const got = dead.map((m) => [dec.decode(m.value!), m.headers[DLQ_HEADERS.reason]]).sort();
+      assert.deepEqual(
+        got,
+        [
+          [records[0].value, "conflict: id already stored with a different text"],
+          [records[3].value, "conflict: id repeated in the batch with a different text"],
+        ].sort(),
+      );
+    } finally {
+      await producer.close();
+      await role.stop();
+      await s.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "a table lock held elsewhere becomes a retried lock timeout shown in /ready, and the writer recovers",
+  opts,
+  async () => {
+    const s = await sandbox({ PG_LOCK_TIMEOUT_MS: "200" });
+    const role = await runRole(s);
+    try {
+      await until(
+        "the text_messages table",
+        () => s.db.query(`SELECT 1 FROM text_messages LIMIT 1`).then(() => true),
+      );
+      // Another connection holds the table until the writer has reported the lock.
+      await s.db.transaction(async (tx) => {
+        await tx.query(`LOCK TABLE text_messages IN ACCESS EXCLUSIVE MODE`);
+        await produceTexts(s, textMessages(300));
+        await until(
+          "the lock timeout in /ready's conditions",
+          () => activeConditions().some((c) => c.name === "text" && /lock timeout/.test(c.reason)),
+          20_000,
+        );
+      });
+      await until("300 rows once the lock is gone", async () => (await rowCount(s)).total >= 300);
+      await until("offsets committed", async () => (await committedTotal(s)) === 300);
+      assert.deepEqual(await rowCount(s), { total: 300, distinct: 300 });
+      await until(
+        "the condition cleared",
+        () => !activeConditions().some((c) => c.name === "text"),
+      );
+    } finally {
       await role.stop();
       await s.dispose();
     }

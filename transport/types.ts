@@ -76,9 +76,14 @@ export interface ConsumerOptions {
   target: EnvelopeTarget;
   /** Where a new group starts. Default true (earliest). */
   fromBeginning?: boolean;
-  /** How long the broker waits for a silent member before rebalancing, in ms. Default 30_000. */
+  /**
+   * How long the broker waits for a silent member before rebalancing, in ms. Default: the
+   * transport's (Kafka: 10_000).
+   */
   sessionTimeoutMs?: number;
-  /** Interval between heartbeats while a batch waits for acks, in ms. Default 1_000. */
+  /** Bound of one fetch in bytes, and of each partition's share of it (Kafka only). */
+  fetchMaxBytes?: { total: number; perPartition: number };
+  /** Interval between heartbeats, also while a batch waits for acks, in ms. Default 1_000. */
   heartbeatMs?: number;
 }
 

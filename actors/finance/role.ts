@@ -6,6 +6,7 @@
 import type { Config } from "../../lib/config.ts";
 import type { Logger } from "../../lib/log.ts";
 import { ingestApp } from "../../routes/finance.ts";
+import { apiAuth } from "../api.ts";
 import type { FinanceDeps } from "../../routes/finance.ts";
 import type { FinanceSource } from "../../schemas/finance.ts";
 import type { ChildSpec } from "../../runtime/supervisor.ts";
@@ -72,7 +73,8 @@ export async function openIngest(rt: Runtime, logger: Logger, overrides: IngestO
     maxBodyBytes: c.INGEST_MAX_BODY_BYTES,
     maxEvents: c.INGEST_MAX_EVENTS,
     limits,
-    corsOrigins: c.INGEST_CORS_ORIGINS,
+    corsOrigins: c.INGEST_CORS_ORIGINS.length ? c.INGEST_CORS_ORIGINS : c.CORS_ORIGINS,
+    auth: apiAuth(c),
     events: store,
     logger,
   };

@@ -10,6 +10,7 @@ import type { Logger } from "../../lib/log.ts";
 import type { ChildSpec } from "../../runtime/supervisor.ts";
 import { TopicDeadLetters } from "../../transport/mod.ts";
 import { ensureTopic, pipelineRole } from "../_role.ts";
+import { postgresOptions } from "../resources.ts";
 import type { Runtime } from "../resources.ts";
 import { CircuitBreakerClassifier, createClassifier } from "../nlp/mod.ts";
 import { AnalyticsStore } from "./analytics_store.ts";
@@ -26,11 +27,7 @@ export async function analyticsDb(rt: Runtime): Promise<{ db: Db; own: boolean }
   if (!c.ANALYTICS_DATABASE_URL || c.ANALYTICS_DATABASE_URL === c.DATABASE_URL) {
     return { db: await rt.db(), own: false };
   }
-  const db = new PostgresDb({
-    url: c.ANALYTICS_DATABASE_URL,
-    schema: c.DATABASE_SCHEMA,
-    poolSize: c.DATABASE_POOL_SIZE,
-  });
+  const db = new PostgresDb(postgresOptions(c, c.ANALYTICS_DATABASE_URL));
   return { db, own: true };
 }
 

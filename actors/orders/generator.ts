@@ -1,7 +1,7 @@
 /**
  * Mock food orders: 100 customers, a menu of 20 items priced $2–$15, 1–5 lines per order,
  * totals equal to the sum of the lines. Order ids are `ORD-YYYYMMDD-NNNNN`, numbered from blocks
- * reserved in the database so a restarted producer never reuses one.
+ * reserved in the database (`ids.ts`) so a restarted producer never reuses one.
  */
 import type { Order } from "../../schemas/orders.ts";
 
@@ -91,26 +91,4 @@ export function generateOrder(id: string, now: Date, random: () => number = Math
     status: "pending",
     created_at: now.toISOString(),
   };
-}
-
-/** Hands out order ids from blocks reserved through `reserve(day, size)`. */
-export class OrderIds {
-  #day = "";
-  #next = 0;
-  #end = 0;
-
-  constructor(
-    private reserve: (day: string, size: number) => Promise<number>,
-    private blockSize = 100,
-  ) {}
-
-  async next(now: Date): Promise<string> {
-    const day = dayOf(now);
-    if (day !== this.#day || this.#next >= this.#end) {
-      this.#next = await this.reserve(day, this.blockSize);
-      this.#end = this.#next + this.blockSize;
-      this.#day = day;
-    }
-    return orderId(day, this.#next++);
-  }
 }

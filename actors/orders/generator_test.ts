@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Order } from "../../schemas/orders.ts";
-import { CUSTOMERS, generateOrder, MENU, orderId, OrderIds } from "./generator.ts";
+import { CUSTOMERS, generateOrder, MENU, orderId } from "./generator.ts";
+import { OrderIds } from "./ids.ts";
 
 Deno.test("100 distinct customers and 20 menu items priced between $2 and $15", () => {
   assert.equal(new Set(CUSTOMERS).size, 100);

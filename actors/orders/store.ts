@@ -1,10 +1,18 @@
 /**
  * The `orders` table: idempotent batch inserts by order_id that tell new rows, duplicates
- * (same content) and conflicts (same id, different content) apart; reads for the API; and the
- * order-id block allocator used by producers.
+ * (same content) and conflicts (same id, different content) apart; reads for the API; the
+ * order-id block allocator used by producers, and their runs' progress.
  */
 import type { Order } from "../../schemas/orders.ts";
+import { copyText } from "../../db/db.ts";
 import type { Db } from "../../db/db.ts";
+import type { IdPosition } from "./ids.ts";
+
+/** How far a producer run got: orders delivered, and the position in its ids after them. */
+export interface RunProgress {
+  sent: number;
+  ids: IdPosition;
+}
 
 export interface OrderRow {
   order_id: string;
@@ -14,6 +22,16 @@ export interface OrderRow {
   status: string;
   created_at: string;
   processed_at: string;
+}
+
+/** An order to store, with its `items` already serialised as JSON (once per order). */
+export interface OrderIn {
+  order: Order;
+  items: string;
+}
+
+export function orderIn(order: Order): OrderIn {
+  return { order, items: JSON.stringify(order.items) };
 }
 
 export interface InsertOutcome {
@@ -52,32 +70,66 @@ function canonical(v: unknown): string {
 export class OrderStore {
   constructor(readonly db: Db) {}
 
-  /** Inserts orders whose id is new; compares the others with what is stored. */
-  async insertBatch(orders: Order[]): Promise<InsertOutcome> {
+  /**
+   * Inserts orders whose id is new (ids distinct within a call) and compares the others with
+   * what is stored. `items` is each order's `items` as JSON, serialised once by the caller. On
+   * PostgreSQL the batch is COPYed straight into the table (the usual case: every id is new);
+   * if any id is already stored that COPY fails as a whole and the batch is inserted with
+   * `unnest` of typed arrays and `ON CONFLICT DO NOTHING` instead. Rows go in order_id order, so
+   * concurrent writers take their locks in the same order.
+   */
+  insertBatch(rows: OrderIn[]): Promise<InsertOutcome> {
     const out: InsertOutcome = { inserted: new Set(), duplicates: new Set(), conflicts: new Map() };
-    if (orders.length === 0) return out;
-    const rows = await this.db.query<{ order_id: string }>(
-      `INSERT INTO orders (order_id, customer_id, items, total_amount, status, created_at)
-       SELECT o.order_id, o.customer_id, o.items, o.total_amount, o.status, o.created_at
-       FROM jsonb_to_recordset($1::jsonb) AS o(order_id text, customer_id text, items jsonb,
-            total_amount numeric, status text, created_at timestamptz)
-       ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
-      [JSON.stringify(orders)],
+    if (rows.length === 0) return Promise.resolve(out);
+    const sorted = [...rows].sort((a, b) =>
+      a.order.order_id < b.order.order_id ? -1 : a.order.order_id > b.order.order_id ? 1 : 0
     );
-    for (const r of rows) out.inserted.add(r.order_id);
-    const rest = orders.filter((o) => !out.inserted.has(o.order_id));
-    if (rest.length === 0) return out;
-    const stored = new Map(
-      (await this.db.query<OrderRow>(
-        `SELECT * FROM orders WHERE order_id = ANY($1::text[])`,
-        [rest.map((o) => o.order_id)],
-      )).map((r) => [r.order_id, fingerprint(r)]),
-    );
-    for (const o of rest) {
-      if (stored.get(o.order_id) === fingerprint(o)) out.duplicates.add(o.order_id);
-      else out.conflicts.set(o.order_id, "order_id already stored with different content");
-    }
-    return out;
+    return this.db.transaction(async (tx) => {
+      if (tx.copyFrom) {
+        try {
+          await tx.query("SAVEPOINT direct");
+          await tx.copyFrom(
+            `COPY orders (order_id, customer_id, items, total_amount, status, created_at)
+             FROM STDIN`,
+            copyData(sorted),
+          );
+          for (const { order } of sorted) out.inserted.add(order.order_id);
+          return out;
+        } catch (err) {
+          if ((err as { code?: string }).code !== "DB_23505") throw err;
+          await tx.query("ROLLBACK TO SAVEPOINT direct");
+        }
+      }
+      const cols = (f: (o: Order) => unknown) => sorted.map(({ order }) => f(order));
+      const ins = await tx.query<{ order_id: string }>(
+        `INSERT INTO orders (order_id, customer_id, items, total_amount, status, created_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::numeric[], $5::text[],
+                              $6::timestamptz[])
+         ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
+        [
+          cols((o) => o.order_id),
+          cols((o) => o.customer_id),
+          sorted.map((r) => r.items),
+          cols((o) => o.total_amount),
+          cols((o) => o.status),
+          cols((o) => o.created_at),
+        ],
+      );
+      for (const r of ins) out.inserted.add(r.order_id);
+      const rest = sorted.filter(({ order }) => !out.inserted.has(order.order_id));
+      if (rest.length === 0) return out;
+      const stored = new Map(
+        (await tx.query<OrderRow>(
+          `SELECT * FROM orders WHERE order_id = ANY($1::text[])`,
+          [rest.map(({ order }) => order.order_id)],
+        )).map((r) => [r.order_id, fingerprint(r)]),
+      );
+      for (const { order: o } of rest) {
+        if (stored.get(o.order_id) === fingerprint(o)) out.duplicates.add(o.order_id);
+        else out.conflicts.set(o.order_id, "order_id already stored with different content");
+      }
+      return out;
+    });
   }
 
   list(limit: number, offset: number, customerId?: string): Promise<OrderRow[]> {
@@ -115,4 +167,44 @@ export class OrderStore {
     );
     return Number(rows[0].next_seq) - size;
   }
+
+  /** The saved progress of a producer run, or null for a new run. */
+  async loadRun(runId: string, topic: string): Promise<RunProgress | null> {
+    const rows = await this.db.query<
+      { sent: string; id_day: string; id_next: string; id_end: string }
+    >(
+      `SELECT sent, id_day, id_next, id_end FROM order_producer_runs
+       WHERE run_id = $1 AND topic = $2`,
+      [runId, topic],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      sent: Number(r.sent),
+      ids: { day: r.id_day, next: Number(r.id_next), end: Number(r.id_end) },
+    };
+  }
+
+  /** Saves a run's progress; an older progress never overwrites a newer one. */
+  async saveRun(runId: string, topic: string, p: RunProgress): Promise<void> {
+    await this.db.query(
+      `INSERT INTO order_producer_runs (run_id, topic, sent, id_day, id_next, id_end)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (run_id, topic) DO UPDATE SET sent = EXCLUDED.sent, id_day = EXCLUDED.id_day,
+         id_next = EXCLUDED.id_next, id_end = EXCLUDED.id_end, updated_at = now()
+       WHERE order_producer_runs.sent <= EXCLUDED.sent`,
+      [runId, topic, p.sent, p.ids.day, p.ids.next, p.ids.end],
+    );
+  }
+}
+
+/** Rows in COPY's text format, in the column order of the COPY above. */
+function copyData(rows: OrderIn[]): string {
+  let out = "";
+  for (const { order: o, items } of rows) {
+    out += `${copyText(o.order_id)}\t${copyText(o.customer_id)}\t${
+      copyText(items)
+    }\t${o.total_amount}\t${o.status}\t${copyText(o.created_at)}\n`;
+  }
+  return out;
 }

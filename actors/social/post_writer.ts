@@ -29,7 +29,7 @@ export function createPostWriter(o: PostWriterOptions): Actor<Envelope> {
   return createBatchWorker<ClassifiedPost>({
     deadLetters: o.deadLetters,
     decode: decodeWith(ClassifiedPost, "post"),
-    handle: async (items) => {
+    handle: async (items, batch) => {
       const posts = new Map<string, ClassifiedPost>();
       for (const { value } of items) posts.set(value.uri, value);
       const list = [...posts.values()];
@@ -37,7 +37,8 @@ export function createPostWriter(o: PostWriterOptions): Actor<Envelope> {
         retry(() => sink.write(list), {
           retries: 5,
           initialMs: 100,
-          maxMs: 5_000,
+          maxMs: 2_000,
+          signal: batch.stopping,
           onRetry: (err, attempt, delayMs) => {
             writeRetries.inc({ pipeline: `posts-${sink.name}` });
             o.logger.warn("sink write failed, retrying", {

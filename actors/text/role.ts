@@ -32,6 +32,8 @@ export function textWriterRole(
             producer,
             logger: wctx.logger,
             capacity: c.MAILBOX_CAPACITY,
+            maxBytes: c.MAILBOX_MAX_BYTES,
+            concurrency: c.WRITER_CONCURRENCY,
             batchSize: c.WRITER_BATCH_SIZE,
             flushMs: c.WRITER_FLUSH_MS,
             ...overrides,

@@ -1,5 +1,6 @@
 /** The `text_messages` table: idempotent batch inserts by id, reads for the API. */
-import type { Db } from "../../db/db.ts";
+import { copyText } from "../../db/db.ts";
+import type { Db, Queryable } from "../../db/db.ts";
 
 export interface TextRow {
   id: string;
@@ -15,15 +16,74 @@ export interface TextStats {
   newest: string | null;
 }
 
+/** What one insert did: how many rows were new, and which ids are stored with other text. */
+export interface TextInsert {
+  inserted: number;
+  /** Ids already stored with a different message: conflicts, never overwritten. */
+  conflicts: string[];
+}
+
+export function mergeInserts(a: TextInsert, b: TextInsert): TextInsert {
+  return { inserted: a.inserted + b.inserted, conflicts: [...a.conflicts, ...b.conflicts] };
+}
+
+const UNIQUE_VIOLATION = "DB_23505";
+
 export class TextMessageStore {
   constructor(readonly db: Db) {}
 
-  /** Inserts rows that are not there yet; returns how many were new. */
-  async insertBatch(rows: Array<{ id: string; message: string }>): Promise<number> {
-    if (rows.length === 0) return 0;
+  /**
+   * Inserts rows whose id is new (ids must be distinct within a call) and reports the ids
+   * stored with a different message. On PostgreSQL the rows are COPYed straight into the table
+   * (the usual case: nothing of the batch is stored yet); if any id is already there that COPY
+   * fails as a whole, and the batch goes through a temporary staging table instead: COPY into
+   * it, then `INSERT … SELECT … ON CONFLICT (id) DO NOTHING`. Rows are written in id order, so
+   * two writers storing overlapping batches take their locks in the same order.
+   */
+  insertBatch(rows: Array<{ id: string; message: string }>): Promise<TextInsert> {
+    if (rows.length === 0) return Promise.resolve({ inserted: 0, conflicts: [] });
+    const sorted = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return this.db.transaction(async (tx) => {
+      if (!tx.copyFrom) return await this.#insertUnnest(tx, sorted);
+      const data = copyData(sorted);
+      try {
+        await tx.query("SAVEPOINT direct");
+        await tx.copyFrom("COPY text_messages (id, message) FROM STDIN", data);
+        return { inserted: sorted.length, conflicts: [] };
+      } catch (err) {
+        if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+        await tx.query("ROLLBACK TO SAVEPOINT direct");
+      }
+      await tx.query(
+        `CREATE TEMP TABLE IF NOT EXISTS text_messages_stage (id text, message text)
+         ON COMMIT DELETE ROWS`,
+      );
+      await tx.copyFrom("COPY text_messages_stage (id, message) FROM STDIN", data);
+      const [{ n }] = await tx.query<{ n: number }>(
+        `WITH ins AS (
+           INSERT INTO text_messages (id, message)
+           SELECT id, message FROM text_messages_stage ORDER BY id
+           ON CONFLICT (id) DO NOTHING RETURNING 1)
+         SELECT count(*)::int AS n FROM ins`,
+      );
+      if (n === sorted.length) return { inserted: n, conflicts: [] };
+      // A new statement, so rows committed meanwhile by another writer are seen too.
+      const conflicts = await tx.query<{ id: string }>(
+        `SELECT s.id FROM text_messages_stage s JOIN text_messages t ON t.id = s.id
+         WHERE t.message <> s.message`,
+      );
+      return { inserted: n, conflicts: conflicts.map((r) => r.id) };
+    });
+  }
+
+  /** PGlite has no COPY from a client stream: one insert of the arrays, then the comparison. */
+  async #insertUnnest(
+    tx: Queryable,
+    rows: Array<{ id: string; message: string }>,
+  ): Promise<TextInsert> {
     const ids = rows.map((r) => r.id);
     const texts = rows.map((r) => r.message);
-    const res = await this.db.query<{ n: number }>(
+    const [{ n }] = await tx.query<{ n: number }>(
       `WITH ins AS (
          INSERT INTO text_messages (id, message)
          SELECT * FROM unnest($1::text[], $2::text[])
@@ -31,7 +91,13 @@ export class TextMessageStore {
        SELECT count(*)::int AS n FROM ins`,
       [ids, texts],
     );
-    return res[0]?.n ?? 0;
+    if (n === rows.length) return { inserted: n, conflicts: [] };
+    const conflicts = await tx.query<{ id: string }>(
+      `SELECT u.id FROM unnest($1::text[], $2::text[]) AS u(id, message)
+       JOIN text_messages t ON t.id = u.id WHERE t.message <> u.message`,
+      [ids, texts],
+    );
+    return { inserted: n, conflicts: conflicts.map((r) => r.id) };
   }
 
   list(limit: number, offset: number): Promise<TextRow[]> {
@@ -62,4 +128,11 @@ export class TextMessageStore {
     const r = rows[0];
     return { total: r.total, lastHour: r.last_hour, oldest: r.oldest, newest: r.newest };
   }
+}
+
+/** Rows in COPY's text format, one line each. */
+function copyData(rows: Array<{ id: string; message: string }>): string {
+  let out = "";
+  for (const r of rows) out += `${copyText(r.id)}\t${copyText(r.message)}\n`;
+  return out;
 }

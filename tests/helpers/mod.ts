@@ -12,6 +12,9 @@ import { Actor } from "../../runtime/actor.ts";
 import { compiledPermissions } from "../../scripts/compile.ts";
 import { dlqTopic, KafkaTransport } from "../../transport/mod.ts";
 import type { Envelope, InMessage } from "../../transport/mod.ts";
+import { TEST_API_KEYS, TEST_API_TOKEN } from "./api_key.ts";
+
+export { bearer, TEST_API_KEYS, TEST_API_TOKEN, TEST_TOKENS } from "./api_key.ts";
 
 setLogLevel((Deno.env.get("TEST_LOG_LEVEL") as "error") ?? "error");
 
@@ -210,7 +213,7 @@ export async function committedTotal(
  * `enough(messages)` holds.
  */
 export async function readTopic(
-  s: Sandbox,
+  s: Pick<Sandbox, "kafka">,
   topic: string,
   n: number | ((got: InMessage[]) => boolean),
 ): Promise<InMessage[]> {
@@ -265,7 +268,14 @@ export class RoleProcess {
     this.child = new Deno.Command(Deno.execPath(), {
       args: args ?? ["run", ...permissions, main, role],
       cwd: new URL("../../", import.meta.url).pathname,
-      env: { ...env, PORT: env.PORT ?? "0", INGEST_PORT: env.INGEST_PORT ?? "0" },
+      // Every role process knows the suite's API keys, and its CLI children send the admin one.
+      env: {
+        API_KEYS: TEST_API_KEYS,
+        SLUICE_API_KEY: TEST_API_TOKEN,
+        ...env,
+        PORT: env.PORT ?? "0",
+        INGEST_PORT: env.INGEST_PORT ?? "0",
+      },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

@@ -9,37 +9,62 @@ import { UpstreamError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
 import { deliverBatch } from "../_batch.ts";
 import type { Consumer, ConsumerOptions, InMessage } from "../types.ts";
+import type { GroupTimings } from "./transport.ts";
+import type { StaleMembers } from "./_stale_members.ts";
 
 const decoder = new TextDecoder();
 
 export class KafkaConsumer implements Consumer {
   readonly done: Promise<void>;
   #c: KConsumer;
-  #opts: ConsumerOptions;
+  #opts: ConsumerOptions & GroupTimings;
   #log: Logger;
   #reject!: (e: Error) => void;
   #resolve!: () => void;
 
-  constructor(kafka: Kafka, options: ConsumerOptions, log: Logger) {
+  constructor(
+    kafka: Kafka,
+    options: ConsumerOptions & GroupTimings,
+    log: Logger,
+    stale?: StaleMembers,
+  ) {
     this.#opts = options;
     this.#log = log.child("consumer", { group: options.groupId });
+    // A member that dies is noticed after the session timeout; one that stops leaves the group
+    // at once (disconnect sends LeaveGroup), so its partitions move without waiting for it.
+    // kafkajs 2.2.4 has no static membership (group.instance.id): a restarted member joins as
+    // a new one.
     this.#c = kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: 3_000,
-      rebalanceTimeout: 60_000,
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: options.heartbeatMs ?? 1_000,
+      rebalanceTimeout: options.rebalanceTimeoutMs ?? 20_000,
       maxWaitTimeInMs: 100,
-      maxBytesPerPartition: 2 * 1024 * 1024,
+      // Bounded in bytes: a fetch of small messages becomes that many objects in memory.
+      maxBytes: options.fetchMaxBytes?.total ?? 4 * 1024 * 1024,
+      maxBytesPerPartition: options.fetchMaxBytes?.perPartition ?? 512 * 1024,
       allowAutoTopicCreation: false,
-      retry: { retries: 5, initialRetryTime: 200, restartOnFailure: () => Promise.resolve(false) },
+      // A retriable failure (the broker away, its coordinator loading) is ridden out here:
+      // kafkajs restarts the member after a short delay, as long as it takes, instead of
+      // crashing it into the supervisor, whose restart intensity a broker restart would exhaust.
+      // Other crashes go to the supervisor. The client's maxRetryTime caps the retries' delays.
+      retry: { retries: 5, initialRetryTime: 200, restartOnFailure: () => Promise.resolve(true) },
     });
     this.done = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
     this.done.catch(() => {});
+    let memberId: string | null = null;
     this.#c.on(this.#c.events.CRASH, (e) => {
       const err = e.payload.error;
+      // kafkajs has disconnected the member; if the broker was away, it never left its group.
+      if (memberId) stale?.add(options.groupId, memberId);
+      memberId = null;
+      if (e.payload.restart) {
+        this.#log.warn("consumer failed; rejoining", { reason: err.message });
+        return;
+      }
       this.#reject(
         new UpstreamError("CONSUMER_CRASHED", `Kafka consumer crashed: ${err.message}`, {
           cause: err,
@@ -47,6 +72,7 @@ export class KafkaConsumer implements Consumer {
       );
     });
     this.#c.on(this.#c.events.GROUP_JOIN, (e) => {
+      memberId = e.payload.memberId;
       this.#log.info("joined group", {
         memberId: e.payload.memberId,
         assignment: e.payload.memberAssignment,

@@ -12,11 +12,29 @@ import type { Admin, Consumer, ConsumerOptions, Producer, Transport } from "../t
 import { KafkaAdmin } from "./admin.ts";
 import { KafkaConsumer } from "./consumer.ts";
 import { KafkaProducer } from "./producer.ts";
+import { StaleMembers } from "./_stale_members.ts";
+
+/** How consumer-group members keep their membership; see `consumer.ts`. */
+export interface GroupTimings {
+  /** A member silent this long is dropped from its group, in ms. Default 10_000. */
+  sessionTimeoutMs?: number;
+  /** Heartbeat interval, in ms; at most a third of the session. Default 1_000. */
+  heartbeatMs?: number;
+  /** How long a rebalance waits for members to rejoin, in ms. Default 20_000. */
+  rebalanceTimeoutMs?: number;
+}
 
 export interface KafkaTransportOptions {
   brokers: string[];
   clientId?: string;
   logger?: Logger;
+  /** Consumer-group timings, for every consumer of this transport. */
+  group?: GroupTimings;
+  /**
+   * Largest delay between the client's retries and reconnects, in ms: a broker that comes back
+   * is used within about this long. Default 2_000.
+   */
+  retryMaxMs?: number;
 }
 
 /** How long a repeated kafkajs error (same namespace, message and error) is logged at debug. */
@@ -60,17 +78,21 @@ export class KafkaTransport implements Transport {
   #log: Logger;
   #partitionCounts = new Map<string, number>();
   #admin: Promise<Admin> | null = null;
+  #group: GroupTimings;
+  #stale: StaleMembers;
 
   constructor(options: KafkaTransportOptions) {
+    this.#group = options.group ?? {};
     this.#log = (options.logger ?? rootLogger).child("kafka");
     this.kafka = new Kafka({
       clientId: options.clientId ?? "sluice",
       brokers: options.brokers,
       logLevel: KafkaLogLevel.WARN,
       logCreator: kafkaLogCreator(this.#log),
-      retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 2_000 },
+      retry: { initialRetryTime: 100, retries: 5, maxRetryTime: options.retryMaxMs ?? 2_000 },
       connectionTimeout: 3_000,
     });
+    this.#stale = new StaleMembers(this.kafka, this.#log);
   }
 
   async producer(): Promise<Producer> {
@@ -88,7 +110,8 @@ export class KafkaTransport implements Transport {
   }
 
   consumer(options: ConsumerOptions): Consumer {
-    return new KafkaConsumer(this.kafka, options, this.#log);
+    const o = { ...this.#group, ...dropUndefined(options) };
+    return new KafkaConsumer(this.kafka, o, this.#log, this.#stale);
   }
 
   admin(): Promise<Admin> {
@@ -125,7 +148,12 @@ export class KafkaTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    this.#stale.close();
     if (this.#admin) await (await this.#admin).close();
     this.#admin = null;
   }
+}
+
+function dropUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,0 +1,105 @@
+/**
+ * The machine's own ceilings for the text writer, each run in its own process so its peak RSS
+ * is its own (`deno run -A bench/ceilings.ts <kafka|copy> <json options>`; prints one JSON line):
+ * - `kafka`: raw kafkajs consume of the topic with a commit per batch and no processing;
+ * - `copy`: one PostgreSQL `COPY` of the rows (a TSV file) into a fresh `text_messages`.
+ */
+import { Kafka, logLevel } from "kafkajs";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+
+export interface CeilingResult {
+  rows: number;
+  seconds: number;
+  rate: number;
+  peakRssMiB: number;
+}
+
+/** A process's peak resident set (VmHWM), in MiB; `current` reads VmRSS instead. */
+export function peakRssMiB(pid: number | "self" = "self", current = false): number {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    const re = current ? /VmRSS:\s+(\d+) kB/ : /VmHWM:\s+(\d+) kB/;
+    return Number(re.exec(status)?.[1] ?? NaN) / 1024;
+  } catch {
+    return NaN; // not Linux, or the process is gone
+  }
+}
+
+/** Samples a process's RSS every 250 ms; `max()` is the largest seen (peak or current). */
+export function rssSampler(pid: number, current = false): { max: () => number; stop: () => void } {
+  let max = NaN;
+  const sample = () => {
+    const x = peakRssMiB(pid, current);
+    if (!isNaN(x)) max = isNaN(max) ? x : Math.max(max, x);
+  };
+  sample();
+  const timer = setInterval(sample, 250);
+  return { max: () => (sample(), max), stop: () => clearInterval(timer) };
+}
+
+async function kafkaCeiling(o: { brokers: string[]; topic: string; count: number }) {
+  const kafka = new Kafka({ brokers: o.brokers, logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({
+    groupId: `${o.topic}-ceiling-${crypto.randomUUID().slice(0, 8)}`,
+    maxWaitTimeInMs: 100,
+    maxBytes: 8 * 1024 * 1024,
+    maxBytesPerPartition: 1024 * 1024,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
+  let n = 0, started = 0;
+  let finish!: () => void;
+  const done = new Promise<void>((r) => (finish = r));
+  await consumer.run({
+    autoCommit: false,
+    partitionsConsumedConcurrently: 8,
+    eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+      if (batch.messages.length === 0) return;
+      if (started === 0) started = performance.now();
+      const last = batch.messages[batch.messages.length - 1].offset;
+      resolveOffset(last);
+      await commitOffsetsIfNecessary({
+        topics: [{
+          topic: batch.topic,
+          partitions: [{ partition: batch.partition, offset: String(BigInt(last) + 1n) }],
+        }],
+      });
+      n += batch.messages.length;
+      if (n >= o.count) finish();
+    },
+  });
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  await consumer.disconnect();
+  return { rows: n, seconds };
+}
+
+async function copyCeiling(o: { url: string; schema: string; file: string }) {
+  const client = new pg.Client({ connectionString: o.url, options: `-c search_path=${o.schema}` });
+  await client.connect();
+  const data = await Deno.readFile(o.file);
+  let rows = 0;
+  for (const b of data) if (b === 10) rows++;
+  const started = performance.now();
+  const stream = client.query(copyFrom("COPY text_messages (id, message) FROM STDIN"));
+  await new Promise<void>((resolve, reject) => {
+    stream.on("error", reject);
+    stream.on("finish", resolve);
+    // In 1 MiB writes, as a client streaming rows would.
+    for (let i = 0; i < data.length; i += 1 << 20) stream.write(data.subarray(i, i + (1 << 20)));
+    stream.end();
+  });
+  const seconds = (performance.now() - started) / 1000;
+  await client.end();
+  return { rows, seconds };
+}
+
+if (import.meta.main) {
+  const [kind, json] = Deno.args;
+  const o = JSON.parse(json);
+  const r = kind === "kafka" ? await kafkaCeiling(o) : await copyCeiling(o);
+  const result: CeilingResult = { ...r, rate: r.rows / r.seconds, peakRssMiB: peakRssMiB() };
+  console.log(JSON.stringify(result));
+  Deno.exit(0);
+}
