@@ -8,9 +8,8 @@ import type { Consumer as KConsumer, Kafka } from "kafkajs";
 import { UpstreamError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
 import { deliverBatch } from "../_batch.ts";
+import { inHeaders } from "../_headers.ts";
 import type { Consumer, ConsumerOptions, InMessage } from "../types.ts";
-
-const decoder = new TextDecoder();
 
 export class KafkaConsumer implements Consumer {
   readonly done: Promise<void>;
@@ -76,7 +75,7 @@ export class KafkaConsumer implements Consumer {
           offset: m.offset,
           key: m.key ?? null,
           value: m.value ?? null,
-          headers: decodeHeaders(m.headers),
+          ...inHeaders(m.headers),
           timestamp: m.timestamp,
         }));
         const outcome = await deliverBatch(messages, this.#opts.target, {
@@ -156,13 +155,3 @@ const REBALANCE_ERRORS = [
   "NOT_COORDINATOR_FOR_GROUP",
   "ILLEGAL_GENERATION",
 ];
-
-function decodeHeaders(h: Record<string, unknown> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!h) return out;
-  for (const [k, v] of Object.entries(h)) {
-    if (v === undefined) continue;
-    out[k] = typeof v === "string" ? v : decoder.decode(v as Uint8Array);
-  }
-  return out;
-}
