@@ -50,6 +50,7 @@ export const Config = z.object({
   WRITER_BATCH_SIZE: int(5000, 1),
   WRITER_FLUSH_MS: int(50, 1),
   MAILBOX_CAPACITY: int(20_000, 1),
+  DLQ_MAX_VALUE_BYTES: int(64 * 1024, 1_024),
   SUPERVISOR_MAX_RESTARTS: int(5, 0),
   SUPERVISOR_PERIOD_S: int(60, 1),
   SUPERVISOR_BACKOFF_MS: int(200, 1),

@@ -134,6 +134,11 @@ export function chunkRecords(sizes: number[], partitions: number[], budget: numb
   return chunks;
 }
 
+/** A dense array of `n` missing deliveries (not sparse: `every` and `map` see each one). */
+function noDeliveries(n: number): Array<Delivery | undefined> {
+  return Array.from({ length: n }, () => undefined);
+}
+
 /** How one chunk (records with their partitions) reaches the broker. */
 export type ChunkSender = (records: OutRecord[], partitions: number[]) => Promise<Delivery[]>;
 
@@ -155,9 +160,9 @@ export async function sendBounded(
   const sizes = records.map(recordBytes);
   const tooLarge = sizes.flatMap((bytes, index) => bytes > budget ? [{ index, bytes }] : []);
   if (tooLarge.length > 0) {
-    throw new RecordTooLargeError(topic, limit, tooLarge, new Array(records.length));
+    throw new RecordTooLargeError(topic, limit, tooLarge, noDeliveries(records.length));
   }
-  const deliveries: Array<Delivery | undefined> = new Array(records.length);
+  const deliveries = noDeliveries(records.length);
   const refused: RefusedRecord[] = [];
   let lastRefusal: unknown;
   const send = async (idx: number[]): Promise<void> => {
