@@ -13,6 +13,7 @@ export {
   KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
   recordBytes,
   RecordTooLargeError,
+  sendOrRefuse,
   usableBytes,
 } from "./size.ts";
 export { BatchingProducer } from "./batching.ts";
