@@ -5,6 +5,8 @@ import { migrate, PgliteDb } from "../../db/mod.ts";
 import type { Delivery, OutRecord, Producer } from "../../transport/mod.ts";
 import { startFirehose } from "./firehose.ts";
 import { MemoryTransport } from "../../transport/mod.ts";
+import { UpstreamError } from "../../lib/errors.ts";
+import { activeConditions } from "../../lib/health.ts";
 import type { FrameSource } from "./firehose_sources.ts";
 import { parseFrame } from "./jetstream.ts";
 
@@ -316,6 +318,45 @@ Deno.test(
         ["3kbefore", "3kafter"],
       );
       assert.equal(lines.filter((l) => l.msg === "post too large for the topic skipped").length, 1);
+    } finally {
+      await db.close();
+    }
+  },
+);
+
+Deno.test(
+  "a failing send is visible: counted and a /ready condition until a send succeeds",
+  async () => {
+    const db = await PgliteDb.open("memory://");
+    try {
+      await migrate(db);
+      let calls = 0;
+      const seenConditions: string[][] = [];
+      const producer: Producer = {
+        send(topic, records) {
+          seenConditions.push(activeConditions().map((c) => c.name));
+          if (++calls <= 2) return Promise.reject(new UpstreamError("BROKER_DOWN", "no broker"));
+          return Promise.resolve(records.map((_, i) => ({ topic, partition: 0, offset: `${i}` })));
+        },
+        close: () => Promise.resolve(),
+      };
+      const handle = startFirehose({
+        source: framesSource([postCreate(validRecord, "3kone")]),
+        producer,
+        topic: "posts-raw-test",
+        cursors: new CursorStore(db),
+        name: "unit",
+        rewindUs: 0,
+        batchSize: 100,
+        flushMs: 60_000,
+        logger: recordingLogger([]),
+        reconnectMs: 5,
+      });
+      await handle.done;
+      assert.equal(handle.ref?.sendFailures, 2);
+      assert.equal(handle.ref?.reconnects, 2);
+      assert.deepEqual(seenConditions, [[], ["firehose"], ["firehose"]]);
+      assert.deepEqual(activeConditions(), [], "cleared by the send that succeeded");
     } finally {
       await db.close();
     }
