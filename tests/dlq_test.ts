@@ -11,7 +11,7 @@ import { textWriterRole } from "../actors/text/role.ts";
 import { classifierRole } from "../actors/social/role.ts";
 import { DLQ_HEADERS, dlqTopic } from "../transport/mod.ts";
 import { committedTotal, readTopic, sandbox, until } from "./helpers/mod.ts";
-import { produceCompressed, runInProcess, sourceOffsets } from "./helpers/dlq.ts";
+import { drained, produceCompressed, runInProcess, sourceOffsets } from "./helpers/dlq.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const encoder = new TextEncoder();
@@ -184,11 +184,7 @@ Deno.test(
     const role = await runInProcess(s, (rt) => [classifierRole(rt)]);
     try {
       const group = s.env.CLASSIFIER_GROUP;
-      await until(
-        "every post committed",
-        async () => (await committedTotal(s, group, s.postsRaw)) === 1_000,
-        120_000,
-      );
+      await until("every post committed", () => drained(s, group, s.postsRaw), 120_000);
       const out = await readTopic(s, s.postsClassified, 1_000);
       const uris = new Set(out.map((m) => JSON.parse(new TextDecoder().decode(m.value!)).uri));
       assert.equal(uris.size, 1_000, "every post classified");

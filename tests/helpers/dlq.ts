@@ -41,7 +41,12 @@ export async function produceCompressed(
   >,
   chunk = 500,
 ): Promise<void> {
-  const p = s.kafka.kafka.producer({ allowAutoTopicCreation: false });
+  // Idempotent: a retried request (a new topic's leader not known yet) must not add copies.
+  const p = s.kafka.kafka.producer({
+    allowAutoTopicCreation: false,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   await p.connect();
   try {
     for (let i = 0; i < records.length; i += chunk) {
@@ -59,6 +64,12 @@ export async function produceCompressed(
   } finally {
     await p.disconnect();
   }
+}
+
+/** Whether a group's committed offsets reached the end of every partition of a topic. */
+export async function drained(s: Sandbox, group: string, topic: string): Promise<boolean> {
+  const lag = await (await s.kafka.admin()).lag(group, topic);
+  return lag.length > 0 && lag.every((p) => p.committed !== null && p.lag === 0);
 }
 
 /** Source offsets of dead letters, as numbers, sorted. */
