@@ -9,7 +9,7 @@ import { rootLogger } from "../lib/log.ts";
 import type { Logger } from "../lib/log.ts";
 import { PgliteDb, PostgresDb } from "../db/mod.ts";
 import type { Db, PostgresOptions } from "../db/mod.ts";
-import { KafkaTransport, MemoryTransport } from "../transport/mod.ts";
+import { deadLetterDefaults, KafkaTransport, MemoryTransport } from "../transport/mod.ts";
 import type { Admin, Producer, Transport } from "../transport/mod.ts";
 import type { ChildState, Supervisor } from "../runtime/supervisor.ts";
 import type { FirehoseStatus } from "./social/firehose.ts";
@@ -59,6 +59,8 @@ export class Runtime {
         retryMaxMs: config.KAFKA_RETRY_MAX_MS,
       })
       : new MemoryTransport());
+    // One bound per process, as the log level is: every role's dead-letter queue uses it.
+    deadLetterDefaults.maxValueBytes = config.DLQ_MAX_VALUE_BYTES;
     if (this.transport instanceof MemoryTransport) {
       this.transport.broker.defaultPartitions = config.TOPIC_PARTITIONS;
     }

@@ -207,8 +207,9 @@ Deno.test("stats prints the children and the firehose as the server reports them
       lastEventUs: 2,
       lagSeconds: 0.5,
       reconnects: 0,
-      counts: { post: 3, delete: 0, skipped: 1, malformed: 0, invalid: 0 },
+      counts: { post: 3, delete: 0, skipped: 1, malformed: 0, invalid: 0, oversize: 0 },
       lastError: null,
+      sendFailures: 0,
     }),
   }));
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, app.fetch);

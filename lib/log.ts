@@ -153,3 +153,62 @@ export function createLogger(namespace: string, base: Fields = {}): Logger {
 }
 
 export const rootLogger: Logger = createLogger("sluice");
+
+export interface RepeatLimiterOptions {
+  /** Length of a cause's window, in ms. Default 30_000. */
+  intervalMs?: number;
+  /** Lines of one cause let through per window. Default 1. */
+  burst?: number;
+  /** Causes remembered at most (the oldest are forgotten past it). Default 1_000. */
+  maxCauses?: number;
+}
+
+/** What a limiter says about one line: log it (with how many were held back before it), or not. */
+export interface RepeatVerdict {
+  log: boolean;
+  /** Lines of this cause suppressed since the last one logged (when `log`). */
+  suppressed: number;
+  /** True for the first suppressed line of a window: say once that the rest are held back. */
+  first: boolean;
+}
+
+/**
+ * Rate-limits log lines by cause: at most `burst` lines per cause per `intervalMs`; the lines
+ * held back are counted and the count goes with the cause's next logged line, so a burst of a
+ * thousand identical failures writes a few lines, not a thousand.
+ */
+export class RepeatLimiter {
+  #windows = new Map<string, { start: number; used: number; suppressed: number }>();
+  #interval: number;
+  #burst: number;
+  #max: number;
+
+  constructor(options: RepeatLimiterOptions = {}) {
+    this.#interval = options.intervalMs ?? 30_000;
+    this.#burst = options.burst ?? 1;
+    this.#max = options.maxCauses ?? 1_000;
+  }
+
+  check(cause: string, now = Date.now()): RepeatVerdict {
+    let w = this.#windows.get(cause);
+    if (w && now - w.start >= this.#interval) {
+      const suppressed = w.suppressed;
+      w = { start: now, used: 1, suppressed: 0 };
+      this.#windows.set(cause, w);
+      return { log: true, suppressed, first: false };
+    }
+    if (!w) {
+      if (this.#windows.size >= this.#max) {
+        this.#windows.delete(this.#windows.keys().next().value!);
+      }
+      this.#windows.set(cause, { start: now, used: 1, suppressed: 0 });
+      return { log: true, suppressed: 0, first: false };
+    }
+    if (w.used < this.#burst) {
+      w.used++;
+      return { log: true, suppressed: 0, first: false };
+    }
+    w.suppressed++;
+    return { log: false, suppressed: 0, first: w.suppressed === 1 };
+  }
+}

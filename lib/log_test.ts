@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createLogger, formatLine, setLogLevel } from "./log.ts";
+import { createLogger, formatLine, RepeatLimiter, setLogLevel } from "./log.ts";
 import { UpstreamError } from "./errors.ts";
 
 Deno.test("a log line serialises nested bigints, maps and sets", () => {
@@ -56,4 +56,16 @@ Deno.test("logging at every level never throws, whatever the fields hold", () =>
   const line = formatLine("debug", "t", "x", { a, n: 5n, s: Symbol("s") });
   assert.equal(JSON.parse(line).n, "5");
   setLogLevel("info");
+});
+
+Deno.test("a repeated cause is logged a burst of times per interval, then counted", () => {
+  const r = new RepeatLimiter({ intervalMs: 1_000, burst: 2 });
+  const at = (t: number) => r.check("db down", t);
+  assert.deepEqual(at(0), { log: true, suppressed: 0, first: false });
+  assert.deepEqual(at(10), { log: true, suppressed: 0, first: false });
+  assert.deepEqual(at(20), { log: false, suppressed: 0, first: true });
+  for (let t = 30; t < 130; t++) assert.equal(at(t).log, false);
+  assert.deepEqual(r.check("another cause", 140), { log: true, suppressed: 0, first: false });
+  // The next window's first line carries the count of the lines held back.
+  assert.deepEqual(at(1_000), { log: true, suppressed: 101, first: false });
 });

@@ -105,8 +105,14 @@ export const orderLatency = new client.Histogram({
 
 export const firehoseEvents = new client.Counter({
   name: "sluice_firehose_events_total",
-  help: "Jetstream events read, by kind (post, delete, skipped, malformed, invalid)",
+  help: "Jetstream events read, by kind (post, delete, skipped, malformed, invalid, oversize)",
   labelNames: ["kind"],
+  registers: [registry],
+});
+
+export const firehoseSendFailures = new client.Counter({
+  name: "sluice_firehose_send_failures_total",
+  help: "Sends of the firehose to posts-raw that failed (each ends the connection)",
   registers: [registry],
 });
 
@@ -147,7 +153,14 @@ for (const c of [messagesWritten, messagesDuplicate, writeRetries]) {
 }
 initAtZero(ordersCounter, "outcome", ["processed", "duplicates", "conflicts", "invalid"]);
 initAtZero(ordersProduced, "result", ["delivered", "failed"]);
-initAtZero(firehoseEvents, "kind", ["post", "delete", "skipped", "malformed", "invalid"]);
+initAtZero(firehoseEvents, "kind", [
+  "post",
+  "delete",
+  "skipped",
+  "malformed",
+  "invalid",
+  "oversize",
+]);
 initAtZero(postsWritten, "sink", ["postgres", "mongodb"]);
 initAtZero(postsClassified, "backend", ["local", "ollama"]);
 initAtZero(classifierFallbacks, "reason", ["timeout", "error", "invalid"]);

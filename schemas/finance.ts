@@ -5,6 +5,7 @@
  * source) and the analysis outputs live below it.
  */
 import { z } from "zod";
+import { storable, wellFormed } from "./_storable.ts";
 
 /** The webhook sources, one route each: `POST /webhooks/<source>`. */
 export const FinanceSource = z.enum(["truedata", "news", "twitter", "reddit", "economic"]);
@@ -29,19 +30,19 @@ export const FinanceEvent = z.object({
    * when the provider sends no id. The same delivery twice has the same id; downstream writes are
    * idempotent by it.
    */
-  event_id: z.string().min(1).max(300),
+  event_id: storable(z.string().min(1).max(300)),
   source: FinanceSource,
   kind: FinanceEventKind,
   /** Normalised: upper case, no `$`, exchange suffixes kept (`RELIANCE.NS`), deduplicated. */
-  symbols: z.array(z.string().min(1).max(32)).max(50),
+  symbols: z.array(storable(z.string().min(1).max(32))).max(50),
   /** The text to analyse (headline and body, tweet, post; null for ticks, bars and releases). */
-  text: z.string().max(100_000).nullable(),
+  text: storable(z.string().max(100_000)).nullable(),
   /** When the provider says it happened (ISO 8601). */
   published_at: z.iso.datetime({ offset: true }),
   /** When the ingest role accepted it (ISO 8601). */
   received_at: z.iso.datetime({ offset: true }),
   /** The request that brought it, for following one event end to end. */
-  request_id: z.string().max(200),
+  request_id: storable(z.string().max(200)),
   /** The provider's payload after validation and sanitising. */
   payload: z.record(z.string(), z.unknown()),
 });
@@ -50,12 +51,15 @@ export type FinanceEvent = z.infer<typeof FinanceEvent>;
 // ---- Provider payloads: what each webhook source sends (one event, or an array of them). ----
 
 /** A symbol as providers write it (`$AAPL`, `reliance.ns`); normalised by the ingest role. */
-const RawSymbol = z.string().trim().min(1).max(32);
+const RawSymbol = storable(z.string().trim().min(1).max(32));
 const Price = z.number().finite().nonnegative().max(1e12);
 const Volume = z.number().int().nonnegative().max(1e15);
 const Time = z.iso.datetime({ offset: true });
-/** Free text as sent; HTML and control characters are removed by the ingest role. */
-const Text = (max: number) => z.string().max(max);
+/**
+ * Free text as sent; HTML and control characters (NUL too) are removed by the ingest role, but
+ * an unpaired surrogate cannot be stored unaltered: refused.
+ */
+const Text = (max: number) => wellFormed(z.string().max(max));
 
 /** TrueData: a trade tick or an OHLCV bar of one instrument. */
 export const TrueDataTick = z.object({

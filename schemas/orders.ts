@@ -1,12 +1,15 @@
 import { compile, z } from "zod";
+import { storable } from "./_storable.ts";
 
 const cents = (n: number) => Math.round(n * 100);
 
 export const OrderItem = z.object({
   item_id: z.string().regex(/^ITEM-\d{2}$/, "must look like ITEM-NN"),
-  // PostgreSQL jsonb cannot hold \u0000: such an order is invalid, not a database fault.
-  name: z.string().min(1, "must not be empty").max(200, "must be at most 200 characters")
-    .refine((s) => !s.includes("\u0000"), "must not contain NUL characters"),
+  // PostgreSQL jsonb cannot hold \u0000 (nor unpaired surrogates): such an order is invalid,
+  // not a database fault.
+  name: storable(
+    z.string().min(1, "must not be empty").max(200, "must be at most 200 characters"),
+  ),
   price: z.number().positive("must be positive").max(10_000),
   quantity: z.number().int("must be an integer").positive("must be positive"),
 });

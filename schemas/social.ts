@@ -1,18 +1,22 @@
 import { z } from "zod";
+import { storable } from "./_storable.ts";
 
 /** A Bluesky post as the firehose reader publishes it to `posts-raw`. */
 export const PostData = z.object({
-  uri: z.string().regex(
-    /^at:\/\/did:[a-z]+:[^/]+\/app\.bsky\.feed\.post\/[^/]+$/,
-    "must be an at:// post URI",
+  uri: storable(
+    z.string().regex(
+      /^at:\/\/did:[a-z]+:[^/]+\/app\.bsky\.feed\.post\/[^/]+$/,
+      "must be an at:// post URI",
+    ),
   ),
-  did: z.string().regex(/^did:[a-z]+:\S+$/, "must be a DID"),
-  text: z.string().max(10_000),
-  langs: z.array(z.string()).default([]),
+  did: storable(z.string().regex(/^did:[a-z]+:\S+$/, "must be a DID")),
+  /** Stored in PostgreSQL and MongoDB: no NUL, no unpaired surrogate (see `_storable.ts`). */
+  text: storable(z.string().max(10_000)),
+  langs: z.array(storable()).default([]),
   created_at: z.iso.datetime({ offset: true }),
   time_us: z.number().int().nonnegative(),
-  hashtags: z.array(z.string()).default([]),
-  mentions: z.array(z.string()).default([]),
+  hashtags: z.array(storable()).default([]),
+  mentions: z.array(storable()).default([]),
 });
 export type PostData = z.infer<typeof PostData>;
 

@@ -1,11 +1,13 @@
 import { z } from "zod";
+import { storable } from "./_storable.ts";
 
-/** PostgreSQL text cannot hold NUL characters; such a message is invalid, not a database fault. */
-const Text = z.string().min(1, "must not be empty").max(
-  1_000_000,
-  "must be at most 1,000,000 characters",
-)
-  .refine((s) => !s.includes("\u0000"), "must not contain NUL characters");
+/**
+ * PostgreSQL text cannot hold NUL characters or unpaired surrogates; such a message is invalid,
+ * not a database fault.
+ */
+const Text = storable(
+  z.string().min(1, "must not be empty").max(1_000_000, "must be at most 1,000,000 characters"),
+);
 
 export const MAX_ID_CHARACTERS = 128;
 

@@ -74,6 +74,7 @@ Deno.test(
         skipped: 57,
         malformed: 11,
         invalid: 0,
+        oversize: 0,
       });
       assert.equal(r.status.state, "connected");
       const tagged = got.find((p) => p.hashtags.includes("solareclipse"))!;

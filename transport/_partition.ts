@@ -4,6 +4,7 @@
  * a key are spread round-robin. Both transports choose partitions here, before sending, so each
  * record's delivery (partition and offset) is known.
  */
+import { Buffer } from "node:buffer";
 import { Partitioners } from "kafkajs";
 import type { PartitionMetadata } from "kafkajs";
 
@@ -27,10 +28,21 @@ function partitionsOf(n: number): PartitionMetadata[] {
 }
 
 /** The partition a Java client picks for `key` among `partitions` (round-robin without a key). */
-export function partitionFor(topic: string, key: string | null, partitions: number): number {
+export function partitionFor(
+  topic: string,
+  key: string | Uint8Array | null,
+  partitions: number,
+): number {
   return partitioner({
     topic,
     partitionMetadata: partitionsOf(partitions),
-    message: { key, value: null },
+    message: { key: typeof key === "string" || key === null ? key : toBuffer(key), value: null },
   });
+}
+
+/** A byte array as a Buffer over the same memory (kafkajs wants Buffers). */
+export function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -30,3 +30,10 @@ Deno.test("records without a key are spread over every partition", () => {
   const seen = new Set(Array.from({ length: 6 }, () => partitionFor("spread", null, 3)));
   assert.deepEqual([...seen].sort(), [0, 1, 2]);
 });
+
+Deno.test("a key given as bytes lands where the same key as text does", () => {
+  const bytes = new TextEncoder().encode("CUST-00042");
+  for (const n of [1, 3, 7]) {
+    assert.equal(partitionFor("t", bytes, n), partitionFor("t", "CUST-00042", n));
+  }
+});

@@ -2,8 +2,11 @@
  * Send batching: a producer wrapper that folds the records of every `send` made while a send is
  * in flight into the next one, so concurrent callers share broker requests. Each caller still
  * resolves only with its own records' deliveries, after the broker acknowledged them, and a
- * failed send rejects every caller whose records were in it.
+ * failed send rejects every caller whose records were in it. A record refused for its size
+ * fails only its own caller (with a `RecordTooLargeError` naming its records); the others'
+ * records are sent again if they had not landed.
  */
+import { RecordTooLargeError } from "./size.ts";
 import type { Delivery, OutRecord, Producer } from "./types.ts";
 
 export interface BatchingProducerOptions {
@@ -69,8 +72,9 @@ export class BatchingProducer implements Producer {
     try {
       deliveries = await this.inner.send(topic, batch.flatMap((w) => w.records));
     } catch (err) {
+      if (err instanceof RecordTooLargeError) this.#settleRefused(topic, batch, err);
+      else for (const w of batch) w.reject(err);
       this.#done();
-      for (const w of batch) w.reject(err);
       return;
     }
     // The next send starts before the callers resume, so their follow-ups join it.
@@ -80,6 +84,30 @@ export class BatchingProducer implements Producer {
       w.resolve(deliveries.slice(at, at + w.records.length));
       at += w.records.length;
     }
+  }
+
+  /**
+   * After a size refusal: the callers with a refused record fail with their part of it, those
+   * whose records all landed resolve, and the rest wait for the next send, first in line.
+   */
+  #settleRefused(topic: string, batch: Waiting[], err: RecordTooLargeError): void {
+    const again: Waiting[] = [];
+    let at = 0;
+    for (const w of batch) {
+      const end = at + w.records.length;
+      const refused = err.refused.filter((r) => r.index >= at && r.index < end)
+        .map((r) => ({ index: r.index - at, bytes: r.bytes }));
+      const deliveries = err.deliveries.slice(at, end);
+      if (refused.length > 0) {
+        w.reject(new RecordTooLargeError(topic, err.limit, refused, deliveries, err.cause));
+      } else if (deliveries.length === w.records.length && deliveries.every(Boolean)) {
+        w.resolve(deliveries as Delivery[]);
+      } else {
+        again.push(w);
+      }
+      at = end;
+    }
+    if (again.length > 0) this.#queues.set(topic, [...again, ...(this.#queues.get(topic) ?? [])]);
   }
 
   #done(): void {

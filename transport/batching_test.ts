@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { BatchingProducer } from "./batching.ts";
+import { MemoryTransport } from "./memory.ts";
+import { RecordTooLargeError } from "./size.ts";
 import type { Delivery, OutRecord, Producer } from "./types.ts";
 
 /** A producer whose sends resolve when the test says, recording each send's size. */
@@ -55,4 +57,24 @@ Deno.test("a failed send rejects every caller in it and not the next ones", asyn
   await assert.rejects(c, /broker down/);
   sends[2].release();
   assert.equal((await d).length, 1);
+});
+
+Deno.test("a record too large fails only its own caller; the others' records are sent", async () => {
+  const t = new MemoryTransport();
+  t.broker.topicLimits.set("t", 50_000);
+  const p = new BatchingProducer(await t.producer());
+  const first = p.send("t", [rec("first")]);
+  const [a, big, c] = [
+    p.send("t", [rec("a1"), rec("a2")]),
+    p.send("t", [rec("b"), { key: "b", value: "x".repeat(60_000) }]),
+    p.send("t", [rec("c")]),
+  ];
+  await first;
+  assert.equal((await a).length, 2);
+  assert.equal((await c).length, 1);
+  const err = await big.catch((e) => e);
+  assert.ok(err instanceof RecordTooLargeError, String(err));
+  assert.deepEqual(err.refused.map((r) => r.index), [1], "indices are the caller's own");
+  const kept = t.broker.topic("t").partitions[0].map((m) => new TextDecoder().decode(m.value!));
+  assert.deepEqual(kept, ["first", "a1", "a2", "c"]);
 });

@@ -6,7 +6,14 @@
  */
 import { AbortedError } from "../lib/errors.ts";
 import { deliverBatch } from "./_batch.ts";
+import { inHeaders } from "./_headers.ts";
 import { partitionFor } from "./_partition.ts";
+import {
+  BATCH_OVERHEAD,
+  KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
+  recordBytes,
+  sendBounded,
+} from "./size.ts";
 import type {
   Admin,
   Consumer,
@@ -23,6 +30,12 @@ import type {
 
 const encoder = new TextEncoder();
 const MAX_BATCH = 2_000;
+
+/** What the in-memory broker answers a request over its limit, shaped like kafkajs's error. */
+export class MemoryBrokerSizeError extends Error {
+  readonly type = "MESSAGE_TOO_LARGE";
+  readonly retriable = false;
+}
 
 interface Topic {
   partitions: InMessage[][];
@@ -41,6 +54,19 @@ export class MemoryBroker {
   readonly topics = new Map<string, Topic>();
   readonly groups = new Map<string, Group>();
   defaultPartitions = 1;
+  /**
+   * The largest record batch one partition takes in one append, as Kafka's
+   * `message.max.bytes` (default 1 MiB + 12); `topicLimits` overrides it per topic.
+   */
+  maxMessageBytes = KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+  readonly topicLimits = new Map<string, number>();
+  /** Appends (produce requests) served, for tests of chunking. */
+  appends = 0;
+
+  /** The limit of `name`, as a topic's `max.message.bytes` would say. */
+  limitOf(name: string): number {
+    return this.topicLimits.get(name) ?? this.maxMessageBytes;
+  }
 
   createTopic(name: string, partitions: number): void {
     if (this.topics.has(name)) return;
@@ -55,22 +81,39 @@ export class MemoryBroker {
     return this.topics.get(name)!;
   }
 
+  /**
+   * Appends records as one produce request: all or nothing, refused with a
+   * `MemoryBrokerSizeError` when one partition's records exceed the topic's limit.
+   */
   append(name: string, records: OutRecord[]): Delivery[] {
     const t = this.topic(name);
-    const out = records.map((r) => {
+    const partitions = records.map((r) => {
       const partition = r.partition ?? partitionFor(name, r.key ?? null, t.partitions.length);
       if (partition < 0 || partition >= t.partitions.length) {
         throw new RangeError(`Partition ${partition} does not exist in topic ${name}`);
       }
+      return partition;
+    });
+    const bytes = new Map<number, number>();
+    records.forEach((r, i) => {
+      bytes.set(partitions[i], (bytes.get(partitions[i]) ?? BATCH_OVERHEAD) + recordBytes(r));
+    });
+    this.appends++;
+    const limit = this.limitOf(name);
+    if ([...bytes.values()].some((b) => b > limit)) {
+      throw new MemoryBrokerSizeError(`A record batch for ${name} exceeds ${limit} bytes`);
+    }
+    const out = records.map((r, i) => {
+      const partition = partitions[i];
       const log = t.partitions[partition];
       const offset = String(log.length);
       log.push({
         topic: name,
         partition,
         offset,
-        key: r.key == null ? null : encoder.encode(r.key),
+        key: r.key == null ? null : typeof r.key === "string" ? encoder.encode(r.key) : r.key,
         value: typeof r.value === "string" ? encoder.encode(r.value) : r.value,
-        headers: { ...r.headers },
+        ...inHeaders(r.headers),
         timestamp: String(Date.now()),
       });
       return { topic: name, partition, offset };
@@ -233,7 +276,21 @@ export class MemoryTransport implements Transport {
   producer(): Promise<Producer> {
     const broker = this.broker;
     return Promise.resolve({
-      send: (topic: string, records: OutRecord[]) => Promise.resolve(broker.append(topic, records)),
+      // Chunked under the topic's limit exactly as the Kafka producer is (`size.ts`).
+      send: (topic: string, records: OutRecord[]) => {
+        const n = broker.topic(topic).partitions.length;
+        const partitions = records.map((r) => r.partition ?? partitionFor(topic, r.key ?? null, n));
+        return sendBounded(
+          topic,
+          records,
+          partitions,
+          broker.limitOf(topic),
+          (chunk, parts) =>
+            Promise.resolve(
+              broker.append(topic, chunk.map((r, i) => ({ ...r, partition: parts[i] }))),
+            ),
+        );
+      },
       close: () => Promise.resolve(),
     });
   }

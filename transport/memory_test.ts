@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Actor } from "../runtime/actor.ts";
-import { MemoryTransport } from "./memory.ts";
+import { MemoryBrokerSizeError, MemoryTransport } from "./memory.ts";
+import { RecordTooLargeError } from "./size.ts";
 import type { Envelope } from "./types.ts";
 
 async function until(cond: () => boolean | Promise<boolean>, ms = 3_000): Promise<void> {
@@ -82,4 +83,23 @@ Deno.test("two members of a group split the partitions and a leaver's share move
   await a.stop();
   await b.stop();
   assert.equal(new Set([...seenA, ...seenB]).size, 80);
+});
+
+Deno.test("the memory producer chunks a send under the topic's limit, as Kafka's does", async () => {
+  const t = new MemoryTransport();
+  t.broker.topicLimits.set("small", 100_000);
+  const p = await t.producer();
+  const records = Array.from(
+    { length: 1_000 },
+    (_, i) => ({ key: `k${i}`, value: "v".repeat(1_000) }),
+  );
+  const d = await p.send("small", records);
+  assert.equal(d.length, 1_000);
+  assert.ok(t.broker.appends >= 10, `${t.broker.appends} appends`);
+  assert.throws(() => t.broker.append("small", records), MemoryBrokerSizeError);
+  const err = await p.send("small", [{ value: "x" }, { value: "y".repeat(200_000) }])
+    .catch((e) => e);
+  assert.ok(err instanceof RecordTooLargeError);
+  assert.deepEqual(err.refused.map((r) => r.index), [1]);
+  assert.equal(t.broker.topic("small").partitions[0].length, 1_000, "nothing of it was appended");
 });

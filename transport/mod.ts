@@ -6,6 +6,15 @@ export * from "./types.ts";
 export { MemoryBroker, MemoryTransport } from "./memory.ts";
 export { KafkaTransport } from "./kafka/mod.ts";
 export type { KafkaTransportOptions } from "./kafka/mod.ts";
-export { TopicDeadLetters } from "./dead_letters.ts";
+export { boundedCopy, deadLetterDefaults, TopicDeadLetters } from "./dead_letters.ts";
+export type { DeadLetterOptions } from "./dead_letters.ts";
+export {
+  isSizeRefusal,
+  KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
+  recordBytes,
+  RecordTooLargeError,
+  sendOrRefuse,
+  usableBytes,
+} from "./size.ts";
 export { BatchingProducer } from "./batching.ts";
 export type { BatchingProducerOptions } from "./batching.ts";

@@ -7,10 +7,14 @@
 
 export type Headers = Record<string, string>;
 
+/** Headers of a record to send: text, or bytes sent as they are (a dead letter's originals). */
+export type OutHeaders = Record<string, string | Uint8Array>;
+
 export interface OutRecord {
-  key?: string | null;
+  /** Text (sent as UTF-8) or bytes sent as they are. */
+  key?: string | Uint8Array | null;
   value: string | Uint8Array;
-  headers?: Headers;
+  headers?: OutHeaders;
   /** Explicit partition; otherwise chosen from the key (murmur2, as the Java client does). */
   partition?: number;
 }
@@ -35,6 +39,8 @@ export interface InMessage {
   key: Uint8Array | null;
   value: Uint8Array | null;
   headers: Headers;
+  /** The headers' bytes as received (`headers` has them decoded as UTF-8), when they differ. */
+  rawHeaders?: Record<string, Uint8Array>;
   timestamp: string;
 }
 
@@ -151,6 +157,12 @@ export const DLQ_HEADERS = {
   sourceTopic: "x-dlq-source-topic",
   sourcePartition: "x-dlq-source-partition",
   sourceOffset: "x-dlq-source-offset",
+  /** On a bounded copy (the record was too large to dead-letter whole): its size in bytes, */
+  originalSize: "x-dlq-original-size",
+  /** the hex SHA-256 of its whole value, */
+  sha256: "x-dlq-sha256",
+  /** and how many bytes of the value the copy keeps (its prefix). */
+  truncatedTo: "x-dlq-truncated-to",
 } as const;
 
 export function dlqTopic(topic: string): string {

@@ -5,13 +5,21 @@
  * saved cursor minus `rewindUs`, so nothing is skipped (the overlap is absorbed by idempotent
  * writes downstream). Deletes, other collections and malformed frames are counted and skipped
  * (malformed ones logged with a sample); reconnects back off exponentially with jitter.
+ *
+ * Sends are cut under the topic's size limit by the producer; a post too large for the topic on
+ * its own is skipped and counted (`oversize`), never a reason to reconnect. A send that fails
+ * otherwise (the broker away) ends the connection before the cursor can pass it, and raises the
+ * `firehose` condition (`/ready` answers 503 with it) until a send succeeds again.
  */
 import { errorMessage } from "../../lib/errors.ts";
+import { clearCondition, raiseCondition } from "../../lib/health.ts";
+import { RepeatLimiter } from "../../lib/log.ts";
 import type { Logger } from "../../lib/log.ts";
-import { firehoseEvents } from "../../lib/metrics.ts";
+import { firehoseEvents, firehoseSendFailures } from "../../lib/metrics.ts";
 import { backoffDelay, delay } from "../../lib/retry.ts";
 import type { PostData } from "../../schemas/social.ts";
 import type { CursorStore } from "./cursor_store.ts";
+import { sendOrRefuse } from "../../transport/mod.ts";
 import type { Producer } from "../../transport/mod.ts";
 import type { FrameSource } from "./firehose_sources.ts";
 import { parseFrame } from "./jetstream.ts";
@@ -42,9 +50,14 @@ export interface FirehoseStatus {
   lastEventUs: number | null;
   lagSeconds: number | null;
   reconnects: number;
-  counts: Record<"post" | "delete" | "skipped" | "malformed" | "invalid", number>;
+  counts: Record<"post" | "delete" | "skipped" | "malformed" | "invalid" | "oversize", number>;
   lastError: string | null;
+  /** Sends to the topic that failed (each ended the connection), since start. */
+  sendFailures: number;
 }
+
+/** The `/ready` condition a failing send raises. */
+const SEND_CONDITION = "firehose";
 
 export function startFirehose(o: FirehoseOptions): ChildHandle<FirehoseStatus> {
   const status: FirehoseStatus = {
@@ -55,9 +68,11 @@ export function startFirehose(o: FirehoseOptions): ChildHandle<FirehoseStatus> {
     lastEventUs: null,
     lagSeconds: null,
     reconnects: 0,
-    counts: { post: 0, delete: 0, skipped: 0, malformed: 0, invalid: 0 },
+    counts: { post: 0, delete: 0, skipped: 0, malformed: 0, invalid: 0, oversize: 0 },
     lastError: null,
+    sendFailures: 0,
   };
+  const repeats = new RepeatLimiter({ burst: 5 });
   const stop = new AbortController();
   let buffer: PostData[] = [];
   let pendingUs: number | null = null;
@@ -78,11 +93,10 @@ export function startFirehose(o: FirehoseOptions): ChildHandle<FirehoseStatus> {
       if (upTo === null) return;
       try {
         if (posts.length > 0) {
-          await o.producer.send(
-            o.topic,
-            posts.map((p) => ({ key: p.did, value: JSON.stringify(p) })),
-          );
+          const records = posts.map((p) => ({ key: p.did, value: JSON.stringify(p) }));
+          skipOversize(posts, await sendOrRefuse(o.producer, o.topic, records));
         }
+        clearCondition(SEND_CONDITION);
         await o.cursors.set(o.name, upTo);
         if (pendingUs === upTo) pendingUs = null;
         status.cursorUs = upTo;
@@ -91,10 +105,29 @@ export function startFirehose(o: FirehoseOptions): ChildHandle<FirehoseStatus> {
         buffer = [];
         pendingUs = null;
         failed = err;
+        status.sendFailures++;
+        firehoseSendFailures.inc();
+        raiseCondition(SEND_CONDITION, `sending posts to ${o.topic} failed: ${errorMessage(err)}`);
         throw err;
       }
     });
     return chain;
+  };
+
+  /** Posts too large for the topic are not sent: counted, and logged (rate-limited). */
+  const skipOversize = (posts: PostData[], r: Awaited<ReturnType<typeof sendOrRefuse>>) => {
+    for (const { index, bytes } of r.refused) {
+      status.counts.oversize++;
+      firehoseEvents.inc({ kind: "oversize" });
+      const verdict = repeats.check("oversize");
+      if (!verdict.log) continue;
+      o.logger.warn("post too large for the topic skipped", {
+        uri: posts[index].uri,
+        bytes,
+        limit: r.limit,
+        ...(verdict.suppressed > 0 ? { suppressed: verdict.suppressed } : {}),
+      });
+    }
   };
 
   const onFrame = (frame: string) => {

@@ -4,6 +4,9 @@ import { CursorStore } from "./cursor_store.ts";
 import { migrate, PgliteDb } from "../../db/mod.ts";
 import type { Delivery, OutRecord, Producer } from "../../transport/mod.ts";
 import { startFirehose } from "./firehose.ts";
+import { MemoryTransport } from "../../transport/mod.ts";
+import { UpstreamError } from "../../lib/errors.ts";
+import { activeConditions } from "../../lib/health.ts";
 import type { FrameSource } from "./firehose_sources.ts";
 import { parseFrame } from "./jetstream.ts";
 
@@ -250,6 +253,7 @@ Deno.test(
         skipped: 2,
         malformed: 1,
         invalid: invalidRecords.length,
+        oversize: 0,
       });
       const produced = producer.sent.flatMap((s) => s.records.map((r) => ({ topic: s.topic, r })));
       assert.deepEqual(
@@ -267,6 +271,92 @@ Deno.test(
       assert.deepEqual(warned("malformed").map((l) => l.fields?.sample), ["{broken"]);
       assert.equal(warned("invalid").length, 5);
       assert.match(String(warned("invalid")[0].fields?.reason), /createdAt/);
+    } finally {
+      await db.close();
+    }
+  },
+);
+
+Deno.test(
+  "a post too large for the topic is skipped and counted; the others are sent, no reconnect",
+  async () => {
+    const db = await PgliteDb.open("memory://");
+    try {
+      await migrate(db);
+      const t = new MemoryTransport();
+      t.broker.topicLimits.set("posts-raw-small", 2_300);
+      // 290 emoji: a valid post (at most 300 graphemes), 1,160 bytes of text, over the limit.
+      const huge = {
+        $type: "app.bsky.feed.post",
+        text: "😀".repeat(290),
+        createdAt: "2026-11-24T00:00:00Z",
+      };
+      const frames = [
+        postCreate(validRecord, "3kbefore"),
+        postCreate(huge, "3khuge"),
+        postCreate(validRecord, "3kafter"),
+      ];
+      const lines: Array<{ msg: string; fields?: Fields }> = [];
+      const handle = startFirehose({
+        source: framesSource(frames),
+        producer: await t.producer(),
+        topic: "posts-raw-small",
+        cursors: new CursorStore(db),
+        name: "unit",
+        rewindUs: 0,
+        batchSize: 100,
+        flushMs: 60_000,
+        logger: recordingLogger(lines),
+      });
+      await handle.done;
+      assert.equal(handle.ref?.counts.oversize, 1);
+      assert.equal(handle.ref?.reconnects, 0);
+      assert.equal(handle.ref?.sendFailures, 0);
+      const sent = t.broker.topic("posts-raw-small").partitions.flat();
+      assert.deepEqual(
+        sent.map((m) => JSON.parse(new TextDecoder().decode(m.value!)).uri.split("/").pop()),
+        ["3kbefore", "3kafter"],
+      );
+      assert.equal(lines.filter((l) => l.msg === "post too large for the topic skipped").length, 1);
+    } finally {
+      await db.close();
+    }
+  },
+);
+
+Deno.test(
+  "a failing send is visible: counted and a /ready condition until a send succeeds",
+  async () => {
+    const db = await PgliteDb.open("memory://");
+    try {
+      await migrate(db);
+      let calls = 0;
+      const seenConditions: string[][] = [];
+      const producer: Producer = {
+        send(topic, records) {
+          seenConditions.push(activeConditions().map((c) => c.name));
+          if (++calls <= 2) return Promise.reject(new UpstreamError("BROKER_DOWN", "no broker"));
+          return Promise.resolve(records.map((_, i) => ({ topic, partition: 0, offset: `${i}` })));
+        },
+        close: () => Promise.resolve(),
+      };
+      const handle = startFirehose({
+        source: framesSource([postCreate(validRecord, "3kone")]),
+        producer,
+        topic: "posts-raw-test",
+        cursors: new CursorStore(db),
+        name: "unit",
+        rewindUs: 0,
+        batchSize: 100,
+        flushMs: 60_000,
+        logger: recordingLogger([]),
+        reconnectMs: 5,
+      });
+      await handle.done;
+      assert.equal(handle.ref?.sendFailures, 2);
+      assert.equal(handle.ref?.reconnects, 2);
+      assert.deepEqual(seenConditions, [[], ["firehose"], ["firehose"]]);
+      assert.deepEqual(activeConditions(), [], "cleared by the send that succeeded");
     } finally {
       await db.close();
     }

@@ -3,10 +3,12 @@
  * sizes, a ping. Every call is bounded by a deadline and fails as a retriable UpstreamError
  * naming the action.
  */
+import { ConfigResourceTypes } from "kafkajs";
 import type { Kafka } from "kafkajs";
 import { deadline } from "../../lib/deadline.ts";
 import { UpstreamError } from "../../lib/errors.ts";
 import { backoffDelay, delay } from "../../lib/retry.ts";
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from "../size.ts";
 import type { Admin, GroupInfo, PartitionLag, TopicSpec } from "../types.ts";
 
 /** A broker call as a retriable UpstreamError naming the action, bounded by a timeout. */
@@ -126,6 +128,40 @@ export class KafkaAdmin implements Admin {
     if (!(await this.#exists(topic))) return 0;
     const ends = await this.raw.fetchTopicOffsets(topic);
     return ends.reduce((n, e) => n + Number(e.high), 0);
+  }
+
+  /**
+   * The largest record batch `topic` accepts: its `max.message.bytes`, else the broker's
+   * `message.max.bytes`, else Kafka's default.
+   */
+  maxMessageBytes(topic: string): Promise<number> {
+    return brokerCall("Reading the topic's size limit", async () => {
+      const fromTopic = await this.#config(ConfigResourceTypes.TOPIC, topic, "max.message.bytes")
+        .catch(() => undefined);
+      if (fromTopic) return fromTopic;
+      const { brokers } = await this.raw.describeCluster();
+      const fromBroker = brokers.length === 0 ? undefined : await this.#config(
+        ConfigResourceTypes.BROKER,
+        String(brokers[0].nodeId),
+        "message.max.bytes",
+      ).catch(() => undefined);
+      return fromBroker ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+    });
+  }
+
+  async #config(
+    type: ConfigResourceTypes,
+    name: string,
+    key: string,
+  ): Promise<number | undefined> {
+    const { resources } = await this.raw.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type, name, configNames: [key] }],
+    });
+    const value = Number(
+      resources[0]?.configEntries.find((e) => e.configName === key)?.configValue,
+    );
+    return Number.isFinite(value) && value > 0 ? value : undefined;
   }
 
   deleteTopics(topics: string[]): Promise<void> {

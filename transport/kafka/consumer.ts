@@ -8,11 +8,10 @@ import type { Consumer as KConsumer, Kafka } from "kafkajs";
 import { UpstreamError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
 import { deliverBatch } from "../_batch.ts";
+import { inHeaders } from "../_headers.ts";
 import type { Consumer, ConsumerOptions, InMessage } from "../types.ts";
 import type { GroupTimings } from "./transport.ts";
 import type { StaleMembers } from "./_stale_members.ts";
-
-const decoder = new TextDecoder();
 
 export class KafkaConsumer implements Consumer {
   readonly done: Promise<void>;
@@ -102,7 +101,7 @@ export class KafkaConsumer implements Consumer {
           offset: m.offset,
           key: m.key ?? null,
           value: m.value ?? null,
-          headers: decodeHeaders(m.headers),
+          ...inHeaders(m.headers),
           timestamp: m.timestamp,
         }));
         const outcome = await deliverBatch(messages, this.#opts.target, {
@@ -182,13 +181,3 @@ const REBALANCE_ERRORS = [
   "NOT_COORDINATOR_FOR_GROUP",
   "ILLEGAL_GENERATION",
 ];
-
-function decodeHeaders(h: Record<string, unknown> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!h) return out;
-  for (const [k, v] of Object.entries(h)) {
-    if (v === undefined) continue;
-    out[k] = typeof v === "string" ? v : decoder.decode(v as Uint8Array);
-  }
-  return out;
-}

@@ -6,7 +6,7 @@
 import { Kafka, logLevel as KafkaLogLevel, Partitioners } from "kafkajs";
 import type { LogEntry } from "kafkajs";
 import { UpstreamError } from "../../lib/errors.ts";
-import { rootLogger } from "../../lib/log.ts";
+import { RepeatLimiter, rootLogger } from "../../lib/log.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { Admin, Consumer, ConsumerOptions, Producer, Transport } from "../types.ts";
 import { KafkaAdmin } from "./admin.ts";
@@ -41,7 +41,7 @@ export interface KafkaTransportOptions {
 const REPEAT_QUIET_MS = 30_000;
 
 function kafkaLogCreator(log: Logger) {
-  const lastSeen = new Map<string, number>();
+  const repeats = new RepeatLimiter({ intervalMs: REPEAT_QUIET_MS });
   return () => ({ namespace, level, log: entry }: LogEntry) => {
     // Stacks of the client's internals say nothing to an operator; the message and error do.
     const { message, stack: _stack, ...fields } = entry as LogEntry["log"] & { stack?: string };
@@ -59,16 +59,14 @@ function kafkaLogCreator(log: Logger) {
     // An unreachable broker makes every retrier log the same failure: once per interval is
     // enough, the rest go to debug.
     const key = `${namespace}|${message}|${String((fields as { error?: unknown }).error ?? "")}`;
-    const now = Date.now();
-    const last = lastSeen.get(key);
-    if (last !== undefined && now - last < REPEAT_QUIET_MS) {
+    const verdict = repeats.check(key);
+    if (!verdict.log) {
       log.debug(message, f);
       return;
     }
-    if (lastSeen.size > 1_000) lastSeen.clear();
-    lastSeen.set(key, now);
-    if (level === KafkaLogLevel.ERROR) log.error(message, f);
-    else log.warn(message, f);
+    const g = verdict.suppressed > 0 ? { ...f, suppressed: verdict.suppressed } : f;
+    if (level === KafkaLogLevel.ERROR) log.error(message, g);
+    else log.warn(message, g);
   };
 }
 
@@ -77,6 +75,7 @@ export class KafkaTransport implements Transport {
   readonly kafka: Kafka;
   #log: Logger;
   #partitionCounts = new Map<string, number>();
+  #limits = new Map<string, Promise<number>>();
   #admin: Promise<Admin> | null = null;
   #group: GroupTimings;
   #stale: StaleMembers;
@@ -106,7 +105,11 @@ export class KafkaTransport implements Transport {
     await p.connect().catch((err) => {
       throw new UpstreamError("BROKER_UNAVAILABLE", "Kafka does not answer", { cause: err });
     });
-    return new KafkaProducer(p, (topic) => this.partitions(topic));
+    return new KafkaProducer(p, {
+      partitions: (topic) => this.partitions(topic),
+      maxMessageBytes: (topic) => this.maxMessageBytes(topic),
+      forgetLimit: (topic) => this.#limits.delete(topic),
+    });
   }
 
   consumer(options: ConsumerOptions): Consumer {
@@ -145,6 +148,18 @@ export class KafkaTransport implements Transport {
       this.#partitionCounts.set(topic, n);
     }
     return n;
+  }
+
+  /** A topic's `max.message.bytes` (else the broker's `message.max.bytes`), looked up once. */
+  maxMessageBytes(topic: string): Promise<number> {
+    let limit = this.#limits.get(topic);
+    if (!limit) {
+      limit = this.admin().then((a) => (a as KafkaAdmin).maxMessageBytes(topic));
+      // A failed lookup is not cached: the next send asks again.
+      limit.catch(() => this.#limits.delete(topic));
+      this.#limits.set(topic, limit);
+    }
+    return limit;
   }
 
   async close(): Promise<void> {
