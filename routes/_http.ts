@@ -21,6 +21,10 @@ export function onError(err: Error, c: Context): Response {
     if (err.res) return err.getResponse();
     return c.json({ error: err.message }, err.status);
   }
+  if (err instanceof SluiceError && err.code === "RECORD_TOO_LARGE") {
+    // The broker's limit on one record (`max.message.bytes`), below the HTTP body bound.
+    return c.json({ error: err.message, field: "body" }, 413);
+  }
   if (err instanceof SluiceError && err.retriable) {
     log.warn("upstream unavailable", { path: c.req.path, request_id, err });
     return c.json({ error: err.message }, 503);

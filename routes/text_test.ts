@@ -15,3 +15,27 @@ Deno.test("POST /messages refuses a message too large for a Kafka record, naming
     await close();
   }
 });
+
+Deno.test("POST /messages over the topic's max.message.bytes is a 413, not a 500", async () => {
+  const { app, transport, close } = await testApp();
+  try {
+    transport.broker.topicLimits.set("text-messages", 4_096);
+    const res = await app.request("/messages", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "x".repeat(10_000) }),
+    });
+    assert.equal(res.status, 413);
+    const body = await res.json();
+    assert.equal(body.field, "body");
+    assert.match(body.error, /limit of \d+ bytes/);
+    const ok = await app.request("/messages", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "small" }),
+    });
+    assert.equal(ok.status, 202);
+  } finally {
+    await close();
+  }
+});

@@ -87,6 +87,7 @@ export async function testApp(
     app: withToken(conforming(createApp({ ...deps, ...override(deps) })), token),
     store,
     deps,
+    transport,
     async close() {
       await consumer.stop();
       await writer.stop();
