@@ -245,7 +245,7 @@ function lakeRecord(w: ClosedWindow) {
       .map(([k, a]) => ({
         keyword: k,
         count: a.count,
-        uniqueAuthors: a.authors.length,
+        uniqueAuthors: a.uniqueAuthors,
         sentimentMean: a.sentimentSum / a.count,
       })),
   };

@@ -151,7 +151,7 @@ export class TrendDetector {
         windowStart: w.start,
         windowEnd: w.end,
         count: a.count,
-        uniqueAuthors: a.authors.length,
+        uniqueAuthors: a.uniqueAuthors,
         zScore: round(best),
         velocity: a.count - (st?.[3] ?? 0),
         sentimentMean: round(a.sentimentSum / a.count),
@@ -256,7 +256,7 @@ const variance = (e: number, d = 1) => Math.max(1, d) * e + (0.1 * e) ** 2;
 function observed(w: ClosedWindow, slice: Slice, k: string): Scales {
   const [s1, s2] = slice.authors.get(k) ?? [0, 0];
   const a = w.keywords.get(k);
-  return [s1, s2, a ? Math.min(a.authors.length, a.texts ?? a.authors.length) : 0];
+  return [s1, s2, a ? Math.min(a.uniqueAuthors, a.texts ?? a.uniqueAuthors) : 0];
 }
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -274,7 +274,7 @@ function fallbackSlice(w: ClosedWindow): Slice {
   const authors = new Map<string, [number, number]>();
   for (const [k, a] of w.keywords) {
     volume = Math.max(volume, a.count);
-    authors.set(k, [a.authors.length, a.authors.length]);
+    authors.set(k, [a.uniqueAuthors, a.uniqueAuthors]);
   }
   return { slideMs: w.end - w.start, volume, authors };
 }

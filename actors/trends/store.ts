@@ -243,7 +243,7 @@ async function insertWindows(tx: Queryable, closed: ClosedWindow[]): Promise<voi
       e: w.end,
       k,
       c: a.count,
-      u: a.authors.length,
+      u: a.uniqueAuthors,
       m: a.sentimentSum / a.count,
     }))
   );
