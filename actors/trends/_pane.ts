@@ -185,8 +185,9 @@ export function textFingerprint(text: string): number {
  * partitions interleaved (record keys are time-ordered TIDs, so these are roughly the earliest).
  */
 export function addSample(samples: string[], uri: string, max: number): void {
-  if (samples.includes(uri)) return;
+  // Checked first: once full, most URIs (time-ordered TIDs) are past the largest sample.
   if (samples.length >= max && uri >= samples[samples.length - 1]) return;
+  if (samples.includes(uri)) return;
   let i = samples.length;
   while (i > 0 && samples[i - 1] > uri) i--;
   samples.splice(i, 0, uri);
