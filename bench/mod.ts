@@ -31,6 +31,7 @@ import { trendRouteBench } from "./trends.ts";
 import { ingestBench } from "./ingest.ts";
 import { analyticsBench, endToEndBench, nearDupBench } from "./sentiment.ts";
 import { aggregatorComputeBench } from "./aggregator.ts";
+import { aggregatorScaleBench } from "./aggregator_scale.ts";
 
 const N = Number(Deno.env.get("BENCH_MESSAGES") ?? 200_000);
 const NAIVE_N = Number(Deno.env.get("BENCH_NAIVE_MESSAGES") ?? 3_000);
@@ -110,6 +111,7 @@ const nd = sentimentOn ? await nearDupBench(out) : null;
 const an = sentimentOn ? await analyticsBench(out) : null;
 const e2e = sentimentOn ? await endToEndBench(out) : null;
 const ag = only && only !== "aggregator" ? null : aggregatorComputeBench(out);
+const as = only && only !== "aggregator" ? null : await aggregatorScaleBench(out);
 const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
 out("");
 if (r) {
@@ -139,6 +141,18 @@ if (ag) {
       fmt(ag.postsPerCpuSecond)
     } posts per CPU-second, compute only (${ag.posts} posts)`,
   );
+}
+if (as) {
+  for (const r of [as.one, as.two]) {
+    out(
+      `aggregator: ${
+        fmt(r.sustained)
+      } posts/s end to end with ${r.processes} process(es) on Kafka, ${
+        fmt(r.postsPerCpuSecond)
+      } posts per CPU-second (${r.posts} posts, 4 keyword partitions)`,
+    );
+  }
+  out(`aggregator: two processes / one = ${(as.two.sustained / as.one.sustained).toFixed(2)} x`);
 }
 if (k) {
   out(`classifier: ${fmt(k.postsPerSecond)} posts/s, local backend, one core (${k.posts} posts)`);
@@ -211,6 +225,7 @@ await Deno.writeTextFile(
       analytics: an,
       sentimentEndToEnd: e2e,
       aggregator: ag,
+      aggregatorScale: as,
     },
     null,
     2,
