@@ -2,7 +2,7 @@
  * Trend storage: closed windows and alerts in PostgreSQL (idempotent by natural keys), the
  * aggregator's checkpoint (state and offsets, in the same transaction), and reads for the API.
  */
-import type { SlideScores, TrendAlert } from "./detect.ts";
+import type { SlideScores } from "./detect.ts";
 import type { Merged } from "./merge.ts";
 import type { ClosedWindow } from "./windows.ts";
 import type { Db, Queryable } from "../../db/db.ts";
