@@ -9,9 +9,8 @@
  */
 import { generate, trendPost } from "../eval/mod.ts";
 import type { ClassifiedPost } from "../schemas/social.ts";
-import { checkpointed } from "../tests/helpers/aggregator.ts";
+import { checkpointed, publish } from "../tests/helpers/aggregator.ts";
 import { RoleProcess, sandbox, until } from "../tests/helpers/mod.ts";
-import type { Sandbox } from "../tests/helpers/mod.ts";
 
 const MINUTES = Number(Deno.env.get("BENCH_SCALE_MINUTES") ?? 30);
 const PARTS = 4;
@@ -37,21 +36,10 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function fill(s: Sandbox, posts: ClassifiedPost[]) {
-  const p = await s.kafka.producer();
-  for (let i = 0; i < posts.length; i += 2_000) {
-    await p.send(
-      s.postsClassified,
-      posts.slice(i, i + 2_000).map((x) => ({ key: x.did, value: JSON.stringify(x) })),
-    );
-  }
-  await p.close();
-}
-
 async function runWith(processes: number, posts: ClassifiedPost[], out: (l: string) => void) {
   const s = await sandbox();
   try {
-    await fill(s, posts);
+    await publish(s, posts);
     const env = { ...s.env, TREND_PARTITIONS: String(PARTS), LAKE_DIR: await Deno.makeTempDir() };
     const t0 = performance.now();
     const ps = Array.from({ length: processes }, () => new RoleProcess("aggregator", env));

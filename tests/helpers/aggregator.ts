@@ -1,4 +1,5 @@
 /** What the aggregator tests share: the stream they publish, and the results they compare. */
+import type { ClassifiedPost } from "../../schemas/social.ts";
 import type { Sandbox } from "./mod.ts";
 import { BURSTS, trendStream, withUpstreamFaults } from "./trend_stream.ts";
 
@@ -6,12 +7,13 @@ export const posts = trendStream(60, BURSTS);
 /** Published: the posts plus upstream duplicates and one post dated a year ahead. */
 export const { stream, future } = withUpstreamFaults(posts);
 
-export async function publish(s: Sandbox): Promise<void> {
+/** Publishes `posts` (default: the stream) to the sandbox's `posts-classified`, keyed by author. */
+export async function publish(s: Sandbox, posts: ClassifiedPost[] = stream): Promise<void> {
   const p = await s.kafka.producer();
-  for (let i = 0; i < stream.length; i += 1_000) {
+  for (let i = 0; i < posts.length; i += 1_000) {
     await p.send(
       s.postsClassified,
-      stream.slice(i, i + 1_000).map((x) => ({ key: x.did, value: JSON.stringify(x) })),
+      posts.slice(i, i + 1_000).map((x) => ({ key: x.did, value: JSON.stringify(x) })),
     );
   }
   await p.close();
