@@ -2,8 +2,8 @@
  * The scaled-out aggregator on real Kafka and PostgreSQL: a backlog of generated posts
  * (`eval/generator.ts`, BENCH_SCALE_MINUTES of event time at 36 posts/s, default 30) in
  * `posts-classified`, then one and then two `aggregator` processes (`TREND_PARTITIONS=4`, each
- * running a router and an aggregator group member) from a fresh group until every keyword
- * partition has checkpointed every post. Prints posts per second of wall time (sustained: from
+ * running a router and an aggregator group member), started and joined before the posts are
+ * published, until every keyword partition has checkpointed every post. Prints posts per second of wall time (sustained: from
  * the first 10 % checkpointed to the end, which leaves out process start-up) and the processes'
  * CPU-seconds (from /proc, start-up included).
  */
@@ -11,6 +11,7 @@ import { generate, trendPost } from "../eval/mod.ts";
 import type { ClassifiedPost } from "../schemas/social.ts";
 import { checkpointed, publish } from "../tests/helpers/aggregator.ts";
 import { RoleProcess, sandbox, until } from "../tests/helpers/mod.ts";
+import { routerGroup } from "../actors/trends/role.ts";
 
 const MINUTES = Number(Deno.env.get("BENCH_SCALE_MINUTES") ?? 30);
 const PARTS = 4;
@@ -39,10 +40,21 @@ function cpuSeconds(pid: number): number {
 async function runWith(processes: number, posts: ClassifiedPost[], out: (l: string) => void) {
   const s = await sandbox();
   try {
-    await publish(s, posts);
     const env = { ...s.env, TREND_PARTITIONS: String(PARTS), LAKE_DIR: await Deno.makeTempDir() };
-    const t0 = performance.now();
     const ps = Array.from({ length: processes }, () => new RoleProcess("aggregator", env));
+    // Measured once the groups are stable: a rebalance mid-run moves partitions (and work).
+    const admin = await s.kafka.admin();
+    for (const group of [s.env.AGG_GROUP, routerGroup(s.env.AGG_GROUP)]) {
+      await until(
+        `${processes} members in ${group}`,
+        async () =>
+          (await admin.describeGroup(group).catch(() => ({ members: 0 }))).members === processes,
+        120_000,
+        200,
+      );
+    }
+    const t0 = performance.now();
+    await publish(s, posts);
     let t10 = 0, n10 = 0;
     await until(
       "10% checkpointed",
@@ -63,6 +75,8 @@ async function runWith(processes: number, posts: ClassifiedPost[], out: (l: stri
     const end = performance.now();
     const cpu = ps.reduce((n, p) => n + cpuSeconds(p.child.pid), 0);
     await Promise.all(ps.map((p) => p.dispose()));
+    // Saves refused because another member had moved the partition on (work done twice).
+    const fenced = ps.reduce((n, p) => n + (p.output.match(/CHECKPOINT_MOVED/g)?.length ?? 0), 0);
     await Deno.remove(env.LAKE_DIR, { recursive: true });
     const r = {
       processes,
@@ -71,11 +85,14 @@ async function runWith(processes: number, posts: ClassifiedPost[], out: (l: stri
       sustained: (posts.length - n10) / ((end - t10) / 1000),
       cpuSeconds: cpu,
       postsPerCpuSecond: posts.length / cpu,
+      fenced,
     };
     out(
       `  ${processes} process(es): ${Math.round(r.sustained)} posts/s sustained, ${
         r.totalSeconds.toFixed(1)
-      } s in all, ${cpu.toFixed(1)} CPU-s (${Math.round(r.postsPerCpuSecond)} posts/CPU-s)`,
+      } s in all, ${cpu.toFixed(1)} CPU-s (${
+        Math.round(r.postsPerCpuSecond)
+      } posts/CPU-s), ${fenced} fenced saves`,
     );
     return r;
   } finally {
