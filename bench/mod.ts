@@ -139,7 +139,9 @@ if (ag) {
   out(
     `aggregator: ${fmt(ag.postsPerSecond)} posts/s wall, ${
       fmt(ag.postsPerCpuSecond)
-    } posts per CPU-second, compute only (${ag.posts} posts)`,
+    } posts per CPU-second, compute only (${ag.posts} posts); JSON round-trip ceiling ${
+      fmt(ag.jsonCeilingPerCpuSecond)
+    }/CPU-s`,
   );
 }
 if (as) {
