@@ -34,6 +34,7 @@ if (args.delete("quick")) {
 const onlyEnv = Deno.env.get("BENCH_ONLY");
 if (onlyEnv) args.add(onlyEnv === "writer" ? "text" : onlyEnv);
 const wanted = (name: string) => args.size === 0 || args.has(name);
+import { aggregatorScaleBench } from "./aggregator_scale.ts";
 
 const NAIVE_N = Number(Deno.env.get("BENCH_NAIVE_MESSAGES") ?? 3_000);
 const out = (line: string) => Deno.stdout.writeSync(new TextEncoder().encode(line + "\n"));
@@ -74,6 +75,7 @@ const nd = sentimentOn ? await nearDupBench(out) : null;
 const an = sentimentOn ? await analyticsBench(out) : null;
 const e2e = sentimentOn ? await endToEndBench(out) : null;
 const ag = wanted("aggregator") ? aggregatorComputeBench(out) : null;
+const as = wanted("aggregator") ? await aggregatorScaleBench(out) : null;
 const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
 out("");
 if (t) { for (const line of textLines(t)) out(line); }
@@ -109,8 +111,22 @@ if (ag) {
   out(
     `aggregator: ${fmt(ag.postsPerSecond)} posts/s wall, ${
       fmt(ag.postsPerCpuSecond)
-    } posts per CPU-second, compute only (${ag.posts} posts)`,
+    } posts per CPU-second, compute only (${ag.posts} posts); JSON round-trip ceiling ${
+      fmt(ag.jsonCeilingPerCpuSecond)
+    }/CPU-s`,
   );
+}
+if (as) {
+  for (const r of [as.one, as.two]) {
+    out(
+      `aggregator: ${
+        fmt(r.sustained)
+      } posts/s end to end with ${r.processes} process(es) on Kafka, ${
+        fmt(r.postsPerCpuSecond)
+      } posts per CPU-second (${r.posts} posts, 4 keyword partitions)`,
+    );
+  }
+  out(`aggregator: two processes / one = ${(as.two.sustained / as.one.sustained).toFixed(2)} x`);
 }
 if (k) {
   out(`classifier: ${fmt(k.postsPerSecond)} posts/s, local backend, one core (${k.posts} posts)`);
@@ -189,6 +205,7 @@ await Deno.writeTextFile(
       analytics: an,
       sentimentEndToEnd: e2e,
       aggregator: ag,
+      aggregatorScale: as,
     },
     null,
     2,

@@ -170,6 +170,9 @@ export const Config = z.object({
   AGG_GROUP: z.string().min(1).default("aggregators"),
   AGG_BATCH_SIZE: int(2_000, 1),
   AGG_FLUSH_MS: int(200, 1),
+  /** Partitions of TREND_KEYWORD_TOPIC: 0 reads posts-classified directly (one aggregator). */
+  TREND_PARTITIONS: int(0, 0),
+  TREND_KEYWORD_TOPIC: topicName("trend-keywords"),
   TREND_WINDOW_S: int(600, 1),
   TREND_SLIDE_S: int(60, 1),
   TREND_LATENESS_S: int(30, 0),
@@ -237,7 +240,12 @@ export function consumerGroups(c: Config): Array<{ group: string; topic: string 
     { group: c.ORDER_GROUP, topic: c.ORDER_TOPIC },
     { group: c.CLASSIFIER_GROUP, topic: c.POSTS_RAW_TOPIC },
     { group: c.POSTS_GROUP, topic: c.POSTS_CLASSIFIED_TOPIC },
-    { group: c.AGG_GROUP, topic: c.POSTS_CLASSIFIED_TOPIC },
+    ...(c.TREND_PARTITIONS
+      ? [
+        { group: `${c.AGG_GROUP}-router`, topic: c.POSTS_CLASSIFIED_TOPIC },
+        { group: c.AGG_GROUP, topic: c.TREND_KEYWORD_TOPIC },
+      ]
+      : [{ group: c.AGG_GROUP, topic: c.POSTS_CLASSIFIED_TOPIC }]),
   ];
 }
 

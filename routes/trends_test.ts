@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { TrendDetector, WindowState } from "../actors/trends/mod.ts";
+import { TrendDetector, TrendMerger, WindowState } from "../actors/trends/mod.ts";
 import { testApp } from "../tests/helpers/test_app.ts";
 
 const MIN = 60_000;
@@ -44,24 +44,31 @@ Deno.test("trend routes: ranking from the cache, history, alerts, sentiment, das
       keywords: ["*"],
       score: 0,
     });
-    const alerts = [];
-    let top = null;
+    const scores = [];
     for (const w of windows.closeReady()) {
       closed.push(w);
-      const r = detector.onClose(w);
-      alerts.push(...r.alerts);
-      if (r.trends.length) top = { windowStart: w.start, windowEnd: w.end, trends: r.trends };
+      scores.push(detector.score(w));
     }
-    assert.ok(top, "the fixture produces a trend");
-    await deps.trends.save("test", closed, alerts, {
+    // The storage path merges the window's scores into the ranking and alerts.
+    const merger = new TrendMerger(10 * MIN);
+    const merged = await deps.trends.save("test", closed, {
       offsets: {},
       incarnation: "memory:test",
-      meta: {},
+      meta: () => ({}),
       state: {},
       deltas: [],
       seq: 1,
       dropped: [],
+    }, {
+      agg: "test",
+      parts: 1,
+      part: 0,
+      scores,
+      merge: (_state, ws) => ({ state: merger.toJSON(), merged: ws.map((w) => merger.merge(w)) }),
+      publish: () => Promise.resolve(),
     });
+    const top = merged.findLast((m) => m.trends.length);
+    assert.ok(top, "the fixture produces a trend");
     await deps.trendCache.put(top!, 60_000);
 
     await t.step("GET /trends answers the cached ranking", async () => {

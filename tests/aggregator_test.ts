@@ -5,31 +5,11 @@ import { folderLake, s3Lake } from "./helpers/lake.ts";
 import type { TestLake } from "./helpers/lake.ts";
 import { RoleProcess, sandbox, until } from "./helpers/mod.ts";
 import type { Sandbox } from "./helpers/mod.ts";
-import { BURSTS, T0, trendStream, withUpstreamFaults } from "./helpers/trend_stream.ts";
+import { T0 } from "./helpers/trend_stream.ts";
+import { checkpointed, future, posts, publish, results, stream } from "./helpers/aggregator.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const MIN = 60_000;
-const posts = trendStream(60, BURSTS);
-// Published: the posts plus upstream duplicates and one post dated a year ahead.
-const { stream, future } = withUpstreamFaults(posts);
-
-async function publish(s: Sandbox): Promise<void> {
-  const p = await s.kafka.producer();
-  for (let i = 0; i < stream.length; i += 1_000) {
-    await p.send(
-      s.postsClassified,
-      stream.slice(i, i + 1_000).map((x) => ({ key: x.did, value: JSON.stringify(x) })),
-    );
-  }
-  await p.close();
-}
-
-async function checkpointed(s: Sandbox): Promise<number> {
-  const rows = await s.db.query<{ offsets: Record<string, string> }>(
-    `SELECT offsets FROM aggregator_checkpoints WHERE name = 'aggregator'`,
-  ).catch(() => []);
-  return rows[0] ? Object.values(rows[0].offsets).reduce((n, o) => n + Number(o), 0) : 0;
-}
 
 /** The window state's own counters, from the checkpoint (identical after crashes). */
 async function aggregatorStats(s: Sandbox) {
@@ -39,19 +19,6 @@ async function aggregatorStats(s: Sandbox) {
      FROM aggregator_checkpoints WHERE name = 'aggregator'`,
   );
   return rows[0];
-}
-
-async function results(s: Sandbox) {
-  const windows = await s.db.query<Record<string, unknown>>(
-    `SELECT extract(epoch FROM window_start)::bigint AS s, keyword, count, unique_authors,
-            sentiment_mean AS m
-     FROM keyword_windows ORDER BY window_start, keyword`,
-  );
-  const alerts = await s.db.query<Record<string, unknown>>(
-    `SELECT keyword, extract(epoch FROM window_end)::bigint AS e, kind, count, unique_authors,
-            z_score, velocity, rank, sentiment_mean, sample_uris FROM trend_alerts ORDER BY window_end, rank`,
-  );
-  return { windows, alerts };
 }
 
 const env = (s: Sandbox, lake: TestLake, extra: Record<string, string> = {}) => ({

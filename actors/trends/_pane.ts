@@ -3,7 +3,8 @@
  * deduplication set). Windows are merged from panes when they close; everything here is
  * summed or united in a way that does not depend on the order events arrived in.
  */
-import type { KeywordAgg, WindowEvent } from "./windows.ts";
+import type { KeywordAgg, LegacyAgg, WindowEvent } from "./windows.ts";
+import type { WindowAcc } from "./_window_acc.ts";
 
 interface PaneAgg {
   count: number;
@@ -35,16 +36,21 @@ export class Pane {
   readonly keywords = new Map<string, PaneAgg>();
   readonly uris = new Set<string>();
 
-  add(e: WindowEvent, samples: number): void {
+  /** Adds an event; `acc` (the window being accumulated) too when it covers this pane. */
+  add(e: WindowEvent, samples: number, acc?: WindowAcc): void {
     this.uris.add(e.uri);
+    const m = micros(e.score);
+    const text = e.text ?? e.author; // no fingerprint: each author is a voice
     for (const k of e.keywords) {
       let a = this.keywords.get(k);
       if (!a) this.keywords.set(k, a = empty());
       a.count++;
-      a.micros += micros(e.score);
+      a.micros += m;
+      const au = a.authors.size, tx = a.texts.size;
       a.authors.add(e.author);
-      a.texts.add(e.text ?? e.author); // no fingerprint: each author is a voice
+      a.texts.add(text);
       addSample(a.samples, e.uri, samples);
+      acc?.add(k, m, e.author, text, a.authors.size !== au, a.texts.size !== tx);
     }
   }
 }
@@ -65,7 +71,7 @@ export function mergeInto(into: Pane, src: Pane, samples: number): void {
 
 /** A closed window from its panes (oldest first) and, from an old checkpoint, its partial. */
 export function mergePanes(
-  legacy: Map<string, KeywordAgg> | undefined,
+  legacy: Map<string, LegacyAgg> | undefined,
   panes: Pane[],
   samples: number,
 ): Map<string, KeywordAgg> {
@@ -97,7 +103,7 @@ export function mergePanes(
   for (const [k, a] of acc) {
     out.set(k, {
       count: a.count,
-      authors: [...a.authors],
+      uniqueAuthors: a.authors.size,
       texts: a.texts.size,
       sentimentSum: a.micros / 1e6,
       samples: a.samples,
@@ -178,9 +184,10 @@ export function textFingerprint(text: string): number {
  * Keeps the `max` smallest URIs, sorted: which posts are the samples must not depend on how the
  * partitions interleaved (record keys are time-ordered TIDs, so these are roughly the earliest).
  */
-function addSample(samples: string[], uri: string, max: number): void {
-  if (samples.includes(uri)) return;
+export function addSample(samples: string[], uri: string, max: number): void {
+  // Checked first: once full, most URIs (time-ordered TIDs) are past the largest sample.
   if (samples.length >= max && uri >= samples[samples.length - 1]) return;
+  if (samples.includes(uri)) return;
   let i = samples.length;
   while (i > 0 && samples[i - 1] > uri) i--;
   samples.splice(i, 0, uri);

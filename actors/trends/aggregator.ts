@@ -1,15 +1,22 @@
 /**
- * The aggregator: an actor fed by one consumer of `posts-classified`. Per batch it adds the
- * posts' keywords to hopping windows, closes the windows the watermark has passed, detects
- * trends and alerts, appends raw posts and closed windows to the data lake, publishes alerts to
- * `trend-alerts`, then saves the closed windows, the alerts and a checkpoint in one PostgreSQL
- * transaction, and only then acks. The checkpoint is incremental: a batch saves only the events
- * it added (per pane), the small window bookkeeping, lake file sizes and the per-partition
- * offsets they reflect; the detector is rewritten only when windows close. Offsets are kept with
- * the broker incarnation they came from: after a broker reset (a new in-memory broker in
- * `deno task dev`, a re-formatted Kafka) they are void, and every message is new. Kafka commits trail the checkpoint; after a crash the
- * messages below the checkpoint's offsets are skipped, so a run with crashes produces exactly
- * the windows and alerts of an uninterrupted one. The current trends go to the cache.
+ * The aggregator: an actor fed by one consumer. Direct (`TREND_PARTITIONS=0`), it reads
+ * `posts-classified` and keeps one state; scaled out, it reads the partitions of
+ * `trend-keywords` (made by `router.ts`) the group assigns it and keeps one state per partition
+ * (`_part.ts`), each owning the keywords that hash to it. Per batch and state it adds the posts'
+ * keywords to hopping windows, closes the windows the watermark has passed, scores them,
+ * appends raw posts and closed windows to the data lake, then saves the closed windows, the
+ * window's scores and a checkpoint in one PostgreSQL transaction, and only then acks. In that
+ * transaction the window's scores are merged with the other partitions' once all are saved
+ * (`store.ts`, `merge.ts`): the global ranking, the alerts (to `trend_alerts`, the lake and
+ * `trend-alerts`) and the cache.
+ *
+ * The checkpoint is incremental: a batch saves only the events it added (per pane), the small
+ * window bookkeeping, lake file sizes and the per-source-partition offsets they reflect; the
+ * detector is rewritten only when windows close. Offsets are kept with the broker incarnation
+ * they came from: after a broker reset (a new in-memory broker in `deno task dev`, a
+ * re-formatted Kafka) they are void, and every message is new. Kafka commits trail the
+ * checkpoint; after a crash the messages below the checkpoint's offsets are skipped, so a run
+ * with crashes produces exactly the windows and alerts of an uninterrupted one.
  *
  * Each post is counted, late, future (event time more than `windows.maxSkewMs` ahead of
  * Jetstream's receive time: dropped without moving the watermark) or a duplicate (the URI of a
@@ -19,229 +26,208 @@
 import type { Logger } from "../../lib/log.ts";
 import { aggregatorEvents } from "../../lib/metrics.ts";
 import { ClassifiedPost, parseMessage } from "../../schemas/mod.ts";
-import type { Trend, TrendAlert } from "../../schemas/trends.ts";
+import type { TrendAlert } from "../../schemas/trends.ts";
 import type { Envelope, Producer } from "../../transport/mod.ts";
 import type { Actor } from "../../runtime/actor.ts";
 import { createBatchWorker } from "../../runtime/batch_worker.ts";
 import type { TrendCache } from "./cache.ts";
-import { TrendDetector } from "./detect.ts";
-import type { DetectConfig } from "./detect.ts";
-import { textFingerprint } from "./_pane.ts";
-import { keywords } from "./keywords.ts";
+import type { DetectConfig, SlideScores } from "./detect.ts";
 import type { KeywordOptions } from "./keywords.ts";
 import type { Lake } from "./lake.ts";
+import { TrendMerger } from "./merge.ts";
+import type { Merged } from "./merge.ts";
+import { admit, resumePart } from "./_part.ts";
+import type { DetectorState, Part, PartMeta } from "./_part.ts";
+import { ALL_POSTS, routedEvents, toSourced, windowEvent } from "./route.ts";
+import type { SourcedEvent } from "./route.ts";
 import type { TrendStore } from "./store.ts";
-import { WindowState } from "./windows.ts";
-import type { ClosedWindow, WindowConfig, WindowEvent, WindowMeta } from "./windows.ts";
+import type { ClosedWindow, WindowConfig } from "./windows.ts";
+
+export { ALL_POSTS, windowEvent } from "./route.ts";
+export type { TrendPost } from "./route.ts";
 
 export interface AggregatorOptions {
+  /** `AGG_NAME`: the checkpoint's name (direct), or its prefix (`<name>-p<partition>`). */
   name: string;
   store: TrendStore;
+  /** `partitions`: those of `posts-classified` (a scaled-out aggregator learns it from records). */
   windows: WindowConfig;
   detect: DetectConfig;
   keywordOptions: KeywordOptions;
   producer: Producer;
   alertTopic: string;
   cache: TrendCache;
-  lake: Lake;
+  /** The lake of a checkpoint name (each state appends to its own files or objects). */
+  lake: (name: string) => Promise<Lake>;
   /** The broker's incarnation (`Admin.incarnation()`): offsets saved under another are void. */
   incarnation: string;
   logger: Logger;
+  /** Partitions of `trend-keywords` (scaled out); 0 or absent: read `posts-classified`. */
+  keywordPartitions?: number;
   batchSize?: number;
   flushMs?: number;
   /** Test hook: runs after the lake append, before the checkpoint commits. */
   beforeCheckpoint?: () => void;
 }
 
-/** A checkpoint written before incremental saves: everything in `state`. */
-interface LegacyState {
-  windows: ReturnType<WindowState["toJSON"]>;
-  detector: ReturnType<TrendDetector["toJSON"]>;
-  lake: Record<string, number>;
-}
-
-interface Meta {
-  windows: WindowMeta;
-  lake: Record<string, number>;
-  /** The last saved batch's sequence number (orders the pane deltas). */
-  seq: number;
-}
-
-interface DetectorState {
-  detector: ReturnType<TrendDetector["toJSON"]>;
-}
-
-/** The keyword standing for every post: volume and sentiment over time. */
-export const ALL_POSTS = "*";
-
-async function resume(o: AggregatorOptions) {
-  const cp = await o.store.loadCheckpoint(o.name);
-  let windows: WindowState, detector: TrendDetector, lake: Record<string, number>, seq = 0;
-  let rewriteAll = false;
-  if (cp === null) {
-    windows = new WindowState(o.windows);
-    detector = new TrendDetector(o.detect);
-    lake = {};
-  } else if (cp.meta === null) {
-    const legacy = cp.state as LegacyState;
-    windows = WindowState.fromJSON(o.windows, legacy.windows);
-    detector = TrendDetector.fromJSON(o.detect, legacy.detector);
-    lake = legacy.lake;
-    windows.markAllChanged();
-    rewriteAll = true;
-  } else {
-    const meta = cp.meta as Meta;
-    windows = WindowState.restore(o.windows, meta.windows, cp.panes as never);
-    detector = TrendDetector.fromJSON(o.detect, (cp.state as DetectorState).detector);
-    lake = meta.lake;
-    seq = meta.seq;
-  }
-  // A checkpoint from before incarnations were kept is trusted on Kafka (it outlives restarts),
-  // never on an in-memory broker (which did not).
-  const sameBroker = cp !== null &&
-    (cp.incarnation === o.incarnation ||
-      (cp.incarnation === null && !o.incarnation.startsWith("memory:")));
-  if (cp !== null && !sameBroker) {
-    o.logger.warn("the broker was reset since the checkpoint: its offsets are void", {
-      checkpointIncarnation: cp.incarnation,
-      incarnation: o.incarnation,
-    });
-  }
-  const offsets = new Map<number, bigint>(
-    sameBroker ? Object.entries(cp.offsets).map(([p, off]) => [Number(p), BigInt(off)]) : [],
-  );
-  return { found: cp !== null, windows, detector, lake, seq, offsets, rewriteAll };
+/** A decoded input record: the source's partition count and its posts as events. */
+interface Input {
+  n: number;
+  events: SourcedEvent[];
 }
 
 export async function createAggregator(o: AggregatorOptions): Promise<Actor<Envelope>> {
-  const r = await resume(o);
-  const { windows, detector, offsets } = r;
-  let seq = r.seq;
-  let detectorChanged = r.rewriteAll || !r.found;
-  await o.lake.recover(r.lake, r.seq);
-  o.logger.info("aggregator resumed", {
-    checkpoint: r.found,
-    offsets: Object.fromEntries(offsets),
-  });
+  const routed = (o.keywordPartitions ?? 0) > 0;
+  const nameOf = (p: number) => (routed ? `${o.name}-p${p}` : o.name);
+  const parts = new Map<number, Part>();
+  const open = async (p: number, sourcePartitions: number) => {
+    const part = await resumePart({
+      name: nameOf(p),
+      store: o.store,
+      windows: { ...o.windows, partitions: sourcePartitions },
+      detect: o.detect,
+      lake: await o.lake(nameOf(p)),
+      incarnation: o.incarnation,
+      logger: o.logger,
+    });
+    parts.set(p, part);
+    return part;
+  };
+  if (!routed) await open(0, o.windows.partitions);
 
-  return createBatchWorker<ClassifiedPost>({
-    // Invalid posts are counted, not dead-lettered; posts below the checkpoint are only acked.
-    decode: (env) => {
-      const { partition, offset } = env.message;
-      const off = BigInt(offset);
-      if (off < (offsets.get(partition) ?? 0n)) {
-        aggregatorEvents.inc({ outcome: "replayed" });
-        return undefined; // already in the checkpointed state
-      }
-      offsets.set(partition, off + 1n);
-      const r = parseMessage(env.message.value, ClassifiedPost, "post");
-      if ("invalid" in r) {
-        aggregatorEvents.inc({ outcome: "invalid" });
-        return undefined;
-      }
-      return r;
-    },
+  const decodeDirect = (env: Envelope): Input | undefined => {
+    const { partition, offset } = env.message;
+    if (BigInt(offset) < (parts.get(0)!.offsets.get(partition) ?? 0n)) {
+      aggregatorEvents.inc({ outcome: "replayed" });
+      return undefined; // already in the checkpointed state
+    }
+    const r = parseMessage(env.message.value, ClassifiedPost, "post");
+    if ("invalid" in r) {
+      aggregatorEvents.inc({ outcome: "invalid" });
+      return undefined;
+    }
+    const ev = windowEvent(r, partition, o.keywordOptions);
+    return { n: o.windows.partitions, events: [{ sp: partition, so: Number(offset), ev, raw: r }] };
+  };
+  const decodeRouted = (env: Envelope): Input | undefined => {
+    const b = routedEvents(env.message.value);
+    if (!b) aggregatorEvents.inc({ outcome: "invalid" });
+    return b && { n: b.n, events: b.e.map(toSourced) };
+  };
+
+  return createBatchWorker<Input>({
+    decode: routed ? decodeRouted : decodeDirect,
     handle: async (items) => {
-      const raw: ClassifiedPost[] = [];
-      /** Each raw post's hour in the lake (event time, or receive time for a future post). */
-      const lakeAt = new Map<ClassifiedPost, number>();
-      for (const { value: r, env } of items) {
-        const e = windowEvent(r, env.message.partition, o.keywordOptions);
-        const time = e.time;
-        const outcome = windows.add(e);
-        aggregatorEvents.inc({ outcome });
-        // The lake keeps every post once: late and future ones too, duplicates not. A future
-        // post goes under its receive hour: a far-future hour would outlive retention.
-        if (outcome !== "duplicate") {
-          raw.push(r);
-          lakeAt.set(r, outcome === "future" ? Math.floor(r.time_us / 1000) : time);
+      const byPart = new Map<number, Input[]>();
+      for (const { value, env } of items) {
+        const p = routed ? env.message.partition : 0;
+        byPart.get(p)?.push(value) ?? byPart.set(p, [value]);
+      }
+      if (routed) {
+        // A partition this member had before a rebalance may have moved on elsewhere meanwhile.
+        const saved = await o.store.seqs([...byPart.keys()].map(nameOf));
+        for (const [p, inputs] of byPart) {
+          const part = parts.get(p);
+          if (!part || (saved.get(part.name) ?? 0) !== part.seq) await open(p, inputs[0].n);
         }
       }
-      const closed = windows.closeReady();
-      const trends: Trend[][] = [];
-      const rising: Trend[][] = [];
-      const alerts: TrendAlert[] = [];
-      for (const w of closed) {
-        const r = detector.onClose(withoutAll(w));
-        trends.push(r.trends);
-        rising.push(r.rising);
-        alerts.push(...r.alerts);
-      }
-      // The lake's objects are named by the checkpoint this batch is about to save (seq + 1).
-      await o.lake.append("posts", raw, (p) => lakeAt.get(p)!, seq + 1);
-      await o.lake.append("windows", closed.map(lakeRecord), (w) => w.start, seq + 1);
-      await o.lake.append("alerts", alerts, (a) => a.windowEnd, seq + 1);
-      if (closed.length) await o.lake.prune(closed.at(-1)!.end);
-      if (alerts.length) {
-        // At least once on the topic (key keyword|window_end); exactly once in trend_alerts.
-        await o.producer.send(
-          o.alertTopic,
-          alerts.map((a) => ({ key: `${a.keyword}|${a.windowEnd}`, value: JSON.stringify(a) })),
-        );
-      }
-      o.beforeCheckpoint?.();
-      const changes = windows.takeChanges();
-      seq++;
-      await o.store.save(o.name, closed, alerts, {
-        offsets: Object.fromEntries([...offsets].map(([p, off]) => [String(p), String(off)])),
-        incarnation: o.incarnation,
-        meta: { windows: windows.meta(), lake: o.lake.sizes, seq } satisfies Meta,
-        state: detectorChanged || closed.length
-          ? { detector: detector.toJSON() } satisfies DetectorState
-          : undefined,
-        deltas: changes.deltas,
-        seq,
-        dropped: changes.dropped,
-      });
-      detectorChanged = false;
-      if (closed.length) {
-        const last = closed.at(-1)!;
-        await o.cache.put(
-          {
-            windowStart: last.start,
-            windowEnd: last.end,
-            trends: trends.at(-1)!,
-            rising: rising.at(-1)!,
-          },
-          3 * o.windows.slideMs,
-        ).catch((err) => o.logger.warn("trend cache not updated", { err }));
-      }
-      for (const a of alerts) {
-        o.logger.info("trend alert", {
-          keyword: a.keyword,
-          kind: a.kind,
-          rank: a.rank,
-          z: a.zScore,
-        });
-      }
+      for (const [p, inputs] of byPart) await handlePart(o, p, parts.get(p)!, inputs);
     },
     sizing: { batchSize: o.batchSize, flushMs: o.flushMs },
     defaults: { capacity: 20_000, batchSize: 2_000, flushMs: 200 },
   });
 }
 
-/** The fields of a post that trends use. */
-export type TrendPost = Pick<
-  ClassifiedPost,
-  "uri" | "did" | "text" | "hashtags" | "langs" | "created_at" | "time_us" | "score"
->;
+async function handlePart(o: AggregatorOptions, p: number, part: Part, inputs: Input[]) {
+  const raw: ClassifiedPost[] = [];
+  /** Each raw post's hour in the lake (event time, or receive time for a future post). */
+  const lakeAt = new Map<ClassifiedPost, number>();
+  for (const input of inputs) {
+    for (const s of input.events) {
+      if (!admit(part, s.sp, s.so)) {
+        if (s.raw) aggregatorEvents.inc({ outcome: "replayed" });
+        continue;
+      }
+      const outcome = part.windows.add(s.ev);
+      if (!s.raw) continue; // the post's owner partition counts it and files it
+      aggregatorEvents.inc({ outcome });
+      // The lake keeps every post once: late and future ones too, duplicates not. A future
+      // post goes under its receive hour: a far-future hour would outlive retention.
+      if (outcome !== "duplicate") {
+        raw.push(s.raw);
+        lakeAt.set(s.raw, outcome === "future" ? Math.floor(s.raw.time_us / 1000) : s.ev.time);
+      }
+    }
+  }
+  const closed = part.windows.closeReady();
+  const scores = closed.map((w) => part.detector.score(withoutAll(w)));
+  const seq = part.seq + 1;
+  // The lake's objects are named by the checkpoint this batch is about to save.
+  await part.lake.append("posts", raw, (x) => lakeAt.get(x)!, seq);
+  await part.lake.append("windows", closed.map(lakeRecord), (w) => w.start, seq);
+  if (closed.length) await part.lake.prune(closed.at(-1)!.end);
+  o.beforeCheckpoint?.();
+  const changes = part.windows.takeChanges();
+  const merged = await o.store.save(part.name, closed, {
+    offsets: Object.fromEntries([...part.offsets].map(([sp, off]) => [String(sp), String(off)])),
+    incarnation: o.incarnation,
+    meta: () => ({ windows: part.windows.meta(), lake: part.lake.sizes, seq } satisfies PartMeta),
+    state: part.detectorChanged || closed.length
+      ? { detector: part.detector.toJSON() } satisfies DetectorState
+      : undefined,
+    deltas: changes.deltas,
+    seq,
+    dropped: changes.dropped,
+  }, {
+    agg: o.name,
+    parts: o.keywordPartitions || 1,
+    part: p,
+    scores,
+    merge: (state, windows) => merge(o, part, state, windows),
+    publish: (m) => publish(o, part, seq, m.flatMap((x) => x.alerts)),
+  });
+  part.seq = seq;
+  part.detectorChanged = false;
+  const last = merged.at(-1);
+  if (last) {
+    await o.cache.put(
+      {
+        windowStart: last.windowStart,
+        windowEnd: last.windowEnd,
+        trends: last.trends,
+        rising: last.rising,
+      },
+      3 * o.windows.slideMs,
+    ).catch((err) => o.logger.warn("trend cache not updated", { err }));
+  }
+  for (const a of merged.flatMap((m) => m.alerts)) {
+    o.logger.info("trend alert", { keyword: a.keyword, kind: a.kind, rank: a.rank, z: a.zScore });
+  }
+}
 
-/** A post as the windows count it: its keywords (in its own languages) and `ALL_POSTS`. */
-export function windowEvent(r: TrendPost, partition: number, ko: KeywordOptions): WindowEvent {
-  return {
-    partition,
-    time: Date.parse(r.created_at),
-    receivedAt: r.time_us / 1000,
-    author: r.did,
-    uri: r.uri,
-    keywords: [ALL_POSTS, ...keywords(r.text, r.hashtags, { ...ko, langs: r.langs })],
-    text: textFingerprint(r.text),
-    score: r.score,
-  };
+function merge(o: AggregatorOptions, part: Part, state: unknown, windows: SlideScores[][]) {
+  // A direct aggregator's first merge picks up the cooldowns its detector saved before merges.
+  const snap = state ?? (o.keywordPartitions ? undefined : part.detector.toJSON().lastAlert);
+  const m = TrendMerger.fromJSON(o.detect.cooldownMs, snap as never);
+  const merged: Merged[] = windows.map((w) => m.merge(w));
+  return { state: m.toJSON(), merged };
+}
+
+/** In the saving transaction: alerts to the merging partition's lake, and to the topic. */
+async function publish(o: AggregatorOptions, part: Part, seq: number, alerts: TrendAlert[]) {
+  await part.lake.append("alerts", alerts, (a) => a.windowEnd, seq);
+  if (alerts.length) {
+    // At least once on the topic (key keyword|window_end); exactly once in trend_alerts.
+    await o.producer.send(
+      o.alertTopic,
+      alerts.map((a) => ({ key: `${a.keyword}|${a.windowEnd}`, value: JSON.stringify(a) })),
+    );
+  }
 }
 
 /** The window without `ALL_POSTS`: what the detector sees. */
 export function withoutAll(w: ClosedWindow): ClosedWindow {
+  if (!w.keywords.has(ALL_POSTS)) return w;
   const keywords = new Map(w.keywords);
   keywords.delete(ALL_POSTS);
   if (!w.slice) return { ...w, keywords };
@@ -259,7 +245,7 @@ function lakeRecord(w: ClosedWindow) {
       .map(([k, a]) => ({
         keyword: k,
         count: a.count,
-        uniqueAuthors: a.authors.length,
+        uniqueAuthors: a.uniqueAuthors,
         sentimentMean: a.sentimentSum / a.count,
       })),
   };

@@ -20,11 +20,12 @@
  * baseline clipped at `E + 2 sd`. A keyword whose onsets recur at a fixed interval (a bot pulse,
  * a daily ritual) is `periodic` from its third onset and no longer alerts. Slow organic growth
  * (window authors at least 1.5 times a slow EWMA, weight `alpha / 10`) goes to `rising`, never
- * to alerts. Alerts: once per cooldown per keyword; while cooling down an `update` only when it
- * rises in rank.
+ * to alerts. `score` answers one window's candidates; ranking and alerts are `merge.ts`'s, so a
+ * detector may own only some keywords (a partition of `trend-keywords`).
  */
 import type { Trend, TrendAlert } from "../../schemas/trends.ts";
 import { logUpperTail, zOfLogTail } from "./_score.ts";
+import { rank, TrendMerger } from "./merge.ts";
 import type { ClosedWindow } from "./windows.ts";
 
 export type { Trend, TrendAlert } from "../../schemas/trends.ts";
@@ -68,10 +69,28 @@ interface Snapshot {
   volumes: number[];
   vbar: number;
   slides: number;
-  lastAlert: Array<[string, { windowEnd: number; rank: number; seen?: number }]>;
+  lastAlert: ReturnType<TrendMerger["toJSON"]>;
 }
 
-type Scored = Omit<Trend, "rank"> & { confidence: number; periodic?: boolean };
+/**
+ * A candidate before the ranking: `confidence` holds ln p (its tail probability) until
+ * `mergeScores` turns it into the Bonferroni confidence over every test of the slide.
+ */
+export type Scored = Omit<Trend, "rank"> & { confidence: number; periodic?: boolean };
+
+/**
+ * What one detector finds in a closed window, before the global ranking: its trend candidates,
+ * its rising keywords (its best 20) and how many tests it made. A detector owning a subset of
+ * the keywords (one partition of `trend-keywords`) makes one of these per window; the merge of
+ * every partition's (`merge.ts`) is what a single detector would have found.
+ */
+export interface SlideScores {
+  windowStart: number;
+  windowEnd: number;
+  trends: Scored[];
+  rising: Scored[];
+  tests: number;
+}
 
 export class TrendDetector {
   readonly config: DetectConfig;
@@ -80,13 +99,24 @@ export class TrendDetector {
   #volumes: number[] = [];
   #vbar = 0;
   #slides = 0;
-  #lastAlert = new Map<string, { windowEnd: number; rank: number; seen?: number }>();
+  /** Ranks and alerts for `onClose` (a partitioned aggregator merges in `merge.ts` instead). */
+  #merger: TrendMerger;
 
   constructor(config: DetectConfig) {
     this.config = config;
+    this.#merger = new TrendMerger(config.cooldownMs);
   }
 
+  /** Scores a closed window and ranks and alerts on it alone (a detector of every keyword). */
   onClose(w: ClosedWindow): { trends: Trend[]; alerts: TrendAlert[]; rising: Trend[] } {
+    return this.#merger.merge([this.score(w)]);
+  }
+
+  /**
+   * Scores a closed window's keywords and learns from it: the candidates (not yet ranked, their
+   * `confidence` still ln p), the rising keywords and the tests made.
+   */
+  score(w: ClosedWindow): SlideScores {
     const c = this.config;
     const slice = w.slice ?? fallbackSlice(w);
     const nSlides = Math.max(1, Math.round((w.end - w.start) / slice.slideMs));
@@ -121,7 +151,7 @@ export class TrendDetector {
         windowStart: w.start,
         windowEnd: w.end,
         count: a.count,
-        uniqueAuthors: a.authors.length,
+        uniqueAuthors: a.uniqueAuthors,
         zScore: round(best),
         velocity: a.count - (st?.[3] ?? 0),
         sentimentMean: round(a.sentimentSum / a.count),
@@ -133,15 +163,17 @@ export class TrendDetector {
         rising.push({ ...base, confidence: 0, zScore: round(obs[2] / (st[2] * vols[2])) });
       }
     }
-    for (const t of candidates) {
-      t.confidence = round(Math.max(0, 1 - Math.exp(t.confidence) * tests));
-    }
     const hot = new Set(candidates.map((t) => t.keyword));
     const wasHot = new Set([...hot].filter((k) => this.#kw.get(k)?.[4]));
     this.#learn(w, slice, vols, hot);
-    const trends = rank(candidates);
-    for (const t of trends) (t as Scored).periodic = this.#periodic(t.keyword, w.end, wasHot);
-    return { trends, alerts: this.#alerts(trends, w.end), rising: rank(rising).slice(0, 20) };
+    for (const t of candidates) t.periodic = this.#periodic(t.keyword, w.end, wasHot);
+    return {
+      windowStart: w.start,
+      windowEnd: w.end,
+      trends: candidates,
+      rising: rank(rising).slice(0, 20).map(({ rank: _, ...t }) => t),
+      tests,
+    };
   }
 
   #prior(): number {
@@ -179,7 +211,7 @@ export class TrendDetector {
       st[4] = hot.has(k) ? 1 : 0;
       const stale = st[0] < p / 2 && !st[4] &&
         (st[5].length === 0 || w.end - st[5].at(-1)! > 4 * 3_600_000);
-      if (stale && !this.#lastAlert.has(k)) this.#kw.delete(k);
+      if (stale) this.#kw.delete(k);
     }
   }
 
@@ -194,38 +226,13 @@ export class TrendDetector {
     return isRegular(on);
   }
 
-  /**
-   * A keyword alerts `new` when it has not trended for a cooldown (one event, one alert, however
-   * long it runs); while it trends, an `update` only when it rises in rank.
-   */
-  #alerts(trends: Trend[], end: number): TrendAlert[] {
-    const c = this.config;
-    const alerts: TrendAlert[] = [];
-    for (const t of trends) {
-      if ((t as Scored).periodic) continue;
-      const last = this.#lastAlert.get(t.keyword);
-      if (!last) {
-        alerts.push({ ...t, kind: "new" });
-        this.#lastAlert.set(t.keyword, { windowEnd: t.windowEnd, rank: t.rank, seen: end });
-      } else {
-        if (t.rank < last.rank) alerts.push({ ...t, kind: "update" });
-        this.#lastAlert.set(t.keyword, { ...last, rank: Math.min(t.rank, last.rank), seen: end });
-      }
-    }
-    // A keyword quiet for a cooldown no longer decides anything: the next trend is `new`.
-    for (const [k, last] of this.#lastAlert) {
-      if (end - (last.seen ?? last.windowEnd) >= c.cooldownMs) this.#lastAlert.delete(k);
-    }
-    return alerts;
-  }
-
   toJSON(): Snapshot {
     return {
       kw: [...this.#kw],
       volumes: this.#volumes,
       vbar: this.#vbar,
       slides: this.#slides,
-      lastAlert: [...this.#lastAlert],
+      lastAlert: this.#merger.toJSON(),
     };
   }
 
@@ -235,7 +242,7 @@ export class TrendDetector {
     d.#volumes = snap.volumes ?? [];
     d.#vbar = snap.vbar ?? 0;
     d.#slides = snap.slides ?? 0;
-    d.#lastAlert = new Map(snap.lastAlert);
+    d.#merger = TrendMerger.fromJSON(config.cooldownMs, snap.lastAlert);
     return d;
   }
 }
@@ -249,17 +256,9 @@ const variance = (e: number, d = 1) => Math.max(1, d) * e + (0.1 * e) ** 2;
 function observed(w: ClosedWindow, slice: Slice, k: string): Scales {
   const [s1, s2] = slice.authors.get(k) ?? [0, 0];
   const a = w.keywords.get(k);
-  return [s1, s2, a ? Math.min(a.authors.length, a.texts ?? a.authors.length) : 0];
+  return [s1, s2, a ? Math.min(a.uniqueAuthors, a.texts ?? a.uniqueAuthors) : 0];
 }
 const round = (x: number) => Math.round(x * 1000) / 1000;
-
-function rank<T extends Omit<Trend, "rank">>(xs: T[]): Array<T & { rank: number }> {
-  return xs
-    .sort((x, y) =>
-      y.zScore - x.zScore || y.velocity - x.velocity || (x.keyword < y.keyword ? -1 : 1)
-    )
-    .map((t, i) => ({ ...t, rank: i + 1 }));
-}
 
 /** At least three onsets whose last two gaps agree within 10 %. */
 function isRegular(onsets: number[]): boolean {
@@ -275,7 +274,7 @@ function fallbackSlice(w: ClosedWindow): Slice {
   const authors = new Map<string, [number, number]>();
   for (const [k, a] of w.keywords) {
     volume = Math.max(volume, a.count);
-    authors.set(k, [a.authors.length, a.authors.length]);
+    authors.set(k, [a.uniqueAuthors, a.uniqueAuthors]);
   }
   return { slideMs: w.end - w.start, volume, authors };
 }

@@ -126,6 +126,19 @@ function latin(
   return english ? singular(w) : w;
 }
 
+const memos = new Map<string, Map<string, string | null>>();
+
+/** The token → keyword memo of one language set (cleared when it grows large). */
+function tokenMemo(key: string): Map<string, string | null> {
+  let m = memos.get(key);
+  if (!m) {
+    if (memos.size > 64) memos.clear();
+    memos.set(key, m = new Map());
+  }
+  if (m.size > 100_000) m.clear();
+  return m;
+}
+
 export function keywords(text: string, hashtags: string[] = [], o: KeywordOptions = {}): string[] {
   const minLength = o.minLength ?? 3;
   const langs = o.langs?.length ? o.langs : ["en"];
@@ -150,10 +163,16 @@ export function keywords(text: string, hashtags: string[] = [], o: KeywordOption
   for (const run of t.match(CJK) ?? []) kept.push(...cjkWords(run, cjkLang));
   t = t.replace(CJK, " ");
   const shouting = !/\p{Ll}/u.test(t) && /\p{Lu}{3}/u.test(t);
+  // Tokens recur (word frequencies are Zipf): their keyword is memoised per language set.
+  const memo = shouting ? undefined : tokenMemo(`${minLength}|${langs.join(",")}`);
   for (const token of t.split(/[^\p{L}\p{N}']+/u)) {
-    const core = token.replace(/^'+|'+$/g, "");
-    if (!core) continue;
-    const k = latin(core, stops, english, minLength, shouting);
+    if (!token) continue;
+    let k = memo?.get(token);
+    if (k === undefined) {
+      const core = token.replace(/^'+|'+$/g, "");
+      k = core ? latin(core, stops, english, minLength, shouting) : null;
+      memo?.set(token, k);
+    }
     if (k) kept.push(k);
   }
   for (const w of kept) out.add(w);

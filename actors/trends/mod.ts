@@ -6,6 +6,8 @@ export { aggregatorRole, trendCache } from "./role.ts";
 export * from "./keywords.ts";
 export * from "./windows.ts";
 export * from "./detect.ts";
+export * from "./merge.ts";
+export * from "./route.ts";
 export * from "./aggregator.ts";
 export * from "./store.ts";
 export * from "./cache.ts";

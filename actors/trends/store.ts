@@ -2,9 +2,11 @@
  * Trend storage: closed windows and alerts in PostgreSQL (idempotent by natural keys), the
  * aggregator's checkpoint (state and offsets, in the same transaction), and reads for the API.
  */
-import type { TrendAlert } from "./detect.ts";
+import type { SlideScores } from "./detect.ts";
+import type { Merged } from "./merge.ts";
 import type { ClosedWindow } from "./windows.ts";
 import type { Db, Queryable } from "../../db/db.ts";
+import { UpstreamError } from "../../lib/errors.ts";
 
 /** A checkpoint as loaded: the small row and every saved pane delta, in save order. */
 export interface Checkpoint {
@@ -22,14 +24,33 @@ export interface Checkpoint {
 export interface CheckpointUpdate {
   offsets: Record<string, string>;
   incarnation: string;
-  meta: unknown;
+  /** Read last in the transaction, after `MergeStep.publish` appended to the lake. */
+  meta: () => unknown;
   /** Rewritten only when given (windows closed, or the first save). */
   state?: unknown;
   /** Events added since the last save, per pane start, under this batch's sequence number. */
   deltas: Array<[number, unknown]>;
+  /** This save's sequence number: the stored checkpoint must be at `seq - 1` (a fence). */
   seq: number;
   /** Panes whose deltas can go. */
   dropped: number[];
+}
+
+/**
+ * The scores of the windows a batch closed, and how to merge them once every partition of the
+ * aggregator has saved its own (`merge.ts`). Merges run under one lock per aggregator, so each
+ * window is merged exactly once, in window order, by whichever partition completes it.
+ */
+export interface MergeStep {
+  /** The aggregator's name (`AGG_NAME`): its partitions' scores are merged together. */
+  agg: string;
+  parts: number;
+  part: number;
+  scores: SlideScores[];
+  /** Merges complete windows (oldest first) from the merge state saved last (null: none). */
+  merge(state: unknown | null, windows: SlideScores[][]): { state: unknown; merged: Merged[] };
+  /** Runs in the transaction before the checkpoint row: the alerts to the lake and the topic. */
+  publish(merged: Merged[]): Promise<void>;
 }
 
 export class TrendStore {
@@ -49,15 +70,41 @@ export class TrendStore {
     return { ...rows[0], panes: panes.map((p) => [Number(p.pane_start), p.delta]) };
   }
 
-  /** Windows, alerts and the checkpoint, all or nothing. */
+  /** The saved sequence number of each named checkpoint (absent: none saved). */
+  async seqs(names: string[]): Promise<Map<string, number>> {
+    const rows = await this.db.query<{ name: string; seq: string | null }>(
+      `SELECT name, meta->>'seq' AS seq FROM aggregator_checkpoints WHERE name = ANY($1::text[])`,
+      [names],
+    );
+    return new Map(rows.map((r) => [r.name, Number(r.seq ?? 0)]));
+  }
+
+  /**
+   * Windows, merged alerts and the checkpoint, all or nothing. Refuses (retriable) when the
+   * stored checkpoint is not the one this state was resumed from: another member of the group
+   * saved this partition meanwhile, and this state is stale.
+   */
   async save(
     name: string,
     closed: ClosedWindow[],
-    alerts: TrendAlert[],
     cp: CheckpointUpdate,
-  ): Promise<void> {
-    await this.db.transaction(async (tx) => {
+    step?: MergeStep,
+  ): Promise<Merged[]> {
+    const merged = await this.db.transaction(async (tx) => {
+      const at = await tx.query<{ seq: string | null }>(
+        `SELECT meta->>'seq' AS seq FROM aggregator_checkpoints WHERE name = $1 FOR UPDATE`,
+        [name],
+      );
+      const stored = at[0] ? Number(at[0].seq ?? 0) : 0;
+      if (stored !== cp.seq - 1) {
+        throw new UpstreamError(
+          "CHECKPOINT_MOVED",
+          `Checkpoint ${name} is at batch ${stored}, not ${cp.seq - 1}: another member saved it`,
+        );
+      }
       await insertWindows(tx, closed);
+      const merged = step?.scores.length ? await mergeScores(tx, step) : [];
+      const alerts = merged.flatMap((m) => m.alerts);
       if (alerts.length) {
         await tx.query(
           `INSERT INTO trend_alerts (keyword, window_start, window_end, kind, count, unique_authors,
@@ -101,10 +148,11 @@ export class TrendStore {
           name,
           JSON.stringify(cp.offsets),
           cp.incarnation,
-          JSON.stringify(cp.meta),
+          JSON.stringify(cp.meta()),
           ...(cp.state === undefined ? [] : [JSON.stringify(cp.state)]),
         ],
       );
+      return merged;
     });
     // PGlite runs no autovacuum: reclaim the dead versions the checkpoint leaves, once a slide.
     // One statement per call: several in one would run as a transaction block, which VACUUM
@@ -113,6 +161,7 @@ export class TrendStore {
       await this.db.query("VACUUM aggregator_checkpoints");
       await this.db.query("VACUUM aggregator_pane_deltas");
     }
+    return merged;
   }
 
   history(keyword: string, limit: number) {
@@ -147,6 +196,46 @@ export class TrendStore {
   }
 }
 
+/**
+ * Saves this partition's scores, then merges every window whose scores are now complete. The
+ * lock makes the partitions' saves take turns here: the last one to save a window's scores sees
+ * the others' (committed before it got the lock) and merges it, in window order.
+ */
+async function mergeScores(tx: Queryable, step: MergeStep): Promise<Merged[]> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('trend_merges'), hashtext($1))`, [
+    step.agg,
+  ]);
+  await tx.query(
+    `INSERT INTO trend_slide_scores (agg, window_end, part, scores)
+     SELECT $1, e, $2, s FROM jsonb_to_recordset($3::jsonb) AS r(e bigint, s jsonb)
+     ON CONFLICT (agg, window_end, part) DO UPDATE SET scores = EXCLUDED.scores`,
+    [step.agg, step.part, JSON.stringify(step.scores.map((s) => ({ e: s.windowEnd, s })))],
+  );
+  const rows = await tx.query<{ window_end: string; scores: SlideScores[] }>(
+    `SELECT window_end, jsonb_agg(scores ORDER BY part) AS scores FROM trend_slide_scores
+     WHERE agg = $1 AND window_end <= $2 GROUP BY window_end HAVING count(*) = $3
+     ORDER BY window_end`,
+    [step.agg, step.scores.at(-1)!.windowEnd, step.parts],
+  );
+  if (!rows.length) return [];
+  const st = await tx.query<{ state: unknown }>(`SELECT state FROM trend_merges WHERE agg = $1`, [
+    step.agg,
+  ]);
+  const { state, merged } = step.merge(st[0]?.state ?? null, rows.map((r) => r.scores));
+  const last = Number(rows.at(-1)!.window_end);
+  await tx.query(
+    `INSERT INTO trend_merges (agg, window_end, state) VALUES ($1, $2, $3)
+     ON CONFLICT (agg) DO UPDATE SET window_end = $2, state = $3`,
+    [step.agg, last, JSON.stringify(state)],
+  );
+  await tx.query(`DELETE FROM trend_slide_scores WHERE agg = $1 AND window_end <= $2`, [
+    step.agg,
+    last,
+  ]);
+  await step.publish(merged);
+  return merged;
+}
+
 async function insertWindows(tx: Queryable, closed: ClosedWindow[]): Promise<void> {
   const rows = closed.flatMap((w) =>
     [...w.keywords].map(([k, a]) => ({
@@ -154,7 +243,7 @@ async function insertWindows(tx: Queryable, closed: ClosedWindow[]): Promise<voi
       e: w.end,
       k,
       c: a.count,
-      u: a.authors.length,
+      u: a.uniqueAuthors,
       m: a.sentimentSum / a.count,
     }))
   );

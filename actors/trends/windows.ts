@@ -14,6 +14,7 @@
  */
 import { mergeInto, mergePanes, Pane, paneFromJSON, paneToJSON, voices } from "./_pane.ts";
 import type { PaneSnapshot } from "./_pane.ts";
+import { WindowAcc } from "./_window_acc.ts";
 
 export interface WindowConfig {
   sizeMs: number;
@@ -34,7 +35,8 @@ export interface WindowConfig {
 
 export interface KeywordAgg {
   count: number;
-  authors: string[];
+  /** Distinct authors (exact). */
+  uniqueAuthors: number;
   /** Distinct texts (fingerprints); absent in windows saved before they were kept. */
   texts?: number;
   sentimentSum: number;
@@ -74,8 +76,11 @@ export interface WindowEvent {
 /** What `add` did with an event. */
 export type AddOutcome = "counted" | "late" | "future" | "duplicate";
 
+/** A window's keyword as checkpoints written before panes held it (with its authors). */
+export type LegacyAgg = Omit<KeywordAgg, "uniqueAuthors"> & { authors: string[] };
+
 /** Checkpoints written before panes held whole windows; they are merged in as they close. */
-type LegacyWindows = Array<[number, Array<[string, KeywordAgg]>]>;
+type LegacyWindows = Array<[number, Array<[string, LegacyAgg]>]>;
 
 /** Everything but the panes: small, saved with every batch. */
 export interface WindowMeta {
@@ -117,7 +122,9 @@ export class WindowState {
   /** Events added since the last `takeChanges`, per pane: an incremental checkpoint's rows. */
   #deltas = new Map<number, Pane>();
   #dropped: number[] = [];
-  #legacy = new Map<number, Map<string, KeywordAgg>>();
+  #legacy = new Map<number, Map<string, LegacyAgg>>();
+  /** The next window to close, accumulated as events arrive (null: built when it closes). */
+  #acc: WindowAcc | null = null;
   #partitionMax: number[];
   #nextClose: number | null = null;
   /** End of the last closed window: an event before it would land in a closed window. */
@@ -162,7 +169,12 @@ export class WindowState {
     const first = start - sizeMs + slideMs;
     if (this.#nextClose === null || first < this.#nextClose) this.#nextClose = first;
     if (!pane) this.#panes.set(start, pane = new Pane());
-    pane.add(e, this.config.samples ?? 3);
+    const acc = this.#acc;
+    pane.add(
+      e,
+      this.config.samples ?? 3,
+      acc && start >= acc.start && start < acc.start + sizeMs ? acc : undefined,
+    );
     let delta = this.#deltas.get(start);
     if (!delta) this.#deltas.set(start, delta = new Pane());
     delta.add(e, this.config.samples ?? 3);
@@ -181,7 +193,7 @@ export class WindowState {
         const pane = this.#panes.get(p);
         if (pane) panes.push(pane);
       }
-      const keywords = mergePanes(this.#legacy.get(start), panes, this.config.samples ?? 3);
+      const keywords = this.#merge(start, panes);
       const slice = this.#slice(start + sizeMs);
       // No later window covers this pane: its events (and the URIs seen in it) are done.
       if (this.#panes.delete(start)) this.#dropped.push(start);
@@ -192,6 +204,28 @@ export class WindowState {
       this.#closedEnd = start + sizeMs;
     }
     return out;
+  }
+
+  /**
+   * The window from its accumulator, which then slides on by one pane (the window's oldest pane
+   * out, the next window's newest in). A checkpoint's whole-window partial is merged instead.
+   */
+  #merge(start: number, panes: Pane[]): Map<string, KeywordAgg> {
+    const samples = this.config.samples ?? 3;
+    const legacy = this.#legacy.get(start);
+    if (legacy) {
+      this.#acc = null;
+      return mergePanes(legacy, panes, samples);
+    }
+    if (this.#acc?.start !== start) this.#acc = new WindowAcc(start, panes);
+    const acc = this.#acc;
+    const keywords = acc.emit(panes, samples);
+    const { sizeMs, slideMs } = this.config;
+    const oldest = this.#panes.get(start), next = this.#panes.get(start + sizeMs);
+    if (oldest) acc.addPane(oldest, -1);
+    if (next) acc.addPane(next, 1);
+    acc.start = start + slideMs;
+    return keywords;
   }
 
   #slice(end: number): NonNullable<ClosedWindow["slice"]> {

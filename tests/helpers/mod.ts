@@ -101,6 +101,7 @@ export async function sandbox(extra: Record<string, string> = {}): Promise<Sandb
     AGG_GROUP: `${postsClassified}-aggregators`,
     TREND_CACHE_PREFIX: `${schema}:trends`,
     ALERT_TOPIC: `${postsClassified}-alerts`,
+    TREND_KEYWORD_TOPIC: `${postsClassified}-keywords`,
     REDIS_URL,
     REDIS_STREAM: `${postsClassified}-stream`,
     REDIS_CHANNEL: `${postsClassified}-channel`,
@@ -145,7 +146,7 @@ export async function sandbox(extra: Record<string, string> = {}): Promise<Sandb
       await admin.deleteTopics(
         [topic, orderTopic, postsRaw, postsClassified, env.ALERT_TOPIC].flatMap((
           t,
-        ) => [t, dlqTopic(t)]),
+        ) => [t, dlqTopic(t)]).concat(env.TREND_KEYWORD_TOPIC),
       ).catch(() => {});
       await db.close();
       await kafka.close();
