@@ -1,13 +1,16 @@
 /**
  * Chaos: a steady stream of text messages through a real (throwaway) Kafka broker to the real
  * PostgreSQL, three `main.ts text-writer` processes, and faults one after another: SIGKILLed group
- * members (restarted at once), bursts of malformed records, a broker restart, a database outage
+ * members (restarted at once), bursts of malformed records and of records too large to
+ * dead-letter whole (a 2 MB one gzip-compressed, as a foreign producer may send it), a broker
+ * restart, a database outage
  * (a TCP proxy cut, the shared server untouched), and a last SIGKILL. Then: exactly the expected
  * rows, every bad record in the dead-letter topic with its reason, lag 0, SIGTERM exits 0, and
  * recovery times within the targets (with a margin for this noisy machine; the measured times
  * are printed).
  */
 import assert from "node:assert/strict";
+import { CompressionTypes } from "kafkajs";
 import { PostgresDb } from "../db/mod.ts";
 import { DLQ_HEADERS, dlqTopic, KafkaTransport } from "../transport/mod.ts";
 import type { Producer } from "../transport/mod.ts";
@@ -85,6 +88,7 @@ Deno.test({
       await until("rows flowing", async () => (await watch.rows()) >= 300, 60_000, 100);
 
       await feed.bad(300);
+      await feed.oversized(kafka);
       times["SIGKILL 1"] = await killMember(writers, spawn, watch);
       times["SIGKILL 2"] = await killMember(writers, spawn, watch);
 
@@ -136,7 +140,13 @@ Deno.test({
       const badKeys = new Set<string>();
       for (const m of dlq) {
         assert.ok(m.headers[DLQ_HEADERS.reason], "a dead letter names its reason");
-        badKeys.add(new TextDecoder().decode(m.key!));
+        const key = new TextDecoder().decode(m.key!);
+        badKeys.add(key);
+        if (feed.hugeKeys.has(key)) {
+          // Too large to dead-letter whole: a bounded copy with its size and hash.
+          assert.equal(m.headers[DLQ_HEADERS.originalSize], String(feed.hugeBytes), key);
+          assert.match(String(m.headers[DLQ_HEADERS.sha256]), /^[0-9a-f]{64}$/);
+        }
       }
       assert.deepEqual([...feed.badKeys].filter((k) => !badKeys.has(k)), [], "every bad one");
       assert.deepEqual([...badKeys].filter((k) => !feed.badKeys.has(k)), [], "only bad ones");
@@ -241,6 +251,9 @@ function assignment(output: string): number[] {
 class Feed {
   ids = new Set<string>();
   badKeys = new Set<string>();
+  /** The bad records too large to dead-letter whole, and their size in bytes. */
+  hugeKeys = new Set<string>();
+  hugeBytes = 0;
   #running = false;
   #loop: Promise<void> | null = null;
 
@@ -271,6 +284,46 @@ class Feed {
       return { key, value: kinds[i % kinds.length](key) };
     });
     await this.#send(records);
+  }
+
+  /**
+   * Two records of 2 MB (over the broker's 1 MB limit uncompressed, so a dead letter of one can
+   * only be a bounded copy), sent gzip-compressed by kafkajs directly, and one of 900 KB that
+   * fits alone but not beside the other dead letters of its batch.
+   */
+  async oversized(kafka: KafkaTransport): Promise<void> {
+    const huge = Array.from({ length: 2 }, () => {
+      const key = `bad-${crypto.randomUUID()}`;
+      this.badKeys.add(key);
+      this.hugeKeys.add(key);
+      return { key, value: JSON.stringify({ id: key, text: "x".repeat(2_000_000) }) };
+    });
+    this.hugeBytes = new TextEncoder().encode(huge[0].value).length;
+    const p = kafka.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await p.connect();
+    try {
+      for (;;) {
+        try {
+          await p.send({
+            topic: this.topic,
+            compression: CompressionTypes.GZIP,
+            acks: -1,
+            messages: huge,
+          });
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    } finally {
+      await p.disconnect();
+    }
+    const key = `bad-${crypto.randomUUID()}`;
+    this.badKeys.add(key);
+    await this.#send([{
+      key,
+      value: JSON.stringify({ id: key, text: 42, pad: "y".repeat(900_000) }),
+    }]);
   }
 
   async stop(): Promise<void> {
