@@ -51,6 +51,7 @@ interface Submission {
 }
 
 const keyOf = (e: FinanceEvent): RawKey => ({ event_id: e.event_id, day: dayOf(e) });
+const ackKey = (k: RawKey) => `${k.day}/${k.event_id}`;
 
 /** The broker record of an event: keyed by symbol or source id, the request id as a header. */
 export function toRecord(e: FinanceEvent): OutRecord {
@@ -62,6 +63,11 @@ export class Ingester {
   #running = 0;
   #toMark: RawKey[] = [];
   #marking: Promise<void> | null = null;
+  /**
+   * Events this process saw acknowledged whose `published_at` UPDATE has not finished: a
+   * provider's retry arriving meanwhile finds them unpublished in the table, but they are not.
+   */
+  #acked = new Set<string>();
   #max: number;
   #concurrency: number;
 
@@ -105,7 +111,8 @@ export class Ingester {
     // A duplicate whose first delivery never reached the broker (it crashed, or is in flight
     // elsewhere) is sent again: downstream absorbs a second copy, never a missing one.
     const dups = unique.filter((e) => !inserted.has(e.event_id));
-    const pending = await this.o.store.unpublished(dups.map(keyOf));
+    const pending = (await this.o.store.unpublished(dups.map(keyOf)))
+      .filter((e) => !this.#acked.has(ackKey(keyOf(e))));
     const toSend = [...unique.filter((e) => inserted.has(e.event_id)), ...pending];
     await this.o.afterStore?.();
     if (toSend.length > 0) {
@@ -133,6 +140,7 @@ export class Ingester {
    */
   #markPublished(keys: RawKey[]): void {
     this.#toMark.push(...keys);
+    for (const k of keys) this.#acked.add(ackKey(k));
     if (this.#marking) return;
     this.#marking = (async () => {
       while (this.#toMark.length > 0) {
@@ -143,6 +151,7 @@ export class Ingester {
             reason: errorMessage(err),
           })
         );
+        for (const k of batch) this.#acked.delete(ackKey(k));
       }
       this.#marking = null;
     })();

@@ -74,3 +74,24 @@ Deno.test("a failed send undoes the insert and rejects the request", async () =>
     await t.close();
   }
 });
+
+Deno.test("a retry arriving before the published mark is written is not sent again", async () => {
+  const t = await setup();
+  // Hold the published_at UPDATE, as a busy database would.
+  let release!: () => void;
+  const held = new Promise<void>((r) => release = r);
+  const mark = t.store.markPublished.bind(t.store);
+  t.store.markPublished = async (keys) => {
+    await held;
+    return mark(keys);
+  };
+  try {
+    assert.equal((await t.ingester.submit([event("1")]))[0].status, "accepted");
+    assert.equal((await t.ingester.submit([event("1")]))[0].status, "duplicate");
+    assert.equal(t.sent.filter((v) => v.includes('"news:1"')).length, 1);
+    release();
+  } finally {
+    release();
+    await t.close();
+  }
+});
