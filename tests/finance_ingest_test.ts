@@ -10,7 +10,13 @@ import { RawEventStore } from "../actors/finance/raw_store.ts";
 import { KafkaTransport } from "../transport/mod.ts";
 import type { Producer } from "../transport/mod.ts";
 import { FinanceEvent } from "../schemas/finance.ts";
-import { financeSandbox, ingestInProcess, signedRequest, SOURCES } from "./helpers/finance.ts";
+import {
+  distinctPayload,
+  financeSandbox,
+  ingestInProcess,
+  signedRequest,
+  SOURCES,
+} from "./helpers/finance.ts";
 import { readTopic, until } from "./helpers/mod.ts";
 import { runCli } from "../cli/mod.ts";
 
@@ -24,13 +30,13 @@ Deno.test("webhooks: valid payloads of every source are stored once and publishe
     const ids: string[] = [];
     await t.step("one event and a batch of each source answer 202 accepted", async () => {
       for (const source of SOURCES) {
-        const one = await ingest.app.request(signedRequest(s, source, providerPayload(source)));
+        const one = await ingest.app.request(signedRequest(s, source, distinctPayload(source)));
         assert.equal(one.status, 202, await one.clone().text());
         assert.ok(one.headers.get("x-request-id"));
         const a = await one.json();
         assert.equal(a.events[0].status, "accepted");
         ids.push(a.events[0].event_id);
-        const batch = [providerPayload(source), providerPayload(source)];
+        const batch = [distinctPayload(source), distinctPayload(source)];
         const many = await (await ingest.app.request(signedRequest(s, source, batch))).json();
         assert.deepEqual(many.events.map((e: { status: string }) => e.status), [
           "accepted",
@@ -98,17 +104,10 @@ Deno.test("webhooks: bad payloads are 400 naming the field, text is sanitised, s
     assert.equal(res.status, 400);
     return (await res.json()).field;
   };
-  // The feed sends bars one time in ten; this step is about a tick's `ltp`.
-  const truedataTick = () => {
-    while (true) {
-      const p = providerPayload("truedata");
-      if (p.type === "tick") return p;
-    }
-  };
   try {
     await t.step("wrong types and missing fields", async () => {
       assert.equal(
-        await field(await post("truedata", { ...truedataTick(), ltp: "12" })),
+        await field(await post("truedata", { ...distinctPayload("truedata"), ltp: "12" })),
         "ltp",
       );
       const { headline: _h, ...noHeadline } = providerPayload("news");

@@ -113,7 +113,7 @@ function economic(now: Date): Record<string, unknown> {
   const [indicator, country, unit] = pick(INDICATORS);
   const previous = Math.round(Math.random() * 60) / 10;
   return {
-    id: `${country}-${indicator}-${now.getTime()}`,
+    id: `${country}-${indicator}-${now.getTime()}-${++seq}`,
     indicator,
     country,
     actual: Math.round((previous + (Math.random() - 0.5)) * 10) / 10,

@@ -111,8 +111,9 @@ export class Ingester {
     // A duplicate whose first delivery never reached the broker (it crashed, or is in flight
     // elsewhere) is sent again: downstream absorbs a second copy, never a missing one.
     const dups = unique.filter((e) => !inserted.has(e.event_id));
-    const pending = (await this.o.store.unpublished(dups.map(keyOf)))
-      .filter((e) => !this.#acked.has(ackKey(keyOf(e))));
+    // Decided before the query: an UPDATE finishing during it takes its keys out of `#acked`.
+    const unsure = dups.filter((e) => !this.#acked.has(ackKey(keyOf(e))));
+    const pending = await this.o.store.unpublished(unsure.map(keyOf));
     const toSend = [...unique.filter((e) => inserted.has(e.event_id)), ...pending];
     await this.o.afterStore?.();
     if (toSend.length > 0) {

@@ -6,6 +6,7 @@ import { Runtime } from "../../actors/mod.ts";
 import { openIngest } from "../../actors/finance/role.ts";
 import type { IngestOverrides } from "../../actors/finance/role.ts";
 import { signatureHeaders } from "../../actors/finance/signature.ts";
+import { providerPayload } from "../../actors/finance/feed_payloads.ts";
 import { loadConfig } from "../../lib/config.ts";
 import { createLogger } from "../../lib/log.ts";
 import { ingestApp } from "../../routes/finance.ts";
@@ -83,4 +84,16 @@ export function signedRequest(
     },
     body: text,
   });
+}
+
+/**
+ * A provider payload that is a new event: TrueData's one-minute bars are named by symbol and
+ * minute, so two bars of one symbol within a minute are rightly one event; ticks carry a
+ * sequence number.
+ */
+export function distinctPayload(source: FinanceSource): Record<string, unknown> {
+  for (;;) {
+    const p = providerPayload(source);
+    if (source !== "truedata" || p.type === "tick") return p;
+  }
 }

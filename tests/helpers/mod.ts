@@ -220,12 +220,17 @@ export async function readTopic(
 ): Promise<InMessage[]> {
   const enough = typeof n === "number" ? (got: InMessage[]) => got.length >= n : n;
   const got: InMessage[] = [];
+  // A reader restarted by its client (a new topic's metadata not there yet) is handed the same
+  // offsets again: each record counts once, as it is once on the topic.
+  const seen = new Set<string>();
   const collector = new Actor<Envelope>({
     capacity: 10_000,
     batchSize: 1_000,
     handle: (batch) => {
       for (const e of batch) {
-        got.push(e.message);
+        const at = `${e.message.partition}:${e.message.offset}`;
+        if (!seen.has(at)) got.push(e.message);
+        seen.add(at);
         e.ack();
       }
       return Promise.resolve();
