@@ -10,7 +10,6 @@
  * are printed).
  */
 import assert from "node:assert/strict";
-import { CompressionTypes } from "kafkajs";
 import { PostgresDb } from "../db/mod.ts";
 import { DLQ_HEADERS, dlqTopic, KafkaTransport } from "../transport/mod.ts";
 import type { Producer } from "../transport/mod.ts";
@@ -24,6 +23,7 @@ import {
 } from "./helpers/mod.ts";
 import { KafkaBroker } from "./helpers/kafka_broker.ts";
 import { databaseProxy } from "./helpers/tcp_proxy.ts";
+import { produceCompressed } from "./helpers/dlq.ts";
 import { FlowWatch } from "./helpers/flow_watch.ts";
 
 /** Targets (issue 16) and what this test allows on a loaded machine. */
@@ -288,8 +288,8 @@ class Feed {
 
   /**
    * Two records of 2 MB (over the broker's 1 MB limit uncompressed, so a dead letter of one can
-   * only be a bounded copy), sent gzip-compressed by kafkajs directly, and one of 900 KB that
-   * fits alone but not beside the other dead letters of its batch.
+   * only be a bounded copy), sent gzip-compressed to partition 0 by kafkajs directly, and one of
+   * 900 KB that fits alone but not beside the other dead letters of its batch.
    */
   async oversized(kafka: KafkaTransport): Promise<void> {
     const huge = Array.from({ length: 2 }, () => {
@@ -299,25 +299,7 @@ class Feed {
       return { key, value: JSON.stringify({ id: key, text: "x".repeat(2_000_000) }) };
     });
     this.hugeBytes = new TextEncoder().encode(huge[0].value).length;
-    const p = kafka.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await p.connect();
-    try {
-      for (;;) {
-        try {
-          await p.send({
-            topic: this.topic,
-            compression: CompressionTypes.GZIP,
-            acks: -1,
-            messages: huge,
-          });
-          break;
-        } catch {
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      }
-    } finally {
-      await p.disconnect();
-    }
+    await produceCompressed({ kafka }, this.topic, huge);
     const key = `bad-${crypto.randomUUID()}`;
     this.badKeys.add(key);
     await this.#send([{

@@ -11,7 +11,8 @@ import { textWriterRole } from "../actors/text/role.ts";
 import { classifierRole } from "../actors/social/role.ts";
 import { DLQ_HEADERS, dlqTopic } from "../transport/mod.ts";
 import { committedTotal, readTopic, sandbox, until } from "./helpers/mod.ts";
-import { drained, produceCompressed, runInProcess, sourceOffsets } from "./helpers/dlq.ts";
+import { drained, produceCompressed, sourceOffsets } from "./helpers/dlq.ts";
+import { runInProcess } from "./helpers/in_process.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const encoder = new TextEncoder();

@@ -1,9 +1,6 @@
 /** The text-writer role in this process, against the real Kafka broker and PostgreSQL. */
 import assert from "node:assert/strict";
-import { Supervisor } from "../runtime/supervisor.ts";
 import { UpstreamError } from "../lib/errors.ts";
-import { Runtime } from "../actors/resources.ts";
-import { supervisorOptions } from "../actors/mod.ts";
 import { textWriterRole } from "../actors/text/role.ts";
 import { DLQ_HEADERS, dlqTopic } from "../transport/mod.ts";
 import { activeConditions } from "../lib/health.ts";
@@ -17,22 +14,12 @@ import {
   until,
 } from "./helpers/mod.ts";
 import type { Sandbox } from "./helpers/mod.ts";
+import { runInProcess } from "./helpers/in_process.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
-async function runRole(s: Sandbox, overrides: Parameters<typeof textWriterRole>[1] = {}) {
-  const rt = new Runtime(s.config, { transport: s.kafka });
-  const root = new Supervisor([textWriterRole(rt, overrides)], supervisorOptions(rt, "test"));
-  rt.root = root;
-  await root.start();
-  return {
-    rt,
-    root,
-    async stop() {
-      await root.stop();
-      await rt.close();
-    },
-  };
+function runRole(s: Sandbox, overrides: Parameters<typeof textWriterRole>[1] = {}) {
+  return runInProcess(s, (rt) => [textWriterRole(rt, overrides)]);
 }
 
 Deno.test("1,000 messages produced become exactly 1,000 rows", opts, async () => {

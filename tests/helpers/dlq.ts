@@ -1,40 +1,15 @@
 /**
- * Setup for the bounded-producer and dead-letter tests: roles run in this process under a root
- * supervisor (so a test can assert that nothing crashed or escalated), and records produced
- * gzip-compressed the way a foreign producer may, so a topic can hold a record larger than the
- * broker takes uncompressed.
+ * Setup for the bounded-producer and dead-letter tests: records produced gzip-compressed the way
+ * a foreign producer may, so a topic can hold a record larger than the broker takes uncompressed.
  */
 import { Buffer } from "node:buffer";
 import { CompressionTypes } from "kafkajs";
-import { Runtime } from "../../actors/resources.ts";
-import { supervisorOptions } from "../../actors/mod.ts";
-import { Supervisor } from "../../runtime/supervisor.ts";
-import type { ChildSpec } from "../../runtime/supervisor.ts";
 import type { InMessage } from "../../transport/mod.ts";
 import type { Sandbox } from "./mod.ts";
 
-/** Roles running in this process on the sandbox's Kafka and database. */
-export async function runInProcess(s: Sandbox, roles: (rt: Runtime) => ChildSpec[]) {
-  const rt = new Runtime(s.config, { transport: s.kafka });
-  const root = new Supervisor(roles(rt), supervisorOptions(rt, "test"));
-  rt.root = root;
-  await root.start();
-  return {
-    rt,
-    root,
-    /** Crashes of any child since start (0: nothing failed, nothing escalated). */
-    restarts: () => root.totalRestarts(),
-    failed: () => root.states().filter((c) => c.status === "failed"),
-    async stop() {
-      await root.stop();
-      await rt.close();
-    },
-  };
-}
-
 /** Produces raw records with gzip, as one request per `chunk` records (kafkajs directly). */
 export async function produceCompressed(
-  s: Sandbox,
+  s: Pick<Sandbox, "kafka">,
   topic: string,
   records: Array<
     { key?: Uint8Array | string | null; value: Uint8Array | string; partition?: number }

@@ -2,14 +2,14 @@
  * Finance events for the sentiment role's tests: valid `FinanceEvent`s produced straight to a
  * test's own topic (the ingest role is not needed), and the role run in this process.
  */
-import { Runtime, sentimentRole, supervisorOptions } from "../../actors/mod.ts";
+import { sentimentRole } from "../../actors/mod.ts";
 import { loadConfig } from "../../lib/config.ts";
-import { Supervisor } from "../../runtime/supervisor.ts";
 import { FinanceEvent } from "../../schemas/finance.ts";
 import type { FinanceSource } from "../../schemas/finance.ts";
 import { dlqTopic } from "../../transport/mod.ts";
 import { sandbox, uniqueName } from "./mod.ts";
 import type { Sandbox } from "./mod.ts";
+import { runInProcess } from "./in_process.ts";
 
 export interface FinanceSandbox extends Sandbox {
   sentimentTopic: string;
@@ -88,18 +88,11 @@ export async function produceFinance(s: FinanceSandbox, events: unknown[]): Prom
 }
 
 /** The `sentiment` role in this process, on the sandbox (env overrides allowed). */
-export async function runSentiment(s: FinanceSandbox, env: Record<string, string> = {}) {
-  const rt = new Runtime(loadConfig({ ...s.env, ...env }), { transport: s.kafka });
-  const root = new Supervisor([sentimentRole(rt)], supervisorOptions(rt, "test"));
-  rt.root = root;
-  await root.start();
-  return {
-    rt,
-    async stop() {
-      await root.stop();
-      await rt.close();
-    },
-  };
+export function runSentiment(s: FinanceSandbox, env: Record<string, string> = {}) {
+  return runInProcess(
+    { config: loadConfig({ ...s.env, ...env }), kafka: s.kafka },
+    (rt) => [sentimentRole(rt)],
+  );
 }
 
 export interface ResultRow {
