@@ -6,7 +6,7 @@
  * the parameter) and the handler reads the result with `c.req.valid()`.
  */
 import { z } from "zod";
-import { Order } from "../schemas/mod.ts";
+import { Order, storable } from "../schemas/mod.ts";
 
 /** Every error answer: `field` names the input at fault on a 400. */
 export const ErrorBody = z.looseObject({
@@ -134,10 +134,7 @@ export const SentimentSeries = z.object({
  * unpaired surrogate (not encodable as UTF-8), at most `max` characters.
  */
 export const SafeText = (max = 200) =>
-  z.string()
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !s.includes("\u0000"), "must not contain NUL characters")
-    .refine((s) => s.isWellFormed(), "must be well-formed Unicode");
+  storable(z.string().max(max, `must be at most ${max} characters`));
 
 /**
  * A bounded integer query parameter as it arrives (digits only): absent or empty gives `def`;

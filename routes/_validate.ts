@@ -10,6 +10,7 @@ import type { MiddlewareHandler } from "hono";
 import type { RouteConfig } from "@hono/zod-openapi";
 import type { ZodType } from "zod";
 import { ValidationError } from "../lib/errors.ts";
+import { unstorable } from "../schemas/mod.ts";
 
 function decode(raw: string, field: string): string {
   try {
@@ -20,12 +21,8 @@ function decode(raw: string, field: string): string {
 }
 
 function checkText(value: string, field: string): string {
-  if (value.includes("\u0000")) {
-    throw new ValidationError(`${field}: must not contain NUL characters`, { field });
-  }
-  if (!value.isWellFormed()) {
-    throw new ValidationError(`${field}: must be well-formed Unicode`, { field });
-  }
+  const why = unstorable(value);
+  if (why) throw new ValidationError(`${field}: ${why}`, { field });
   return value;
 }
 

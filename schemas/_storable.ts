@@ -6,15 +6,22 @@
  */
 import { z } from "zod";
 
+const NUL = "must not contain NUL characters";
+const UNPAIRED = "must not contain unpaired surrogates (not valid Unicode)";
+
+/** Why PostgreSQL cannot hold `v` unaltered, or null when it can. */
+export function unstorable(v: string): string | null {
+  if (v.includes("\u0000")) return NUL;
+  if (!v.isWellFormed()) return UNPAIRED;
+  return null;
+}
+
 /** `s` refusing unpaired surrogates. */
 export function wellFormed(s: z.ZodString = z.string()): z.ZodString {
-  return s.refine(
-    (v) => v.isWellFormed(),
-    "must not contain unpaired surrogates (not valid Unicode)",
-  );
+  return s.refine((v) => v.isWellFormed(), UNPAIRED);
 }
 
 /** `s` refusing NUL characters and unpaired surrogates. */
 export function storable(s: z.ZodString = z.string()): z.ZodString {
-  return wellFormed(s.refine((v) => !v.includes("\u0000"), "must not contain NUL characters"));
+  return wellFormed(s.refine((v) => !v.includes("\u0000"), NUL));
 }

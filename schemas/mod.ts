@@ -3,6 +3,7 @@
  * `trends.ts`, `finance.ts`. A schema and its type share a name.
  */
 export * from "./text.ts";
+export { storable, unstorable } from "./_storable.ts";
 
 import type { z } from "zod";
 
