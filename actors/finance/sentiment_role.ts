@@ -12,7 +12,7 @@ import { TopicDeadLetters } from "../../transport/mod.ts";
 import { ensureTopic, pipelineRole } from "../_role.ts";
 import { postgresOptions } from "../resources.ts";
 import type { Runtime } from "../resources.ts";
-import { CircuitBreakerClassifier, createClassifier } from "../nlp/mod.ts";
+import { configuredOllama } from "../nlp/mod.ts";
 import { AnalyticsStore } from "./analytics_store.ts";
 import { FinanceAnalyzer } from "./analyze.ts";
 import { NearDupIndex } from "./near_dup.ts";
@@ -34,21 +34,8 @@ export async function analyticsDb(rt: Runtime): Promise<{ db: Db; own: boolean }
 /** The analyzer the config describes: local, with Ollama behind a breaker for `?backend=ollama`. */
 export function financeAnalyzer(rt: Runtime, logger: Logger): FinanceAnalyzer {
   const c = rt.config;
-  const ollama = createClassifier({
-    backend: "ollama",
-    ollamaUrl: c.OLLAMA_URL,
-    ollamaModel: c.OLLAMA_MODEL,
-    ollamaTimeoutMs: c.OLLAMA_TIMEOUT_MS,
-    ollamaConcurrency: c.OLLAMA_CONCURRENCY,
-    logger,
-  });
   return new FinanceAnalyzer({
-    ollama: new CircuitBreakerClassifier(ollama, {
-      failures: c.OLLAMA_BREAKER_FAILURES,
-      cooldownMs: c.OLLAMA_BREAKER_COOLDOWN_MS,
-      slowMs: c.OLLAMA_SLOW_MS,
-      logger,
-    }),
+    ollama: configuredOllama(c, logger).classifier,
     defaultBackend: c.SENTIMENT_BACKEND,
   });
 }

@@ -7,7 +7,9 @@
  *
  * Both answer one `Labelled` classification per post, in order, naming the model that made it.
  */
+import type { Config } from "../../lib/config.ts";
 import type { Logger } from "../../lib/log.ts";
+import { CircuitBreakerClassifier } from "./breaker.ts";
 import { LocalClassifier } from "./local.ts";
 import { OllamaClassifier } from "./ollama.ts";
 import type { Classifier } from "./types.ts";
@@ -64,3 +66,38 @@ export function createClassifier(config: ClassifierConfig): Classifier {
   });
 }
 export { type BreakerOptions, type BreakerState, CircuitBreakerClassifier } from "./breaker.ts";
+
+/** The process configuration's Ollama client and circuit-breaker settings. */
+export type OllamaConfig = Pick<
+  Config,
+  | "OLLAMA_URL"
+  | "OLLAMA_MODEL"
+  | "OLLAMA_TIMEOUT_MS"
+  | "OLLAMA_CONCURRENCY"
+  | "OLLAMA_BREAKER_FAILURES"
+  | "OLLAMA_BREAKER_COOLDOWN_MS"
+  | "OLLAMA_SLOW_MS"
+>;
+
+/**
+ * Ollama as configured (falling back to local per request), behind the configured breaker: a
+ * slow or hanging Ollama holds a batch for at most `OLLAMA_SLOW_MS`, then local takes over until
+ * a probe finds it answering again. `client` is the bare client, for a start-up ping.
+ */
+export function configuredOllama(c: OllamaConfig, logger: Logger) {
+  const client = createClassifier({
+    backend: "ollama",
+    ollamaUrl: c.OLLAMA_URL,
+    ollamaModel: c.OLLAMA_MODEL,
+    ollamaTimeoutMs: c.OLLAMA_TIMEOUT_MS,
+    ollamaConcurrency: c.OLLAMA_CONCURRENCY,
+    logger,
+  }) as OllamaClassifier;
+  const classifier = new CircuitBreakerClassifier(client, {
+    failures: c.OLLAMA_BREAKER_FAILURES,
+    cooldownMs: c.OLLAMA_BREAKER_COOLDOWN_MS,
+    slowMs: c.OLLAMA_SLOW_MS,
+    logger,
+  });
+  return { client, classifier };
+}

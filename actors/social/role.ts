@@ -25,7 +25,7 @@ import { createClassifierActor } from "./classifier.ts";
 import { CursorStore } from "./cursor_store.ts";
 import { startFirehose } from "./firehose.ts";
 import { JetstreamSource, ReplaySource } from "./firehose_sources.ts";
-import { CircuitBreakerClassifier, createClassifier, OllamaClassifier } from "../nlp/mod.ts";
+import { configuredOllama, createClassifier } from "../nlp/mod.ts";
 import { MongoPostSink, PostgresPostSink } from "./post_store.ts";
 import type { PostSink } from "./post_store.ts";
 import { createPostWriter } from "./post_writer.ts";
@@ -183,26 +183,10 @@ export function classifierRole(rt: Runtime): ChildSpec {
     setup: async (ctx) => {
       await ensureTopic(rt, c.POSTS_RAW_TOPIC);
       await ensureTopic(rt, c.POSTS_CLASSIFIED_TOPIC);
-      const backend = createClassifier({
-        backend: c.CLASSIFIER_BACKEND,
-        ollamaUrl: c.OLLAMA_URL,
-        ollamaModel: c.OLLAMA_MODEL,
-        ollamaTimeoutMs: c.OLLAMA_TIMEOUT_MS,
-        ollamaConcurrency: c.OLLAMA_CONCURRENCY,
-        logger: ctx.logger,
-      });
-      // A slow or hanging Ollama holds a batch for at most OLLAMA_SLOW_MS, then local takes over
-      // until a probe finds it answering again (as in the sentiment role).
-      const classifier = backend instanceof OllamaClassifier
-        ? new CircuitBreakerClassifier(backend, {
-          failures: c.OLLAMA_BREAKER_FAILURES,
-          cooldownMs: c.OLLAMA_BREAKER_COOLDOWN_MS,
-          slowMs: c.OLLAMA_SLOW_MS,
-          logger: ctx.logger,
-        })
-        : backend;
-      if (backend instanceof OllamaClassifier) {
-        const models = await backend.ping().catch((err) => {
+      const ollama = c.CLASSIFIER_BACKEND === "ollama" ? configuredOllama(c, ctx.logger) : null;
+      const classifier = ollama?.classifier ?? createClassifier({ backend: "local" });
+      if (ollama) {
+        const models = await ollama.client.ping().catch((err) => {
           ctx.logger.warn("Ollama does not answer; posts fall back to local", { err });
           return null;
         });
