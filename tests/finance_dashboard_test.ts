@@ -1,12 +1,14 @@
 /**
  * The finance dashboard in a real browser (Playwright driving Debian's Chromium, as the trends
  * dashboard test does) against `main.ts sentiment,api` on real Kafka, PostgreSQL and Redis:
- * every chart gets data and the alert table a row. Screenshot: tests/artifacts/finance_dashboard.png.
+ * every chart gets data and the alert table a row. Reads are protected (`API_AUTH_READS=true`):
+ * without a key the page says how to give one; opened with `#key=<read token>` it shows the data.
+ * Screenshot: tests/artifacts/finance_dashboard.png.
  */
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import { financeEvent, financeSandbox, produceFinance } from "./helpers/sentiment.ts";
-import { listeningUrl, RoleProcess } from "./helpers/mod.ts";
+import { bearer, listeningUrl, RoleProcess, TEST_TOKENS } from "./helpers/mod.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
@@ -19,7 +21,7 @@ Deno.test(
       await Deno.stat(CHROMIUM).then(() => true, () => false),
       `no Chromium at ${CHROMIUM}`,
     );
-    const s = await financeSandbox({ SENTIMENT_VIEWS_REFRESH_S: "1" });
+    const s = await financeSandbox({ SENTIMENT_VIEWS_REFRESH_S: "1", API_AUTH_READS: "true" });
     const proc = new RoleProcess("sentiment,api", s.env);
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -41,8 +43,21 @@ Deno.test(
           financeEvent(text, { source, symbols: [...symbols] })
         ),
       );
+      const keyless = await browser.newPage();
+      await keyless.goto(`${url}/finance/dashboard`);
+      await keyless.waitForFunction(
+        () => {
+          const d = (globalThis as unknown as {
+            document: { getElementById(id: string): { textContent: string | null } | null };
+          }).document;
+          return d.getElementById("status")?.textContent?.includes("#key=<token>") ?? false;
+        },
+        undefined,
+        { timeout: 30_000, polling: 200 },
+      );
+      await keyless.close();
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      await page.goto(`${url}/finance/dashboard`);
+      await page.goto(`${url}/finance/dashboard#key=${TEST_TOKENS.read}`);
       await page.waitForFunction(
         () => {
           const w = globalThis as unknown as {
@@ -57,7 +72,9 @@ Deno.test(
         undefined,
         { timeout: 90_000, polling: 500 },
       );
-      const sources = await (await fetch(`${url}/finance/sentiment/sources`)).json();
+      const sources = await (await fetch(`${url}/finance/sentiment/sources`, {
+        headers: bearer(TEST_TOKENS.read),
+      })).json();
       const tw = sources.sources.find((r: { source: string }) => r.source === "twitter");
       assert.equal(tw.duplicates, 1);
       await Deno.mkdir(new URL("./artifacts/", import.meta.url), { recursive: true });
