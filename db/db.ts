@@ -68,9 +68,11 @@ const COPY_ESCAPES = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
 export class PostgresDb implements Db {
   readonly kind = "postgres" as const;
   readonly pool: pg.Pool;
+  /** The schema every connection's search_path names. */
+  readonly schema: string;
 
   constructor(options: PostgresOptions) {
-    const schema = options.schema ?? "public";
+    const schema = this.schema = options.schema ?? "public";
     const settings = [`-c search_path=${schema}`];
     if (options.statementTimeoutMs) {
       settings.push(`-c statement_timeout=${options.statementTimeoutMs}`);

@@ -3,6 +3,7 @@
  * `schema_migrations`. One transaction holding an advisory lock, so two writers starting at the
  * same moment do not apply a migration twice.
  */
+import { PostgresDb } from "./db.ts";
 import type { Db } from "./db.ts";
 
 export interface Migration {
@@ -26,6 +27,17 @@ export async function loadMigrations(dir: URL = DEFAULT_DIR): Promise<Migration[
 /** Applies every pending migration; returns the versions applied now. */
 export async function migrate(db: Db, migrations?: Migration[]): Promise<string[]> {
   const all = migrations ?? await loadMigrations();
+  // A DATABASE_SCHEMA that does not exist yet is created (PGlite does the same); an existing one
+  // is left alone, so a user without the CREATE privilege on the database can still migrate.
+  if (db instanceof PostgresDb) {
+    const [{ ns }] = await db.query<{ ns: string | null }>(
+      `SELECT to_regnamespace($1)::text AS ns`,
+      [
+        db.schema,
+      ],
+    );
+    if (ns === null) await db.exec(`CREATE SCHEMA IF NOT EXISTS ${db.schema}`);
+  }
   await db.exec(
     `CREATE TABLE IF NOT EXISTS schema_migrations (
        version text PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,

@@ -13,6 +13,7 @@ import { KafkaAdmin } from "./admin.ts";
 import { KafkaConsumer } from "./consumer.ts";
 import { KafkaProducer } from "./producer.ts";
 import { StaleMembers } from "./_stale_members.ts";
+import { dropNegativeTimeoutWarnings } from "./_timer_warning.ts";
 
 /** How consumer-group members keep their membership; see `consumer.ts`. */
 export interface GroupTimings {
@@ -83,6 +84,7 @@ export class KafkaTransport implements Transport {
   constructor(options: KafkaTransportOptions) {
     this.#group = options.group ?? {};
     this.#log = (options.logger ?? rootLogger).child("kafka");
+    dropNegativeTimeoutWarnings();
     this.kafka = new Kafka({
       clientId: options.clientId ?? "sluice",
       brokers: options.brokers,
