@@ -62,41 +62,50 @@ export function financeAnalyticsRoutes(api: FinanceApi, auth: ApiAuth): OpenAPIH
     return c.json({ results });
   });
 
-  route(app, {
-    tags,
-    method: "get",
-    path: "/finance/sentiment/asset-classes",
-    summary: "Mean sentiment by asset class over the last `minutes`",
-    request: { query: Minutes },
-    responses: { 200: json(AssetClassSentiment, "one row per asset class"), 400: invalid },
-  }, async (c) => {
-    const { minutes } = c.req.valid("query");
-    return c.json({ minutes, asset_classes: await api.store.byAssetClass(minutes) });
-  });
-
-  route(app, {
-    tags,
-    method: "get",
-    path: "/finance/sentiment/sources",
-    summary: "Events, near-duplicates and mean sentiment by source over the last `minutes`",
-    request: { query: Minutes },
-    responses: { 200: json(SourceSentiment, "one row per source"), 400: invalid },
-  }, async (c) => {
-    const { minutes } = c.req.valid("query");
-    return c.json({ minutes, sources: await api.store.bySource(minutes) });
-  });
-
-  route(app, {
-    tags,
-    method: "get",
-    path: "/finance/sentiment/volume",
-    summary: "Events per source per minute over the last `minutes`",
-    request: { query: Minutes },
-    responses: { 200: json(SentimentVolume, "one point per source and minute"), 400: invalid },
-  }, async (c) => {
-    const { minutes } = c.req.valid("query");
-    return c.json({ minutes, points: await api.store.volumeBySource(minutes) });
-  });
+  /** A read over the last `minutes`, answered as `{ minutes, [key]: rows }`. */
+  const overMinutes = (
+    path: string,
+    summary: string,
+    answer: z.ZodType,
+    described: string,
+    key: string,
+    read: (minutes: number) => Promise<unknown[]>,
+  ) =>
+    route(app, {
+      tags,
+      method: "get",
+      path,
+      summary,
+      request: { query: Minutes },
+      responses: { 200: json(answer, described), 400: invalid },
+    }, async (c) => {
+      const { minutes } = c.req.valid("query");
+      return c.json({ minutes, [key]: await read(minutes) });
+    });
+  overMinutes(
+    "/finance/sentiment/asset-classes",
+    "Mean sentiment by asset class over the last `minutes`",
+    AssetClassSentiment,
+    "one row per asset class",
+    "asset_classes",
+    (m) => api.store.byAssetClass(m),
+  );
+  overMinutes(
+    "/finance/sentiment/sources",
+    "Events, near-duplicates and mean sentiment by source over the last `minutes`",
+    SourceSentiment,
+    "one row per source",
+    "sources",
+    (m) => api.store.bySource(m),
+  );
+  overMinutes(
+    "/finance/sentiment/volume",
+    "Events per source per minute over the last `minutes`",
+    SentimentVolume,
+    "one point per source and minute",
+    "points",
+    (m) => api.store.volumeBySource(m),
+  );
 
   route(app, {
     tags,
