@@ -217,7 +217,7 @@ export const Config = z.object({
   INGEST_RATE_PREFIX: z.string().min(1).default("sluice:ratelimit"),
   INGEST_CORS_ORIGINS: origins(),
   INGEST_FLUSH_MAX: int(2_000, 1),
-  INGEST_FLUSH_CONCURRENCY: int(1, 1),
+  INGEST_FLUSH_CONCURRENCY: int(4, 1),
   INGEST_PUBLISH_TIMEOUT_MS: int(10_000, 100),
   INGEST_RELAY_GRACE_MS: int(60_000, 0),
   INGEST_RELAY_INTERVAL_MS: int(1_000, 10),
