@@ -7,17 +7,35 @@
  * - req/s: the same with one event per delivery, and its ratio to the hello world's req/s
  * - p50/p99 at a fixed BENCH_RATE (5,000) req/s, one event per delivery
  * - POST /messages: req/s closed loop and p99 at BENCH_RATE
+ * - with each, the CPU ms per event of the role process, of its PostgreSQL backends and of the
+ *   Kafka broker (the broker is shared: other load on it counts too)
+ *
+ * A/B: BENCH_INGEST_BASE=<another checkout>/main.ts runs that version's roles too, alternating
+ * with this one's, BENCH_ROUNDS times (default 3 with a base, else 1), in the same run.
  */
 import autocannon from "autocannon";
+import pg from "pg";
 import { providerPayload } from "../actors/finance/feed_payloads.ts";
 import { signatureHeaders } from "../actors/finance/signature.ts";
 import { financeSandbox } from "../tests/helpers/finance.ts";
-import { bearer, listeningUrl, RoleProcess } from "../tests/helpers/mod.ts";
+import type { FinanceSandbox } from "../tests/helpers/finance.ts";
+import { bearer, DATABASE_URL, listeningUrl, RoleProcess } from "../tests/helpers/mod.ts";
+import { CpuMeter, withApplicationName } from "./_cpu.ts";
 
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 10);
 const CONNECTIONS = Number(Deno.env.get("BENCH_CONNECTIONS") ?? 64);
 const BATCH = Number(Deno.env.get("BENCH_BATCH") ?? 50);
 const RATE = Number(Deno.env.get("BENCH_RATE") ?? 5_000);
+const BASE = Deno.env.get("BENCH_INGEST_BASE");
+const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? (BASE ? 3 : 1));
+const THIS_MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** CPU ms per event (per request for /messages) of the role, its database backends, the broker. */
+export interface CpuPerEvent {
+  role: number;
+  database: number;
+  broker: number;
+}
 
 export interface Load {
   requestsPerSecond: number;
@@ -26,6 +44,7 @@ export interface Load {
   non2xx: number;
   errors: number;
   ok: number;
+  cpu?: CpuPerEvent;
 }
 
 interface LoadOptions {
@@ -33,13 +52,16 @@ interface LoadOptions {
   /** The body and headers of each request (null: a GET). */
   body?: () => { body: string; headers: Record<string, string> };
   rate?: number;
-  connections?: number;
+  /** Measures the CPU per event of this role (events per request: `eventsPerRequest`). */
+  meter?: CpuMeter;
+  eventsPerRequest?: number;
 }
 
 async function load(o: LoadOptions): Promise<Load> {
+  await o.meter?.start();
   const r = await autocannon({
     url: o.url,
-    connections: o.connections ?? CONNECTIONS,
+    connections: CONNECTIONS,
     duration: SECONDS,
     ...(o.rate ? { overallRate: o.rate } : {}),
     requests: [{
@@ -51,6 +73,9 @@ async function load(o: LoadOptions): Promise<Load> {
       },
     }],
   });
+  const used = await o.meter?.read();
+  const events = Math.max(1, r["2xx"] * (o.eventsPerRequest ?? 1));
+  const per = (ms: number) => Math.round((ms / events) * 1000) / 1000;
   return {
     requestsPerSecond: r.requests.average,
     p50Ms: r.latency.p50,
@@ -58,18 +83,35 @@ async function load(o: LoadOptions): Promise<Load> {
     non2xx: r.non2xx,
     errors: r.errors,
     ok: r["2xx"],
+    ...(used
+      ? { cpu: { role: per(used.role), database: per(used.database), broker: per(used.broker) } }
+      : {}),
   };
 }
 
 let n = 0;
+const runTag = crypto.randomUUID().slice(0, 8);
 /** A signed news delivery of `size` articles, each with a new id. */
 function delivery(secret: string, size: number) {
   const events = Array.from(
     { length: size },
-    () => ({ ...providerPayload("news"), id: `b${++n}` }),
+    () => ({ ...providerPayload("news"), id: `b${runTag}-${++n}` }),
   );
   const body = JSON.stringify(size === 1 ? events[0] : events);
   return { body, headers: signatureHeaders(secret, body) };
+}
+
+/** One version's figures in one round. */
+export interface SideRun {
+  side: "base" | "this";
+  round: number;
+  loadAverage: number;
+  eventsPerSecond: number;
+  batched: Load;
+  single: Load;
+  fixedRate: Load;
+  messages: Load;
+  messagesFixedRate: Load;
 }
 
 export interface IngestBench {
@@ -81,6 +123,93 @@ export interface IngestBench {
   messages: Load;
   messagesFixedRate: Load;
   rate: number;
+  /** Every round of every version (this one's last round is the figures above). */
+  runs: SideRun[];
+}
+
+const cpuText = (l: Load) =>
+  l.cpu ? `cpu ms/event role ${l.cpu.role}, db ${l.cpu.database}, broker ${l.cpu.broker}` : "";
+
+/** The ingest and api roles of one version (`main`), measured once. */
+async function measureSide(
+  s: FinanceSandbox,
+  admin: pg.Client,
+  side: SideRun["side"],
+  round: number,
+  out: (line: string) => void,
+): Promise<SideRun> {
+  const main = side === "base" ? BASE! : THIS_MAIN;
+  const app = `bench_${side}_${round}_${runTag}`;
+  // Each role connects under its own application name, so that its backends are its own.
+  const role = (name: string) =>
+    new RoleProcess(
+      name,
+      { ...s.env, DATABASE_URL: withApplicationName(DATABASE_URL, `${app}_${name}`) },
+      [],
+      ["run", "-A", main, name],
+    );
+  const ingest = role("ingest");
+  const api = role("api");
+  try {
+    const [iu, au] = await Promise.all([listeningUrl(ingest, "ingest"), listeningUrl(api, "API")]);
+    const say = (what: string, l: Load, extra = "") =>
+      out(
+        `  ${side} ${round} ${what.padEnd(16)} ${Math.round(l.requestsPerSecond)} req/s${extra}, ` +
+          `p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, ${l.non2xx} non-2xx; ${cpuText(l)}`,
+      );
+    const loadAverage = Deno.loadavg()[0];
+    const secret = s.secrets.news;
+    const webhook = `${iu}/webhooks/news`;
+    const ingestMeter = new CpuMeter(ingest.child.pid, `${app}_ingest`, admin);
+    const batched = await load({
+      url: webhook,
+      body: () => delivery(secret, BATCH),
+      meter: ingestMeter,
+      eventsPerRequest: BATCH,
+    });
+    const eventsPerSecond = (batched.ok * BATCH) / SECONDS;
+    say(`batches of ${BATCH}`, batched, ` (${Math.round(eventsPerSecond)} events/s)`);
+    const single = await load({
+      url: webhook,
+      body: () => delivery(secret, 1),
+      meter: ingestMeter,
+    });
+    say("one event each", single);
+    const fixedRate = await load({
+      url: webhook,
+      body: () => delivery(secret, 1),
+      rate: RATE,
+      meter: ingestMeter,
+    });
+    say(`at ${RATE} req/s`, fixedRate);
+    const message = () => ({
+      body: JSON.stringify({ text: `bench ${++n}` }),
+      headers: bearer(), // the suite's key, which RoleProcess gives the api role
+    });
+    const apiMeter = new CpuMeter(api.child.pid, `${app}_api`, admin);
+    const messages = await load({ url: `${au}/messages`, body: message, meter: apiMeter });
+    say("POST /messages", messages);
+    const messagesFixedRate = await load({
+      url: `${au}/messages`,
+      body: message,
+      rate: RATE,
+      meter: apiMeter,
+    });
+    say(`/messages ${RATE}/s`, messagesFixedRate);
+    return {
+      side,
+      round,
+      loadAverage,
+      eventsPerSecond,
+      batched,
+      single,
+      fixedRate,
+      messages,
+      messagesFixedRate,
+    };
+  } finally {
+    await Promise.all([ingest.dispose(), api.dispose()]);
+  }
 }
 
 export async function ingestBench(out: (line: string) => void): Promise<IngestBench> {
@@ -94,63 +223,40 @@ export async function ingestBench(out: (line: string) => void): Promise<IngestBe
     "--allow-net",
     new URL("./hello.ts", import.meta.url).pathname,
   ]);
-  const ingest = new RoleProcess("ingest", s.env);
-  const api = new RoleProcess("api", s.env);
+  const admin = new pg.Client({ connectionString: DATABASE_URL });
+  await admin.connect();
   try {
-    const [hu, iu, au] = await Promise.all([
-      listeningUrl(hello, "hello"),
-      listeningUrl(ingest, "ingest"),
-      listeningUrl(api, "API"),
-    ]);
-    const secret = s.secrets.news;
-    out(`ingest: ${SECONDS} s per run, ${CONNECTIONS} connections, autocannon`);
+    const hu = await listeningUrl(hello, "hello");
+    out(
+      `ingest: ${SECONDS} s per run, ${CONNECTIONS} connections, autocannon` +
+        (BASE ? `; A/B against ${BASE}, ${ROUNDS} rounds` : ""),
+    );
     const helloLoad = await load({ url: hu });
     out(`  hello world          ${Math.round(helloLoad.requestsPerSecond)} req/s`);
-    const batched = await load({ url: `${iu}/webhooks/news`, body: () => delivery(secret, BATCH) });
-    const eventsPerSecond = (batched.ok * BATCH) / SECONDS;
-    out(
-      `  batches of ${BATCH}        ${
-        Math.round(eventsPerSecond)
-      } events/s (${batched.non2xx} non-2xx)`,
-    );
-    const single = await load({ url: `${iu}/webhooks/news`, body: () => delivery(secret, 1) });
-    out(
-      `  one event each       ${
-        Math.round(single.requestsPerSecond)
-      } req/s, p99 ${single.p99Ms} ms`,
-    );
-    const fixedRate = await load({
-      url: `${iu}/webhooks/news`,
-      body: () => delivery(secret, 1),
-      rate: RATE,
-    });
-    out(`  at ${RATE} req/s       p50 ${fixedRate.p50Ms} ms, p99 ${fixedRate.p99Ms} ms`);
-    const message = () => ({
-      body: JSON.stringify({ text: `bench ${++n}` }),
-      headers: bearer(), // the suite's key, which RoleProcess gives the api role
-    });
-    const messages = await load({ url: `${au}/messages`, body: message });
-    out(
-      `  POST /messages       ${
-        Math.round(messages.requestsPerSecond)
-      } req/s, p99 ${messages.p99Ms} ms`,
-    );
-    const messagesFixedRate = await load({ url: `${au}/messages`, body: message, rate: RATE });
-    out(
-      `  /messages at ${RATE}  p50 ${messagesFixedRate.p50Ms} ms, p99 ${messagesFixedRate.p99Ms} ms`,
-    );
+    const runs: SideRun[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      // Alternating which goes first, so a load trend does not favour one side.
+      const sides: SideRun["side"][] = !BASE ? ["this"] : round % 2 ? ["base", "this"] : [
+        "this",
+        "base",
+      ];
+      for (const side of sides) runs.push(await measureSide(s, admin, side, round, out));
+    }
+    const last = runs.filter((r) => r.side === "this").at(-1)!;
     return {
-      eventsPerSecond,
+      eventsPerSecond: last.eventsPerSecond,
       batch: BATCH,
-      single,
-      fixedRate,
+      single: last.single,
+      fixedRate: last.fixedRate,
       hello: helloLoad,
-      messages,
-      messagesFixedRate,
+      messages: last.messages,
+      messagesFixedRate: last.messagesFixedRate,
       rate: RATE,
+      runs,
     };
   } finally {
-    await Promise.all([hello.dispose(), ingest.dispose(), api.dispose()]);
+    await admin.end();
+    await hello.dispose();
     await s.dispose();
   }
 }

@@ -31,10 +31,10 @@ export const UNAUTHORIZED_HINT = "set SLUICE_API_KEY to an API key of this serve
   "(`deno task cli key create <name> --scopes write` makes one; the server needs its API_KEYS entry)";
 
 /** `key create <name> [--scopes read,write,admin]`: the token (shown once) and its entry. */
-export async function createKey(
+export function createKey(
   name: string,
   scopesFlag: string | undefined,
-): Promise<{ name: string; scopes: Scope[]; token: string; entry: string }> {
+): { name: string; scopes: Scope[]; token: string; entry: string } {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
     throw new TypeError("key create: <name> must be 1 to 64 letters, digits, _ . or -");
   }
@@ -47,6 +47,6 @@ export async function createKey(
     name,
     scopes: scopes as Scope[],
     token,
-    entry: await keyEntry(name, scopes as Scope[], token),
+    entry: keyEntry(name, scopes as Scope[], token),
   };
 }

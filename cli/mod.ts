@@ -244,7 +244,7 @@ export async function runCli(
         const name = one(rest.slice(1), "key create", "<name>");
         let k;
         try {
-          k = await createKey(name, v.scopes);
+          k = createKey(name, v.scopes);
         } catch (err) {
           throw new UsageError((err as Error).message);
         }

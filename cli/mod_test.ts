@@ -177,7 +177,7 @@ Deno.test("a 401 says which variable to set; key create prints a token and its e
   const { token, entry, scopes } = JSON.parse(k.stdout);
   assert.equal(scopes, "read,write");
   const keys = parseApiKeys(entry);
-  assert.equal((await findKey(keys, token))?.name, "ci");
+  assert.equal((findKey(keys, token))?.name, "ci");
   const table = await cli("key", "create", "ci");
   assert.match(
     table.stdout,

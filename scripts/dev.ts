@@ -57,7 +57,7 @@ function devDefaults(defaults: Record<string, string>): Record<string, string> {
 
 if (import.meta.main) {
   const { SLUICE_API_KEY: token, ...secrets } = await devSecrets();
-  const apiKeys = Deno.env.get("API_KEYS") || await keyEntry("dev", ["admin"], token);
+  const apiKeys = Deno.env.get("API_KEYS") || keyEntry("dev", ["admin"], token);
   const apiPort = Deno.env.get("PORT") ?? "8080";
   say(`API key (dev, admin scope) in ${FILE}; the CLI sends it. With curl:`);
   say(

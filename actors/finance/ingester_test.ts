@@ -21,7 +21,7 @@ const event = (id: string): FinanceEvent => ({
   payload: {},
 });
 
-async function setup(producer?: Producer) {
+async function setup(producer?: Producer, maxEvents?: number) {
   const db = await PgliteDb.open("memory://");
   const store = new RawEventStore(db, 1, 1); // few partitions: PGlite creates them slowly
   await store.ensureSchema();
@@ -33,6 +33,7 @@ async function setup(producer?: Producer) {
     store,
     topic: "fin",
     logger: createLogger("test"),
+    maxEvents,
     producer: producer ?? {
       send: (topic, records) => {
         sent.push(...records.map((r) => String(r.value)));
@@ -92,6 +93,69 @@ Deno.test("a retry arriving before the published mark is written is not sent aga
     release();
   } finally {
     release();
+    await t.close();
+  }
+});
+
+/** Counts the store's INSERTs in flight at once, holding each until `release()`. */
+function holdInserts(store: RawEventStore) {
+  const insert = store.insert.bind(store);
+  let inFlight = 0, most = 0, inserts = 0;
+  let release!: () => void;
+  let gate = new Promise<void>((r) => release = r);
+  store.insert = async (events) => {
+    inFlight++;
+    inserts++;
+    most = Math.max(most, inFlight);
+    await gate;
+    try {
+      return await insert(events);
+    } finally {
+      inFlight--;
+    }
+  };
+  return {
+    most: () => most,
+    inserts: () => inserts,
+    open() {
+      release();
+      gate = Promise.resolve();
+    },
+  };
+}
+
+Deno.test("requests arriving during an INSERT share the next one; a small backlog waits for it", async () => {
+  const t = await setup(undefined, 8);
+  const held = holdInserts(t.store);
+  try {
+    const first = t.ingester.submit([event("a")]);
+    // One waiting event is under a quarter of maxEvents (2): no second INSERT starts.
+    const second = t.ingester.submit([event("b")]);
+    await Promise.resolve();
+    assert.equal(held.most(), 1);
+    held.open();
+    await Promise.all([first, second]);
+    assert.equal(held.inserts(), 2);
+  } finally {
+    held.open();
+    await t.close();
+  }
+});
+
+Deno.test("a backlog of a quarter of maxEvents starts another INSERT", async () => {
+  const t = await setup(undefined, 8);
+  const held = holdInserts(t.store);
+  try {
+    const first = t.ingester.submit([event("a")]);
+    const backlog = t.ingester.submit([event("b"), event("c")]);
+    await Promise.resolve();
+    assert.equal(held.most(), 2);
+    held.open();
+    const results = [...await first, ...await backlog];
+    assert.deepEqual(results.map((r) => r.status), ["accepted", "accepted", "accepted"]);
+    assert.equal(t.sent.length, 3);
+  } finally {
+    held.open();
     await t.close();
   }
 });

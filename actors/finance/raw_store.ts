@@ -44,6 +44,19 @@ export interface ListFilter {
 }
 
 const partitionName = (day: string) => `${TABLE}_p${day.replaceAll("-", "")}`;
+
+/**
+ * Joins `${TABLE} t` to the keys `$1` (ids) and `$2` (days). `$3`, the distinct days, lets the
+ * planner prune the partitions: a join on unnest alone is planned against every partition of
+ * the retention window (35 by default), which made marking one event published cost 3 ms of
+ * database CPU.
+ */
+const KEYS = `unnest($1::text[], $2::date[]) AS k(event_id, day)`;
+const ON_KEYS = `t.event_id = k.event_id AND t.day = k.day AND t.day = ANY($3::date[])`;
+const keyParams = (keys: RawKey[]) => {
+  const days = keys.map((k) => k.day);
+  return [keys.map((k) => k.event_id), days, [...new Set(days)]];
+};
 const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 export class RawEventStore {
@@ -135,10 +148,8 @@ export class RawEventStore {
   async unpublished(keys: RawKey[]): Promise<FinanceEvent[]> {
     if (keys.length === 0) return [];
     const rows = await this.db.query<{ event: FinanceEvent }>(
-      `SELECT t.event FROM ${TABLE} t JOIN unnest($1::text[], $2::date[]) AS k(event_id, day)
-          ON t.event_id = k.event_id AND t.day = k.day
-        WHERE t.published_at IS NULL`,
-      [keys.map((k) => k.event_id), keys.map((k) => k.day)],
+      `SELECT t.event FROM ${TABLE} t JOIN ${KEYS} ON ${ON_KEYS} WHERE t.published_at IS NULL`,
+      keyParams(keys),
     );
     return rows.map((r) => r.event);
   }
@@ -147,10 +158,9 @@ export class RawEventStore {
   async markPublished(keys: RawKey[], tx: Queryable = this.db): Promise<void> {
     if (keys.length === 0) return;
     await tx.query(
-      `UPDATE ${TABLE} t SET published_at = now()
-         FROM unnest($1::text[], $2::date[]) AS k(event_id, day)
-        WHERE t.event_id = k.event_id AND t.day = k.day AND t.published_at IS NULL`,
-      [keys.map((k) => k.event_id), keys.map((k) => k.day)],
+      `UPDATE ${TABLE} t SET published_at = now() FROM ${KEYS}
+        WHERE ${ON_KEYS} AND t.published_at IS NULL`,
+      keyParams(keys),
     );
   }
 
@@ -158,9 +168,8 @@ export class RawEventStore {
   async forget(keys: RawKey[]): Promise<void> {
     if (keys.length === 0) return;
     await this.db.query(
-      `DELETE FROM ${TABLE} t USING unnest($1::text[], $2::date[]) AS k(event_id, day)
-        WHERE t.event_id = k.event_id AND t.day = k.day AND t.published_at IS NULL`,
-      [keys.map((k) => k.event_id), keys.map((k) => k.day)],
+      `DELETE FROM ${TABLE} t USING ${KEYS} WHERE ${ON_KEYS} AND t.published_at IS NULL`,
+      keyParams(keys),
     );
   }
 
