@@ -4,7 +4,7 @@
  * by a rebalance is not committed (its new owner replays it, and writes are idempotent); a nack
  * seeks the partition back to the first unacked message.
  */
-import type { Consumer as KConsumer, Kafka } from "kafkajs";
+import type { Consumer as KConsumer, Kafka, KafkaMessage } from "kafkajs";
 import { UpstreamError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
 import { deliverBatch, handOver, rebalanceAwareHeartbeat } from "../_batch.ts";
@@ -47,8 +47,8 @@ export class KafkaConsumer implements Consumer {
       rebalanceTimeout: options.rebalanceTimeoutMs ?? 20_000,
       maxWaitTimeInMs: 100,
       // Bounded in bytes: a fetch of small messages becomes that many objects in memory.
-      maxBytes: options.fetchMaxBytes?.total ?? 4 * 1024 * 1024,
-      maxBytesPerPartition: options.fetchMaxBytes?.perPartition ?? 512 * 1024,
+      maxBytes: options.fetchMaxBytes?.total ?? 1024 * 1024,
+      maxBytesPerPartition: options.fetchMaxBytes?.perPartition ?? 256 * 1024,
       allowAutoTopicCreation: false,
       // A retriable failure (the broker away, its coordinator loading) is ridden out here:
       // kafkajs restarts the member after a short delay, as long as it takes, instead of
@@ -110,15 +110,7 @@ export class KafkaConsumer implements Consumer {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const { topic, partition } = batch;
         const tp = [{ topic, partitions: [partition] }];
-        const messages: InMessage[] = batch.messages.map((m) => ({
-          topic,
-          partition,
-          offset: m.offset,
-          key: m.key ?? null,
-          value: m.value ?? null,
-          ...inHeaders(m.headers),
-          timestamp: m.timestamp,
-        }));
+        const messages: InMessage[] = batch.messages.map((m) => inMessage(topic, partition, m));
         const hooks: BatchHooks = {
           heartbeat,
           heartbeatMs: this.#opts.heartbeatMs ?? 1_000,
@@ -230,6 +222,22 @@ export class KafkaConsumer implements Consumer {
     await this.#c.disconnect().catch(() => {});
     this.#resolve();
   }
+}
+
+/** One record as handed over (one object per message, no spread: this runs per message). */
+function inMessage(topic: string, partition: number, m: KafkaMessage): InMessage {
+  const { headers, rawHeaders } = inHeaders(m.headers);
+  const msg: InMessage = {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ?? null,
+    value: m.value ?? null,
+    headers,
+    timestamp: m.timestamp,
+  };
+  if (rawHeaders) msg.rawHeaders = rawHeaders;
+  return msg;
 }
 
 /** kafkajs error types that mean "rejoin the group" (its own `isRebalancing`). */
