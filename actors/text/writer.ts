@@ -34,11 +34,11 @@ export interface TextWriterOptions {
   store: TextMessageStore;
   producer: Producer;
   logger: Logger;
-  /** Mailbox capacity. Default 10_000. */
+  /** Mailbox capacity. Default 5_000. */
   capacity?: number;
-  /** Mailbox bound in bytes of keys and values (0: count only). Default 4 MiB. */
+  /** Mailbox bound in bytes of keys and values (0: count only). Default 2 MiB. */
   maxBytes?: number;
-  /** Largest insert. Default 5_000. */
+  /** Largest insert. Default 2_500. */
   batchSize?: number;
   /** How long a partial batch waits to fill, in ms. Default 50. */
   flushMs?: number;
@@ -156,9 +156,9 @@ export function createTextWriter(options: TextWriterOptions): Actor<Envelope> {
     sizing: {
       ...options,
       concurrency: options.concurrency ?? 2,
-      maxBytes: options.maxBytes ?? 4 * 1024 * 1024,
+      maxBytes: options.maxBytes ?? 2 * 1024 * 1024,
     },
-    defaults: { capacity: 10_000, batchSize: 5_000, flushMs: 50 },
+    defaults: { capacity: 5_000, batchSize: 2_500, flushMs: 50 },
   });
 }
 
