@@ -44,6 +44,8 @@ export async function ensureTopic(
 export interface GroupInput {
   groupId: string;
   topics: string[];
+  /** Fetch on while the worker stores (see `ConsumerOptions.pipelined`). Default false. */
+  pipelined?: boolean;
 }
 
 /** What a pipeline role runs, made fresh on each start of the role. */

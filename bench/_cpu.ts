@@ -1,20 +1,63 @@
 /**
- * CPU time of the processes a bench loads, from Linux /proc: a process's utime + stime, the
- * PostgreSQL backends a process opened (found by the `application_name` it connects with), and
- * the Kafka broker. On a shared machine wall-clock rates move with the load; CPU per unit moves
- * far less, so A/B figures compare it.
+ * CPU time of the processes a bench drives, from Linux /proc (elsewhere: NaN, or 0 in the meter):
+ * a role process by pid, the PostgreSQL backends that serve one `application_name` (set through
+ * PGAPPNAME in the role's environment, or in the connection URL), and the Kafka broker. On a
+ * shared machine wall-clock rates move with the load; CPU per unit moves far less, so A/B
+ * figures compare it.
  */
 import pg from "pg";
+import type { PostgresDb } from "../db/mod.ts";
 
-/** utime + stime of a process in ms (clock ticks of 1/100 s); 0 when it is gone. */
-export function cpuMs(pid: number | "self"): number {
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** utime + stime of a process in seconds, or NaN if it is gone. */
+export function cpuSeconds(pid: number | "self"): number {
   try {
-    const f = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const fields = f.slice(f.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // Fields after the command name (which may hold spaces) start at state, field 3.
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(rest[11]) + Number(rest[12])) / TICKS_PER_SECOND;
   } catch {
-    return 0; // gone, or not Linux
+    return NaN;
   }
+}
+
+/** utime + stime of a process in ms; 0 when it is gone. */
+export function cpuMs(pid: number | "self"): number {
+  const s = cpuSeconds(pid);
+  return isNaN(s) ? 0 : s * 1000;
+}
+
+/**
+ * Follows the backends of `appName` by polling pg_stat_activity every 250 ms; `seconds()` is the
+ * CPU they used since each was first seen (backends are new in a bench run, so from their start).
+ */
+export function backendCpu(db: PostgresDb, appName: string): {
+  seconds: () => number;
+  stop: () => Promise<void>;
+} {
+  const last = new Map<number, number>();
+  const sample = async () => {
+    const rows = await db.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE application_name = $1`,
+      [appName],
+    ).catch(() => []);
+    for (const { pid } of rows) last.set(pid, 0);
+    for (const pid of last.keys()) {
+      const s = cpuSeconds(pid);
+      if (!isNaN(s)) last.set(pid, s);
+    }
+  };
+  let running = sample();
+  const timer = setInterval(() => (running = running.then(sample)), 250);
+  return {
+    seconds: () => [...last.values()].reduce((a, b) => a + b, 0),
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+      await sample();
+    },
+  };
 }
 
 /** The pid of the local Kafka broker (services/), or null. */

@@ -25,6 +25,7 @@ import {
 } from "../tests/helpers/mod.ts";
 import type { Sandbox } from "../tests/helpers/mod.ts";
 import { type CeilingResult, peakRssMiB } from "./ceilings.ts";
+import { backendCpu, cpuSeconds } from "./_cpu.ts";
 
 // Read when the bench runs, so `deno task bench quick` can set them first.
 const size = () => ({
@@ -40,6 +41,8 @@ export interface WriterRun {
   /** Process start → last offset committed (start-up and group join included). */
   overallRate: number;
   peakRssMiB: number[];
+  /** CPU per message while sustained, in µs: the writer processes', their PostgreSQL backends'. */
+  cpuUsPerMessage: { writer: number; postgres: number };
 }
 
 export interface TextBench {
@@ -110,6 +113,7 @@ export async function writers(
     ...s.env,
     ...(v8 ? { DENO_V8_FLAGS: v8 } : {}),
     DATABASE_SCHEMA: target.schema,
+    PGAPPNAME: group,
     TEXT_GROUP: group,
     TOPIC_PARTITIONS: String(PARTITIONS),
     LOG_LEVEL: "warn",
@@ -122,13 +126,19 @@ export async function writers(
     { length: processes },
     () => new RoleProcess("text-writer", env, undefined, args),
   );
+  const backends = backendCpu(target.db, group);
+  const cpu = () => ({
+    writer: procs.reduce((n, p) => n + cpuSeconds(p.child.pid), 0),
+    postgres: backends.seconds(),
+  });
   try {
-    let firstAt = 0, firstRows = 0;
+    let firstAt = 0, firstRows = 0, firstCpu = cpu();
     await until(
       "first rows",
       async () => {
         firstRows = await count();
         firstAt = performance.now();
+        firstCpu = cpu();
         return firstRows > 0;
       },
       120_000,
@@ -141,6 +151,7 @@ export async function writers(
       20,
     );
     const end = performance.now();
+    const endCpu = cpu();
     const peaks = procs.map((p) => peakRssMiB(p.child.pid));
     const rows = await count();
     if (rows !== N) throw new Error(`expected ${N} rows, got ${rows}`);
@@ -150,6 +161,10 @@ export async function writers(
       sustainedRate: (N - firstRows) / ((end - firstAt) / 1000),
       overallRate: N / ((end - start) / 1000),
       peakRssMiB: peaks,
+      cpuUsPerMessage: {
+        writer: (endCpu.writer - firstCpu.writer) * 1e6 / (N - firstRows),
+        postgres: (endCpu.postgres - firstCpu.postgres) * 1e6 / (N - firstRows),
+      },
     };
   } catch (err) {
     for (const p of procs) console.error(p.output.slice(-4000));
@@ -157,6 +172,7 @@ export async function writers(
   } finally {
     for (const p of procs) p.kill("SIGTERM");
     await Promise.all(procs.map((p) => p.exited));
+    await backends.stop();
     await target.drop();
   }
 }
@@ -203,12 +219,16 @@ export function textLines(r: TextBench): string[] {
   const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
   const mib = (xs: number[]) => xs.map((x) => `${Math.round(x)} MiB`).join(" + ");
   const ceil = Math.min(r.kafka.rate, r.copy.rate);
+  const cpu = (w: WriterRun) =>
+    `CPU/msg writer ${w.cpuUsPerMessage.writer.toFixed(1)} µs + PostgreSQL ${
+      w.cpuUsPerMessage.postgres.toFixed(1)
+    } µs`;
   const b = r.baseline;
   const base = b
     ? [
       `baseline : 1 process ${fmt(b.sustainedRate)} msg/s sustained (peak RSS ${
         mib(b.peakRssMiB)
-      }); writer / baseline ${(r.one.sustainedRate / b.sustainedRate).toFixed(2)}`,
+      }; ${cpu(b)}); writer / baseline ${(r.one.sustainedRate / b.sustainedRate).toFixed(2)}`,
     ]
     : [];
   return [
@@ -221,10 +241,10 @@ export function textLines(r: TextBench): string[] {
     })`,
     `writer   : 1 process ${fmt(r.one.sustainedRate)} msg/s sustained, ${
       fmt(r.one.overallRate)
-    } msg/s with start-up (peak RSS ${mib(r.one.peakRssMiB)})`,
+    } msg/s with start-up (peak RSS ${mib(r.one.peakRssMiB)}; ${cpu(r.one)})`,
     `writer   : 2 processes ${fmt(r.two.sustainedRate)} msg/s sustained, ${
       fmt(r.two.overallRate)
-    } msg/s with start-up (peak RSS ${mib(r.two.peakRssMiB)})`,
+    } msg/s with start-up (peak RSS ${mib(r.two.peakRssMiB)}; ${cpu(r.two)})`,
     `ratios   : writer / COPY ${(r.one.sustainedRate / r.copy.rate).toFixed(2)}, writer / kafkajs ${
       (r.one.sustainedRate / r.kafka.rate).toFixed(2)
     }, writer / min(ceilings) ${(r.one.sustainedRate / ceil).toFixed(2)}, 2 writers / 1 ${

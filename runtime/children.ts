@@ -65,6 +65,8 @@ export interface ConsumerChildOptions {
   fromBeginning?: boolean;
   sessionTimeoutMs?: number;
   fetchMaxBytes?: { total: number; perPartition: number };
+  /** Fetch on while the target works (see `ConsumerOptions.pipelined`). Default false. */
+  pipelined?: boolean;
 }
 
 /** A consumer-group member of `transport` feeding the sibling actor `targetId`. */
@@ -85,6 +87,7 @@ export function consumerChild(
         fromBeginning: o.fromBeginning ?? true,
         sessionTimeoutMs: o.sessionTimeoutMs,
         fetchMaxBytes: o.fetchMaxBytes,
+        pipelined: o.pipelined,
       }),
   );
 }

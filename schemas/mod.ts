@@ -9,13 +9,18 @@ import type { z } from "zod";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** What parses a message: a zod schema, or a fast path that answers as one. */
+export interface Parser<T> {
+  safeParse(data: unknown): z.ZodSafeParseResult<T>;
+}
+
 /**
  * Decodes and validates one message value: the parsed value, or the reason it is invalid
  * (`label` names what was expected, e.g. "message" or "order").
  */
 export function parseMessage<T>(
   value: Uint8Array | null,
-  schema: z.ZodType<T>,
+  schema: Parser<T>,
   label: string,
 ): T | { invalid: string } {
   if (value === null) return { invalid: "empty message (tombstone)" };
@@ -31,7 +36,7 @@ export function parseMessage<T>(
 
 /** A decoder of a message envelope's value with `schema` (see {@linkcode parseMessage}). */
 export function decodeWith<T>(
-  schema: z.ZodType<T>,
+  schema: Parser<T>,
   label: string,
 ): (env: { message: { value: Uint8Array | null } }) => T | { invalid: string } {
   return (env) => parseMessage(env.message.value, schema, label);

@@ -39,6 +39,32 @@ export const TextMessage = z.object({
 });
 export type TextMessage = z.infer<typeof TextMessage>;
 
+/** Printable ASCII: an id of these alone is printable, and its length counts its code points. */
+const PLAIN_ID = /^[\x20-\x7e]{1,128}$/;
+
+/**
+ * `TextMessage` with a hand-checked path for the usual message: a plain object whose `id` is
+ * printable ASCII other than "." and "..", and whose `text` is storable and of an allowed
+ * length, parses to `{ id, text }` without zod (zod's parse was a third of the text writer's
+ * decoding CPU); anything else goes to zod, which answers and explains as it always does.
+ * Equal to `TextMessage` on any input: `text_test.ts` checks it with generated messages.
+ */
+export const FastTextMessage = {
+  safeParse(v: unknown): z.ZodSafeParseResult<TextMessage> {
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+      const { id, text } = v as Record<string, unknown>;
+      if (
+        typeof id === "string" && PLAIN_ID.test(id) && id !== "." && id !== ".." &&
+        typeof text === "string" && text.length >= 1 && text.length <= 1_000_000 &&
+        !text.includes("\u0000") && text.isWellFormed()
+      ) {
+        return { success: true, data: { id, text } };
+      }
+    }
+    return TextMessage.safeParse(v);
+  },
+};
+
 /**
  * The body of `POST /messages`: `text`, or `message`, its deprecated alias kept for clients of
  * the first API; exactly one of them.

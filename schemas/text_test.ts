@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { CreateMessage, describeIssue, MessageId } from "./mod.ts";
+import fc from "fast-check";
+import { CreateMessage, describeIssue, FastTextMessage, MessageId, TextMessage } from "./mod.ts";
 
 Deno.test("MessageId accepts any printable id up to 128 characters", () => {
   for (const id of ["test-123", crypto.randomUUID(), "a b/c?d", "café", "x".repeat(128)]) {
@@ -46,4 +47,62 @@ Deno.test("CreateMessage takes text or its alias message, never both, never neit
   });
   assert.deepEqual(issue({}), { field: "text", message: "text: is required" });
   assert.equal(issue({ text: "a", id: "" }).field, "id");
+});
+
+/** Mostly the valid form, sometimes anything else. */
+const mostly = <T, U>(valid: fc.Arbitrary<T>, other: fc.Arbitrary<U>) =>
+  fc.oneof({ weight: 6, arbitrary: valid }, { weight: 1, arbitrary: other });
+const LONG = "x".repeat(1_000_000);
+const oddStrings = fc.oneof(
+  fc.string({ unit: "binary" }),
+  fc.string({
+    unit: fc.constantFrom("a", "\u0000", "\ud800", "\udc00", "\u0085", "\u200b", "\n", "\x7f"),
+  }),
+  fc.constantFrom(
+    "",
+    ".",
+    "..",
+    " ",
+    "x".repeat(128),
+    "x".repeat(129),
+    "😀".repeat(128),
+    LONG,
+    LONG + "x",
+  ),
+);
+const textInput = fc.oneof(
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      id: mostly(
+        fc.oneof(fc.uuid(), fc.string({ unit: "grapheme-ascii", minLength: 1 })),
+        fc.oneof(oddStrings, fc.jsonValue()),
+      ),
+      text: mostly(
+        fc.string({ unit: "grapheme", minLength: 1 }),
+        fc.oneof(oddStrings, fc.jsonValue()),
+      ),
+      extra: fc.jsonValue(),
+    }, { requiredKeys: [] }),
+  },
+  { weight: 1, arbitrary: fc.jsonValue() },
+);
+
+Deno.test("the fast text message parser accepts, refuses and explains exactly as the zod schema", () => {
+  let valid = 0;
+  fc.assert(
+    fc.property(textInput, (input) => {
+      const a = TextMessage.safeParse(input);
+      const b = FastTextMessage.safeParse(input);
+      assert.equal(b.success, a.success);
+      if (a.success) {
+        valid++;
+        assert.deepEqual(b.data, a.data);
+      } else {
+        assert.deepEqual(b.error!.issues, a.error.issues);
+      }
+    }),
+    { numRuns: 5_000 },
+  );
+  assert.ok(valid > 1_000, `enough valid messages generated (${valid})`);
 });

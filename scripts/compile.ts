@@ -18,6 +18,13 @@ export const ROLE_PERMISSIONS = [
   "--allow-sys",
   "--allow-run",
 ];
+/**
+ * The V8 settings every role runs with (`deno task start`, the Dockerfile, the role binaries,
+ * `deno task dev` and the role processes of the tests and benches). A young generation of
+ * 8 MiB semi-spaces instead of V8's 16 MiB keeps a text writer at full speed on 6 partitions
+ * under 256 MiB of RSS (about 300 MiB before) at no measurable CPU cost (issue 15).
+ */
+export const ROLE_V8_FLAGS = ["--v8-flags=--max-semi-space-size=8"];
 /** The CLI's: it only talks HTTP and reads files to send. */
 const CLI_PERMISSIONS = ["--allow-net", "--allow-env", "--allow-read", "--allow-sys"];
 const INCLUDES = [
@@ -49,11 +56,14 @@ export function packerExcludes(root = "."): string[] {
 /** What `deno task compile` builds: every role, `all`, and `cli`. */
 export const TARGETS: readonly string[] = [...ROLES, "all", "cli"];
 
-/** The `--allow-*` flags the binary of `target` (a role, `all` or `cli`) is compiled with. */
+/**
+ * The flags the binary of `target` (a role, `all` or `cli`) is compiled and run with: its
+ * `--allow-*` permissions, and for a role the V8 settings.
+ */
 export function compiledPermissions(target: string): string[] {
   if (target === "cli") return [...CLI_PERMISSIONS];
   if (target === "all" || (ROLES as readonly string[]).includes(target)) {
-    return [...ROLE_PERMISSIONS];
+    return [...ROLE_PERMISSIONS, ...ROLE_V8_FLAGS];
   }
   throw new RangeError(`No binary is compiled for ${target}`);
 }

@@ -6,7 +6,7 @@
  * then runs `main.ts all` and exits with its code, passing signals on.
  */
 import { FinanceSource } from "../schemas/finance.ts";
-import { ROLE_PERMISSIONS } from "./compile.ts";
+import { ROLE_PERMISSIONS, ROLE_V8_FLAGS } from "./compile.ts";
 import { keyEntry, newToken } from "../lib/api_keys.ts";
 
 const FILE = ".data/dev-secrets.json";
@@ -79,7 +79,7 @@ if (import.meta.main) {
   );
   say(`  or:  deno task cli webhook send --source news FILE.ndjson`);
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...ROLE_PERMISSIONS, "main.ts", "all"],
+    args: ["run", ...ROLE_PERMISSIONS, ...ROLE_V8_FLAGS, "main.ts", "all"],
     env: { ...devDefaults(DEV_ENV), ...secrets, API_KEYS: apiKeys },
   }).spawn();
   for (const sig of ["SIGINT", "SIGTERM"] as const) {

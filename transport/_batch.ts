@@ -29,15 +29,16 @@ export interface BatchOutcome {
   rebalance: Error | null;
 }
 
-const PENDING = 0, ACKED = 1, NACKED = 2, WITHHELD = 3;
+export const PENDING = 0, ACKED = 1, NACKED = 2, WITHHELD = 3;
 
-class Tracker {
+/** The acks of one batch's envelopes, by position; `onChange` hears of a nack or the last settle. */
+export class BatchAcks {
   states: Uint8Array;
   pending: number;
   firstError: Error | null = null;
   #wake: (() => void) | null = null;
 
-  constructor(n: number) {
+  constructor(n: number, private onChange?: () => void) {
     this.states = new Uint8Array(n);
     this.pending = n;
   }
@@ -45,8 +46,21 @@ class Tracker {
   settle(i: number, state: number, error?: Error): void {
     if (this.states[i] !== PENDING) return; // an envelope is settled once; later calls are ignored
     this.states[i] = state;
-    if (error && !this.firstError) this.firstError = error;
-    if (--this.pending === 0) this.#wake?.();
+    if (error && !this.firstError) {
+      this.firstError = error;
+      if (this.pending > 1) this.onChange?.();
+    }
+    if (--this.pending === 0) {
+      this.#wake?.();
+      this.onChange?.();
+    }
+  }
+
+  /** Number of leading envelopes acked. */
+  ackedPrefix(): number {
+    let n = 0;
+    while (n < this.states.length && this.states[n] === ACKED) n++;
+    return n;
   }
 
   waitAll(ms: number): Promise<void> {
@@ -66,7 +80,7 @@ class Tracker {
 }
 
 class TrackedEnvelope implements Envelope {
-  constructor(readonly message: InMessage, private t: Tracker, private i: number) {}
+  constructor(readonly message: InMessage, private t: BatchAcks, private i: number) {}
   ack(): void {
     this.t.settle(this.i, ACKED);
   }
@@ -75,13 +89,64 @@ class TrackedEnvelope implements Envelope {
   }
 }
 
-export async function deliverBatch(
+/** The hooks of {@linkcode handOver}. */
+export interface HandOverHooks {
+  heartbeat?: () => Promise<void>;
+  heartbeatMs: number;
+  /** True once no further message may be handed over (those left are withheld). */
+  interrupted: () => boolean;
+  pause?: () => void;
+  resume?: () => void;
+}
+
+/**
+ * Hands `messages` to `target` in order, each as an envelope settling into `acks`: without
+ * waiting while the target has room, else pausing the partition and heartbeating until it has.
+ * Messages not handed over (an interruption, a target that refused) are settled as withheld or
+ * nacked here. Resolves with how many were handed over.
+ */
+export async function handOver(
   messages: InMessage[],
   target: EnvelopeTarget,
-  hooks: BatchHooks = {},
-): Promise<BatchOutcome> {
-  const tracker = new Tracker(messages.length);
-  const heartbeatMs = hooks.heartbeatMs ?? 1_000;
+  acks: BatchAcks,
+  hooks: HandOverHooks,
+): Promise<number> {
+  for (let i = 0; i < messages.length; i++) {
+    if (hooks.interrupted()) {
+      for (let j = i; j < messages.length; j++) acks.settle(j, WITHHELD);
+      return i;
+    }
+    const env = new TrackedEnvelope(messages[i], acks, i);
+    let offered: boolean;
+    try {
+      offered = target.offer(env);
+    } catch (err) {
+      failRest(acks, i, err);
+      return i;
+    }
+    if (offered) continue;
+    hooks.pause?.();
+    try {
+      await tellWithHeartbeat(target, env, hooks.heartbeat, hooks.heartbeatMs, hooks.interrupted);
+    } catch (err) {
+      failRest(acks, i, err);
+      return i;
+    } finally {
+      hooks.resume?.();
+    }
+    // Handed over while a rebalance began: it may still be processed, and settle in the grace.
+  }
+  return messages.length;
+}
+
+/**
+ * A heartbeat that notes a rebalance instead of failing on it; other heartbeat errors throw.
+ * `rebalance()` is the error that announced it, once one has.
+ */
+export function rebalanceAwareHeartbeat(hooks: BatchHooks): {
+  heartbeat?: () => Promise<void>;
+  rebalance: () => Error | null;
+} {
   let rebalance: Error | null = null;
   const heartbeat = hooks.heartbeat && (async () => {
     if (rebalance) return;
@@ -92,44 +157,29 @@ export async function deliverBatch(
       rebalance = err instanceof Error ? err : new Error(String(err));
     }
   });
-  const interrupted = () => rebalance !== null;
-  for (let i = 0; i < messages.length; i++) {
-    if (interrupted()) {
-      for (let j = i; j < messages.length; j++) tracker.settle(j, WITHHELD);
-      break;
-    }
-    const env = new TrackedEnvelope(messages[i], tracker, i);
-    let offered: boolean;
-    try {
-      offered = target.offer(env);
-    } catch (err) {
-      failRest(tracker, i, err);
-      break;
-    }
-    if (offered) continue;
-    hooks.pause?.();
-    try {
-      await tellWithHeartbeat(target, env, heartbeat, heartbeatMs, interrupted);
-    } catch (err) {
-      failRest(tracker, i, err);
-      break;
-    } finally {
-      hooks.resume?.();
-    }
-    // Handed over while a rebalance began: it may still be processed, and settle in the grace.
-  }
+  return { heartbeat, rebalance: () => rebalance };
+}
+
+export async function deliverBatch(
+  messages: InMessage[],
+  target: EnvelopeTarget,
+  hooks: BatchHooks = {},
+): Promise<BatchOutcome> {
+  const acks = new BatchAcks(messages.length);
+  const heartbeatMs = hooks.heartbeatMs ?? 1_000;
+  const { heartbeat, rebalance } = rebalanceAwareHeartbeat(hooks);
+  const interrupted = () => rebalance() !== null;
+  await handOver(messages, target, acks, { ...hooks, heartbeat, heartbeatMs, interrupted });
   let graceEnds = Infinity;
-  while (tracker.pending > 0) {
+  while (acks.pending > 0) {
     if (interrupted()) {
       graceEnds = Math.min(graceEnds, Date.now() + (hooks.rebalanceGraceMs ?? 10_000));
       if (Date.now() >= graceEnds) break;
     }
-    await tracker.waitAll(Math.min(heartbeatMs, Math.max(1, graceEnds - Date.now())));
-    if (tracker.pending > 0) await heartbeat?.();
+    await acks.waitAll(Math.min(heartbeatMs, Math.max(1, graceEnds - Date.now())));
+    if (acks.pending > 0) await heartbeat?.();
   }
-  let acked = 0;
-  while (acked < messages.length && tracker.states[acked] === ACKED) acked++;
-  return { acked, error: tracker.firstError, rebalance };
+  return { acked: acks.ackedPrefix(), error: acks.firstError, rebalance: rebalance() };
 }
 
 async function tellWithHeartbeat(
@@ -149,7 +199,7 @@ async function tellWithHeartbeat(
   if (settled) return told;
 }
 
-function failRest(tracker: Tracker, from: number, err: unknown): void {
+function failRest(acks: BatchAcks, from: number, err: unknown): void {
   const error = err instanceof Error ? err : new Error(String(err));
-  for (let j = from; j < tracker.states.length; j++) tracker.settle(j, NACKED, error);
+  for (let j = from; j < acks.states.length; j++) acks.settle(j, NACKED, error);
 }

@@ -91,6 +91,13 @@ export interface ConsumerOptions {
   fetchMaxBytes?: { total: number; perPartition: number };
   /** Interval between heartbeats, also while a batch waits for acks, in ms. Default 1_000. */
   heartbeatMs?: number;
+  /**
+   * Kafka only: hand each batch over and fetch the next while the target works, committing each
+   * partition's acked prefix as the acks arrive (instead of waiting for a batch's acks before
+   * the next fetch). The mailbox's bound is then the only bound on what is in flight. A
+   * rebalance replays what was acked but not committed yet. Default false.
+   */
+  pipelined?: boolean;
 }
 
 export interface Consumer {

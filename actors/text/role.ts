@@ -38,7 +38,8 @@ export function textWriterRole(
             flushMs: c.WRITER_FLUSH_MS,
             ...overrides,
           }),
-        input: { groupId: c.TEXT_GROUP, topics: [c.TEXT_TOPIC] },
+        // Fetching overlaps storing; only each partition's acked prefix is committed.
+        input: { groupId: c.TEXT_GROUP, topics: [c.TEXT_TOPIC], pipelined: true },
       };
     },
   });

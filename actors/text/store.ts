@@ -42,7 +42,7 @@ export class TextMessageStore {
    */
   insertBatch(rows: Array<{ id: string; message: string }>): Promise<TextInsert> {
     if (rows.length === 0) return Promise.resolve({ inserted: 0, conflicts: [] });
-    const sorted = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const sorted = inIdOrder(rows) ? rows : [...rows].sort((a, b) => (a.id < b.id ? -1 : 1));
     return this.db.transaction(async (tx) => {
       if (!tx.copyFrom) return await this.#insertUnnest(tx, sorted);
       const data = copyData(sorted);
@@ -128,6 +128,12 @@ export class TextMessageStore {
     const r = rows[0];
     return { total: r.total, lastHour: r.last_hour, oldest: r.oldest, newest: r.newest };
   }
+}
+
+/** Whether distinct ids are in ascending order already (the writer sorts them). */
+function inIdOrder(rows: Array<{ id: string }>): boolean {
+  for (let i = 1; i < rows.length; i++) if (rows[i - 1].id > rows[i].id) return false;
+  return true;
 }
 
 /** Rows in COPY's text format, one line each. */

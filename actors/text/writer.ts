@@ -20,7 +20,8 @@ import {
   writeRetries,
 } from "../../lib/metrics.ts";
 import { retry } from "../../lib/retry.ts";
-import { decodeWith, parseMessage, TextMessage } from "../../schemas/mod.ts";
+import { decodeWith, FastTextMessage, parseMessage } from "../../schemas/mod.ts";
+import type { TextMessage } from "../../schemas/mod.ts";
 import { mergeInserts } from "./store.ts";
 import type { TextMessageStore } from "./store.ts";
 import type { DeadLetter, Envelope, Producer } from "../../transport/mod.ts";
@@ -33,11 +34,11 @@ export interface TextWriterOptions {
   store: TextMessageStore;
   producer: Producer;
   logger: Logger;
-  /** Mailbox capacity. Default 20_000. */
+  /** Mailbox capacity. Default 5_000. */
   capacity?: number;
-  /** Mailbox bound in bytes of keys and values (0: count only). Default 8 MiB. */
+  /** Mailbox bound in bytes of keys and values (0: count only). Default 2 MiB. */
   maxBytes?: number;
-  /** Largest insert. Default 5_000. */
+  /** Largest insert. Default 2_500. */
   batchSize?: number;
   /** How long a partial batch waits to fill, in ms. Default 50. */
   flushMs?: number;
@@ -101,7 +102,7 @@ export function createTextWriter(options: TextWriterOptions): Actor<Envelope> {
 
   return createBatchWorker<TextMessage>({
     deadLetters: new TopicDeadLetters(options.producer, log),
-    decode: decodeWith(TextMessage, "message"),
+    decode: decodeWith(FastTextMessage, "message"),
     handle: async (items, batch) => {
       const started = performance.now();
       // One row per id: a repeat within the batch is a duplicate, or a conflict if its text differs.
@@ -112,7 +113,9 @@ export function createTextWriter(options: TextWriterOptions): Actor<Envelope> {
         if (first.has(row.id)) repeats.push(row);
         else first.set(row.id, row);
       }
-      const rows = [...first.values()];
+      // In id order, as the store writes them: sorting the bare ids natively is several times
+      // cheaper than sorting the rows with a comparator (it was the writer's costliest step).
+      const rows = [...first.keys()].sort().map((id) => first.get(id)!);
       const stored = rows.length === 0
         ? { result: undefined, rejected: [] }
         : await insert(rows, batch.stopping);
@@ -153,14 +156,14 @@ export function createTextWriter(options: TextWriterOptions): Actor<Envelope> {
     sizing: {
       ...options,
       concurrency: options.concurrency ?? 2,
-      maxBytes: options.maxBytes ?? 8 * 1024 * 1024,
+      maxBytes: options.maxBytes ?? 2 * 1024 * 1024,
     },
-    defaults: { capacity: 20_000, batchSize: 5_000, flushMs: 50 },
+    defaults: { capacity: 5_000, batchSize: 2_500, flushMs: 50 },
   });
 }
 
 /** The message, or the reason it is invalid. */
 export function parseText(value: Uint8Array | null): TextMessage | string {
-  const r = parseMessage(value, TextMessage, "message");
+  const r = parseMessage(value, FastTextMessage, "message");
   return "invalid" in r ? r.invalid : r;
 }

@@ -4,14 +4,16 @@
  * by a rebalance is not committed (its new owner replays it, and writes are idempotent); a nack
  * seeks the partition back to the first unacked message.
  */
-import type { Consumer as KConsumer, Kafka } from "kafkajs";
+import type { Consumer as KConsumer, Kafka, KafkaMessage } from "kafkajs";
 import { UpstreamError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
-import { deliverBatch } from "../_batch.ts";
+import { deliverBatch, handOver, rebalanceAwareHeartbeat } from "../_batch.ts";
+import type { BatchHooks } from "../_batch.ts";
 import { inHeaders } from "../_headers.ts";
 import type { Consumer, ConsumerOptions, InMessage } from "../types.ts";
 import type { GroupTimings } from "./transport.ts";
 import type { StaleMembers } from "./_stale_members.ts";
+import { type CommitFn, PipelinedCommits } from "./_pipelined.ts";
 
 export class KafkaConsumer implements Consumer {
   readonly done: Promise<void>;
@@ -20,6 +22,11 @@ export class KafkaConsumer implements Consumer {
   #log: Logger;
   #reject!: (e: Error) => void;
   #resolve!: () => void;
+  /** Set when pipelined: the commits of what was handed over. */
+  #pipe: PipelinedCommits | null = null;
+  /** The pipelined batches being handed over now. */
+  #handing = new Set<Promise<unknown>>();
+  #stopping = false;
 
   constructor(
     kafka: Kafka,
@@ -40,8 +47,8 @@ export class KafkaConsumer implements Consumer {
       rebalanceTimeout: options.rebalanceTimeoutMs ?? 20_000,
       maxWaitTimeInMs: 100,
       // Bounded in bytes: a fetch of small messages becomes that many objects in memory.
-      maxBytes: options.fetchMaxBytes?.total ?? 4 * 1024 * 1024,
-      maxBytesPerPartition: options.fetchMaxBytes?.perPartition ?? 512 * 1024,
+      maxBytes: options.fetchMaxBytes?.total ?? 1024 * 1024,
+      maxBytesPerPartition: options.fetchMaxBytes?.perPartition ?? 256 * 1024,
       allowAutoTopicCreation: false,
       // A retriable failure (the broker away, its coordinator loading) is ridden out here:
       // kafkajs restarts the member after a short delay, as long as it takes, instead of
@@ -70,8 +77,16 @@ export class KafkaConsumer implements Consumer {
         }),
       );
     });
+    if (options.pipelined) {
+      this.#pipe = new PipelinedCommits(
+        (topic, partition, offset) => this.#c.seek({ topic, partition, offset }),
+        this.#log,
+      );
+    }
     this.#c.on(this.#c.events.GROUP_JOIN, (e) => {
       memberId = e.payload.memberId;
+      // Fetching restarts from the committed offsets: earlier hand-overs commit nothing more.
+      this.#pipe?.forget();
       this.#log.info("joined group", {
         memberId: e.payload.memberId,
         assignment: e.payload.memberAssignment,
@@ -95,23 +110,30 @@ export class KafkaConsumer implements Consumer {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const { topic, partition } = batch;
         const tp = [{ topic, partitions: [partition] }];
-        const messages: InMessage[] = batch.messages.map((m) => ({
-          topic,
-          partition,
-          offset: m.offset,
-          key: m.key ?? null,
-          value: m.value ?? null,
-          ...inHeaders(m.headers),
-          timestamp: m.timestamp,
-        }));
-        const outcome = await deliverBatch(messages, this.#opts.target, {
+        const messages: InMessage[] = batch.messages.map((m) => inMessage(topic, partition, m));
+        const hooks: BatchHooks = {
           heartbeat,
           heartbeatMs: this.#opts.heartbeatMs ?? 1_000,
           pause: () => c.pause(tp),
-          resume: () => c.resume(tp),
+          resume: () => this.#stopping || c.resume(tp),
           isRebalance: (err) =>
             REBALANCE_ERRORS.includes(String((err as { type?: unknown } | null)?.type)),
-        });
+        };
+        if (this.#pipe) {
+          const commit = payload.commitOffsetsIfNecessary as CommitFn;
+          const handing = this.#handOver(messages, hooks, commit, isStale);
+          this.#handing.add(handing);
+          const { handed, rebalance } = await handing.finally(() => this.#handing.delete(handing));
+          // The fetch position moves on; commits follow the acks.
+          if (handed > 0) resolveOffset(messages[handed - 1].offset);
+          if (rebalance) {
+            await this.#pipe.flush();
+            this.#log.info("group rebalancing; rejoining", { topic, partition });
+            throw rebalance;
+          }
+          return;
+        }
+        const outcome = await deliverBatch(messages, this.#opts.target, hooks);
         if (outcome.acked > 0) {
           const last = messages[outcome.acked - 1].offset;
           resolveOffset(last);
@@ -165,14 +187,57 @@ export class KafkaConsumer implements Consumer {
   }
 
   async stop(): Promise<void> {
+    if (this.#pipe) {
+      // Fetch and hand over nothing more (the rest is replayed), wait for the acks, commit.
+      this.#stopping = true;
+      this.#c.pause(this.#opts.topics.map((topic) => ({ topic })));
+      await Promise.allSettled(this.#handing);
+      await this.#pipe.drain();
+    }
     await this.#c.disconnect();
     this.#resolve();
+  }
+
+  /** Hands a pipelined batch over, recording its acks for the commits. */
+  async #handOver(
+    messages: InMessage[],
+    hooks: BatchHooks,
+    commit: CommitFn,
+    isStale: () => boolean,
+  ): Promise<{ handed: number; rebalance: Error | null }> {
+    const { topic, partition } = messages[0];
+    const offsets = messages.map((m) => m.offset);
+    const acks = this.#pipe!.track(topic, partition, offsets, commit);
+    const { heartbeat, rebalance } = rebalanceAwareHeartbeat(hooks);
+    const handed = await handOver(messages, this.#opts.target, acks, {
+      ...hooks,
+      heartbeat,
+      heartbeatMs: hooks.heartbeatMs ?? 1_000,
+      interrupted: () => rebalance() !== null || isStale() || this.#stopping,
+    });
+    return { handed, rebalance: rebalance() };
   }
 
   async close(): Promise<void> {
     await this.#c.disconnect().catch(() => {});
     this.#resolve();
   }
+}
+
+/** One record as handed over (one object per message, no spread: this runs per message). */
+function inMessage(topic: string, partition: number, m: KafkaMessage): InMessage {
+  const { headers, rawHeaders } = inHeaders(m.headers);
+  const msg: InMessage = {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ?? null,
+    value: m.value ?? null,
+    headers,
+    timestamp: m.timestamp,
+  };
+  if (rawHeaders) msg.rawHeaders = rawHeaders;
+  return msg;
 }
 
 /** kafkajs error types that mean "rejoin the group" (its own `isRebalancing`). */
