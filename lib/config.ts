@@ -76,7 +76,7 @@ export const Config = z.object({
   WRITER_CONCURRENCY: int(2, 1),
   MAILBOX_CAPACITY: int(20_000, 1),
   MAILBOX_MAX_BYTES: int(8 * 1024 * 1024, 0),
-  HEAP_TRIM_MIB: int(8, 0),
+  HEAP_TRIM_MIB: int(4, 0),
   KAFKA_FETCH_MAX_BYTES: int(4 * 1024 * 1024, 1024),
   KAFKA_FETCH_PARTITION_BYTES: int(512 * 1024, 1024),
   DLQ_MAX_VALUE_BYTES: int(64 * 1024, 1_024),
