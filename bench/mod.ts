@@ -87,7 +87,7 @@ if (o) {
       fmt(o.ordersPerSecond)
     } with start-up (backlog of ${o.orders} in ${o.seconds.toFixed(2)} s; peak RSS ${
       Math.round(o.processorPeakRssMiB)
-    } MiB)`,
+    } MiB; ${o.cpuUsPerOrder.toFixed(1)} µs CPU per order)`,
   );
   if (t) {
     out(
@@ -104,7 +104,9 @@ if (o) {
   out(
     `memory   : at 10 orders/s, producer peak RSS ${
       Math.round(o.producerPeakRssMiB)
-    } MiB; processor RSS up to ${Math.round(o.processorRateRssMiB)} MiB`,
+    } MiB; processor RSS up to ${Math.round(o.processorRateRssMiB)} MiB (${
+      Math.round(o.processorSettledRssMiB)
+    } MiB from 5 s after the backlog on; processor CPU ${(o.rateCpuShare * 100).toFixed(1)} %)`,
   );
 }
 if (ag) {

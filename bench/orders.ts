@@ -5,11 +5,28 @@
  *   take at once, drained by one `order-processor` process until every offset is committed;
  * - latency and memory at the default rate: an `order-producer` process at 10 orders/s for
  *   BENCH_ORDER_SECONDS (default 30) into the same running processor; latency is each row's
- *   `processed_at − created_at` (order generated → row stored), p50 and p99 by PostgreSQL.
+ *   `processed_at − created_at` (order generated → row stored), p50 and p99 by PostgreSQL; the
+ *   processor's RSS both right after the drain and once settled (from SETTLE_S after it on).
+ *
+ * CPU per order (the processor's utime + stime from /proc, first row → last commit) reads the
+ * same on a loaded machine as on a quiet one, unlike the rates.
  */
 import { generateOrder, orderId } from "../actors/orders/generator.ts";
 import { committedTotal, RoleProcess, sandbox, until } from "../tests/helpers/mod.ts";
 import { peakRssMiB, rssSampler } from "./ceilings.ts";
+
+/** Seconds after the drain before the processor's settled RSS is sampled. */
+const SETTLE_S = 5;
+
+/** CPU seconds (user + system) a process has used, from /proc; NaN when unknown. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks, USER_HZ = 100
+  } catch {
+    return NaN; // not Linux, or the process is gone
+  }
+}
 
 export interface OrderBench {
   orders: number;
@@ -19,12 +36,18 @@ export interface OrderBench {
   /** First row stored → last commit. */
   sustainedRate: number;
   processorPeakRssMiB: number;
+  /** The processor's CPU time per order stored during the drain, in µs. */
+  cpuUsPerOrder: number;
   latencyOrders: number;
   p50Ms: number;
   p99Ms: number;
   producerPeakRssMiB: number;
   /** The processor's largest RSS while the producer ran at 10 orders/s (after the backlog). */
   processorRateRssMiB: number;
+  /** The same from SETTLE_S after the drain on. */
+  processorSettledRssMiB: number;
+  /** The processor's CPU use at 10 orders/s, in cores. */
+  rateCpuShare: number;
 }
 
 export async function orderBench(out: (line: string) => void): Promise<OrderBench> {
@@ -57,10 +80,12 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
     const stored = async () =>
       (await s.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders`)
         .catch(() => [{ n: 0 }]))[0].n;
-    let firstAt = 0, firstRows = 0;
+    let firstAt = 0, firstRows = 0, firstCpu = 0;
+    const pid = processor.child.pid;
     await until(
       "first rows",
       async () => {
+        firstCpu = cpuSeconds(pid);
         firstRows = await stored();
         firstAt = performance.now();
         return firstRows > 0;
@@ -75,6 +100,7 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
       20,
     );
     const end = performance.now();
+    const cpuUsPerOrder = (cpuSeconds(pid) - firstCpu) * 1e6 / (N - firstRows);
     const seconds = (end - start) / 1000;
     const processorPeakRssMiB = peakRssMiB(processor.child.pid);
 
@@ -86,14 +112,22 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
     });
     // The producer exits once it has sent ORDER_COUNT: its peak is sampled while it runs.
     const producerRss = rssSampler(producer.child.pid);
-    const processorRss = rssSampler(processor.child.pid, true);
+    const processorRss = rssSampler(pid, true);
+    const rateStart = { cpu: cpuSeconds(pid), at: performance.now() };
+    const settled: { rss?: ReturnType<typeof rssSampler> } = {};
+    const settle = setTimeout(() => (settled.rss = rssSampler(pid, true)), SETTLE_S * 1000);
     await until(
       "the last orders committed",
       async () => (await committedTotal(s, s.orderGroup, s.orderTopic)) >= N + SECONDS * 10,
       (SECONDS + 90) * 1000,
     );
+    const rateCpuShare = (cpuSeconds(pid) - rateStart.cpu) /
+      ((performance.now() - rateStart.at) / 1000);
+    clearTimeout(settle);
     producerRss.stop();
     processorRss.stop();
+    const processorSettledRssMiB = settled.rss?.max() ?? NaN;
+    settled.rss?.stop();
     const [q] = await s.db.query<{ n: number; p50: number; p99: number }>(
       `SELECT count(*)::int AS n,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50,
@@ -107,11 +141,14 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
       ordersPerSecond: N / seconds,
       sustainedRate: (N - firstRows) / ((end - firstAt) / 1000),
       processorPeakRssMiB,
+      cpuUsPerOrder,
       latencyOrders: q.n,
       p50Ms: Number(q.p50),
       p99Ms: Number(q.p99),
       producerPeakRssMiB: producerRss.max(),
       processorRateRssMiB: processorRss.max(),
+      processorSettledRssMiB,
+      rateCpuShare,
     };
   } catch (err) {
     for (const p of [processor, producer]) if (p) console.error(p.output.slice(-4000));

@@ -5,6 +5,7 @@
  * `processor.ts`, `store.ts`).
  */
 import { migrate } from "../../db/mod.ts";
+import { startHeapTrim } from "../../lib/heap.ts";
 import type { ChildSpec } from "../../runtime/supervisor.ts";
 import { ensureTopic, pipelineRole } from "../_role.ts";
 import type { Runtime } from "../resources.ts";
@@ -34,6 +35,7 @@ export function orderProducerRole(rt: Runtime): ChildSpec {
     restart: "transient",
     shutdownMs: c.SHUTDOWN_TIMEOUT_MS,
     start: async (ctx) => {
+      startHeapTrim({ growthMiB: c.HEAP_TRIM_MIB });
       await ensureTopic(rt, c.ORDER_TOPIC, c.ORDER_PARTITIONS, c.ORDER_RETENTION_MS);
       // The pool connects on first use: nothing here needs the database yet.
       const store = new OrderStore(await rt.db());
@@ -70,6 +72,7 @@ export function orderProcessorRole(rt: Runtime): ChildSpec {
   return pipelineRole(rt, {
     id: "order-processor",
     setup: async () => {
+      startHeapTrim({ growthMiB: c.HEAP_TRIM_MIB });
       const store = await prepare(rt);
       const producer = await rt.producer();
       const release = new AbortController();

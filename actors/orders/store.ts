@@ -103,7 +103,7 @@ export class OrderStore {
       const cols = (f: (o: Order) => unknown) => sorted.map(({ order }) => f(order));
       const ins = await tx.query<{ order_id: string }>(
         `INSERT INTO orders (order_id, customer_id, items, total_amount, status, created_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::numeric[], $5::text[],
+         SELECT * FROM unnest($1::text[], $2::text[], $3::json[], $4::numeric[], $5::text[],
                               $6::timestamptz[])
          ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
         [
