@@ -1,9 +1,8 @@
 /**
  * The sentiment role's figures (issue 13), each on its own Redis prefix or schema, removed after:
  *
- * - near-duplicate lookup: BENCH_NEAR_DUP_SIGNATURES (default 1,000,000) originals stored in
- *   Redis, then p50/p99 of one-text lookups (new texts and repeats, every repeat must be found),
- *   the CPU time per lookup, and a bare Redis PING round trip in the same run as the ceiling;
+ * - near-duplicate lookup (`near_dup.ts`): BENCH_NEAR_DUP_SIGNATURES (default 1,000,000)
+ *   originals in Redis, lookup p50/p99 beside a Redis PING, CPU, memory and script cost;
  * - analytics routes: BENCH_ANALYTICS_ROWS (default 1,000,000) rows in `sentiment_results`, views
  *   refreshed, then p50/p99 of each route through the Hono app (PostgreSQL, no cache);
  * - end to end: BENCH_E2E_RATE events/s (default 1,000) for BENCH_E2E_SECONDS (default 30)
@@ -11,103 +10,16 @@
  *   received_at to its row's processed_at.
  */
 import { NO_AUTH } from "../routes/mod.ts";
-import {
-  AlertStore,
-  AnalyticsStore,
-  FinanceAnalyzer,
-  NearDupIndex,
-} from "../actors/finance/mod.ts";
-import process from "node:process";
-import { Redis } from "ioredis";
+import { AlertStore, AnalyticsStore, FinanceAnalyzer } from "../actors/finance/mod.ts";
 import { migrate, PostgresDb } from "../db/mod.ts";
 import { financeAnalyticsRoutes } from "../routes/finance_analytics.ts";
 import { financeEvent, financeSandbox, runSentiment } from "../tests/helpers/sentiment.ts";
-import { DATABASE_URL, REDIS_URL, uniqueName, until } from "../tests/helpers/mod.ts";
+import { DATABASE_URL, uniqueName, until } from "../tests/helpers/mod.ts";
+import { headline } from "./_headlines.ts";
+import { percentiles } from "./near_dup.ts";
 
 type Out = (line: string) => void;
 const env = (k: string, d: number) => Number(Deno.env.get(k) ?? d);
-
-function percentiles(ms: number[]): { p50Ms: number; p99Ms: number } {
-  const s = ms.toSorted((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  return { p50Ms: at(0.5), p99Ms: at(0.99) };
-}
-
-const WORDS = "acme shares stock gold oil fed rates bitcoin rally falls rises beats misses guidance"
-  .split(" ");
-
-function headline(i: number): string {
-  const w = (k: number) => WORDS[(i * 7 + k * 13 + (i >> k)) % WORDS.length];
-  return `${w(1)} ${w(2)} ${i} ${w(3)} ${w(4)} ${(i * 31) % 997}% ${w(5)} ${w(6)} ${i % 89}`;
-}
-
-/** This process's user + system CPU time, in seconds. */
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
-/** The machine's ceiling for a lookup: p50/p99 of a bare Redis PING round trip, same client. */
-async function redisPing(): Promise<{ p50Ms: number; p99Ms: number }> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    const times: number[] = [];
-    for (let i = 0; i < 4_000; i++) {
-      const t = performance.now();
-      await redis.ping();
-      times.push(performance.now() - t);
-    }
-    return percentiles(times);
-  } finally {
-    redis.disconnect();
-  }
-}
-
-export async function nearDupBench(out: Out) {
-  const n = env("BENCH_NEAR_DUP_SIGNATURES", 1_000_000);
-  const ix = new NearDupIndex({
-    url: REDIS_URL,
-    prefix: uniqueName("bench-nd"),
-    ttlS: 3_600,
-    commandTimeoutMs: 30_000,
-  });
-  try {
-    out(`near-dup: storing ${n} signatures...`);
-    const t0 = performance.now();
-    for (let i = 0; i < n; i += 2_000) {
-      const items = Array.from({ length: Math.min(2_000, n - i) }, (_, k) => ({
-        id: `e${i + k}`,
-        text: headline(i + k),
-      }));
-      await ix.addOriginals(items);
-    }
-    out(`  stored in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const times: number[] = [];
-    let repeats = 0, found = 0;
-    const cpu0 = cpuSeconds();
-    for (let i = 0; i < 4_000; i++) {
-      const of = (i * 7919) % n;
-      const text = i % 2 ? headline(of) + " https://t.co/x" : headline(n + i);
-      const t = performance.now();
-      const [v] = await ix.find([{ id: `q${i}`, text }]);
-      times.push(performance.now() - t);
-      if (i % 2) repeats++;
-      if (i % 2 && v.duplicateOf === `e${of}`) found++;
-    }
-    const cpuMsPerLookup = ((cpuSeconds() - cpu0) * 1000) / times.length;
-    if (found !== repeats) throw new Error(`near-dup: ${found} of ${repeats} repeats found`);
-    return {
-      signatures: n,
-      lookups: times.length,
-      ...percentiles(times),
-      cpuMsPerLookup,
-      ceiling: await redisPing(),
-    };
-  } finally {
-    await ix.clear();
-    await ix.close();
-  }
-}
 
 export async function analyticsBench(out: Out) {
   const n = env("BENCH_ANALYTICS_ROWS", 1_000_000);
