@@ -102,7 +102,9 @@ export async function endToEndBench(out: Out) {
       const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 50);
       const batch = Array.from({ length: due - sent }, (_, k) => {
         const now = new Date().toISOString();
-        return financeEvent(headline(sent + k), { received_at: now, published_at: now });
+        // A symbol each, as the feeds send: the minute aggregates and alert checks run per batch.
+        const symbols = [`S${(sent + k) % 50}`];
+        return financeEvent(headline(sent + k), { symbols, received_at: now, published_at: now });
       });
       if (batch.length) {
         await producer.send(

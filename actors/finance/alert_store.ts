@@ -27,22 +27,28 @@ export interface StoredAlert {
 export class AlertStore {
   constructor(readonly db: Db) {}
 
-  /** The aggregates of the given symbols for the minutes the given events fall in. */
+  /**
+   * The aggregates of the given symbols for the given minutes. Read through `sentiment_symbols`
+   * (a range of its primary key per symbol), so the cost follows those minutes' rows, not the
+   * table: this runs after every batch, before its offsets are committed.
+   */
   aggregates(symbols: string[], minutes: string[]): Promise<SymbolAggregate[]> {
     if (symbols.length === 0 || minutes.length === 0) return Promise.resolve([]);
     return this.db.query<SymbolAggregate>(
-      `SELECT s.symbol, (array_agg(asset_class ORDER BY processed_at))[1] AS asset_class,
-              to_char(date_trunc('minute', processed_at) AT TIME ZONE 'UTC',
+      `SELECT x.symbol, (array_agg(r.asset_class ORDER BY r.processed_at))[1] AS asset_class,
+              to_char(date_trunc('minute', x.processed_at) AT TIME ZONE 'UTC',
                 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS minute,
-              count(*)::int AS events, count(label)::int AS classified,
-              count(duplicate_of)::int AS duplicates, avg(score) AS mean_score,
-              count(*) FILTER (WHERE label = 'positive')::int AS positive,
-              count(*) FILTER (WHERE label = 'negative')::int AS negative,
-              count(*) FILTER (WHERE label = 'neutral')::int AS neutral,
-              array_agg(DISTINCT source ORDER BY source) AS sources
-       FROM sentiment_results r, unnest(r.symbols) AS s(symbol)
-       WHERE s.symbol = ANY($1::text[])
-         AND date_trunc('minute', processed_at) = ANY($2::timestamptz[])
+              count(*)::int AS events, count(r.label)::int AS classified,
+              count(r.duplicate_of)::int AS duplicates, avg(r.score) AS mean_score,
+              count(*) FILTER (WHERE r.label = 'positive')::int AS positive,
+              count(*) FILTER (WHERE r.label = 'negative')::int AS negative,
+              count(*) FILTER (WHERE r.label = 'neutral')::int AS neutral,
+              array_agg(DISTINCT r.source ORDER BY r.source) AS sources
+       FROM sentiment_symbols x JOIN sentiment_results r ON r.event_id = x.event_id
+       WHERE x.symbol = ANY($1::text[])
+         AND x.processed_at >= (SELECT min(m) FROM unnest($2::timestamptz[]) m)
+         AND x.processed_at < (SELECT max(m) FROM unnest($2::timestamptz[]) m) + interval '1 minute'
+         AND date_trunc('minute', x.processed_at) = ANY($2::timestamptz[])
        GROUP BY 1, 3 ORDER BY 3, 1`,
       [symbols, minutes],
     );
@@ -61,11 +67,12 @@ export class AlertStore {
         ]);
         const rows = await tx.query<StoredAlert>(
           `WITH w AS (
-             SELECT avg(score) AS mean, count(*)::int AS n,
-                    array_agg(DISTINCT source ORDER BY source) AS sources, max(processed_at) AS e
-             FROM sentiment_results
-             WHERE symbols @> ARRAY[$1]::text[] AND label IS NOT NULL
-               AND processed_at > now() - make_interval(secs => $2))
+             SELECT avg(r.score) AS mean, count(*)::int AS n,
+                    array_agg(DISTINCT r.source ORDER BY r.source) AS sources,
+                    max(r.processed_at) AS e
+             FROM sentiment_symbols x JOIN sentiment_results r ON r.event_id = x.event_id
+             WHERE x.symbol = $1 AND r.label IS NOT NULL
+               AND x.processed_at > now() - make_interval(secs => $2))
            INSERT INTO sentiment_alerts (symbol, window_end, direction, mean_score, events, sources)
            SELECT $1, date_trunc('milliseconds', w.e), CASE WHEN w.mean > 0 THEN 'positive' ELSE 'negative' END, w.mean,
                   w.n, w.sources
