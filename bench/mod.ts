@@ -23,7 +23,8 @@ import { orderBench } from "./orders.ts";
 import { classifierBench } from "./classifier.ts";
 import { trendRouteBench } from "./trends.ts";
 import { ingestBench } from "./ingest.ts";
-import { analyticsBench, endToEndBench, nearDupBench } from "./sentiment.ts";
+import { analyticsBench, endToEndBench } from "./sentiment.ts";
+import { nearDupBench } from "./near_dup.ts";
 import { aggregatorComputeBench } from "./aggregator.ts";
 import { textBench, textLines } from "./text.ts";
 const args = new Set(Deno.args);
@@ -174,6 +175,13 @@ if (nd) {
       nd.ceiling.p99Ms.toFixed(3)
     } ms; lookup/PING p99 ratio ${(nd.p99Ms / nd.ceiling.p99Ms).toFixed(1)}`,
   );
+  out(
+    `near-dup : filled in ${nd.fillSeconds.toFixed(1)} s (${nd.fillCpuSeconds.toFixed(1)} CPU-s), ${
+      fmt(nd.keys)
+    } keys, ${(nd.memoryBytes / 2 ** 20).toFixed(0)} MiB; signature + gist ${
+      nd.probeCpuMs.toFixed(3)
+    } CPU-ms, script ${nd.scriptUsPerCall.toFixed(0)} µs a call`,
+  );
 }
 if (an) {
   for (const [route, x] of Object.entries(an.routes)) {
@@ -188,8 +196,13 @@ if (e2e) {
   out(
     `sentiment: end to end p50 ${e2e.p50Ms.toFixed(0)} ms, p99 ${e2e.p99Ms.toFixed(0)} ms, ${
       fmt(e2e.throughput)
-    } events/s (${fmt(e2e.events)} events offered at ${e2e.rate}/s, local backend)`,
+    } events/s (${fmt(e2e.events)} events offered at ${e2e.rate}/s, local backend), ${
+      e2e.cpuMsPerEvent.toFixed(2)
+    } CPU-ms an event`,
   );
+  for (const x of e2e.slices) {
+    out(`sentiment:   published at +${x.fromS} s: ${x.n} events, p50 ${x.p50} ms, p99 ${x.p99} ms`);
+  }
 }
 await Deno.mkdir(new URL("./out/", import.meta.url), { recursive: true });
 await Deno.writeTextFile(

@@ -67,6 +67,20 @@ function clean(text: string): string {
     .replace(/\s+[-–—|]\s+\p{Lu}[\p{L}.&]*(?:\s\p{Lu}[\p{L}.&]*){0,2}\s*$/u, "");
 }
 
+const stems = new Map<string, string>();
+
+/** Porter stems, remembered: news repeats its words, and stemming is a chain of regexes. */
+function stemmed(word: string): string {
+  let out = stems.get(word);
+  if (out === undefined) {
+    out = stemmer(word);
+    // Bounded: cleared, not evicted one by one, as a full cache is rare and refills fast.
+    if (stems.size >= 50_000) stems.clear();
+    stems.set(word, out);
+  }
+  return out;
+}
+
 const TOKEN = /\$?\p{N}[\p{N},.]*%?|\$?[\p{L}][\p{L}\p{N}]*(?:['’]\p{L}+)?/gu;
 
 export function gist(text: string): Gist {
@@ -96,7 +110,7 @@ export function gist(text: string): Gist {
       word = raw.replace(/^\$/, "").replace(/(?<=\d),(?=\d)/g, "");
       key = true;
     } else {
-      const stem = stemmer(lower.replace(/^\$/, ""));
+      const stem = stemmed(lower.replace(/^\$/, ""));
       const direction = UP.has(stem) ? "up" : DOWN.has(stem) ? "down" : null;
       if (direction) {
         const d = negated ? `not_${direction}` : direction;

@@ -15,27 +15,24 @@
  * finding only its own id (a replay) is an original again.
  *
  * A lookup is one round trip: a server-side script reads the band keys and the lists and, for
- * each distinct candidate, its stored signature and gist (the script reads keys it derives from
- * values, so the index needs a single Redis, not a cluster). Redis calls fail fast (no offline
+ * each distinct candidate, its stored signature and gist; recording a batch's originals is one
+ * more (a second script). Layout and scripts: `_near_dup_store.ts`; the verdicts:
+ * `_near_dup_decide.ts`. Redis calls fail fast (no offline
  * queue, `commandTimeoutMs`): the caller decides what an unreachable index means (the sentiment
  * worker classifies and marks the event "unchecked").
  */
-import { Buffer } from "node:buffer";
 import { Redis } from "ioredis";
 import client from "prom-client";
 import { registry } from "../../lib/metrics.ts";
-import { bandKeys, estimate, minhash, optimalBanding, shingles } from "./_minhash.ts";
+import { bandKeys, minhash, optimalBanding, shingles } from "./_minhash.ts";
 import type { Banding } from "./_minhash.ts";
-import {
-  decodeGist,
-  encodeGist,
-  gist,
-  gistKey,
-  keyHash,
-  REWORD_THRESHOLD,
-  rewordSimilarity,
-} from "./_reword.ts";
-import type { Gist } from "./_reword.ts";
+import { gist, gistKey, keyHash } from "./_reword.ts";
+import { decide } from "./_near_dup_decide.ts";
+import type { NearDupVerdict } from "./_near_dup_decide.ts";
+import { add, defineScripts, lookup } from "./_near_dup_store.ts";
+import type { IndexRedis, Layout, Probe } from "./_near_dup_store.ts";
+
+export type { NearDupVerdict } from "./_near_dup_decide.ts";
 
 /** One band over a key hash's 4 words: a short, well-mixed list key. */
 const ONE_BAND: Banding = { bands: 1, rows: 4 };
@@ -46,44 +43,6 @@ export const nearDupLookupSeconds = new client.Histogram({
   buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1],
   registers: [registry],
 });
-
-/**
- * KEYS: band keys, then reworded lists; ARGV: the signature key prefix, the number of band keys,
- * the list length read. Returns `[owners, lists, [id, stored]...]`: the owner of each band key
- * (or nil), the ids in each list, and what is stored for each distinct candidate (or nil).
- */
-const LOOKUP_SCRIPT = `
-local bands = tonumber(ARGV[2])
-local owners = {}
--- MGET in slices: unpack() is bounded by Lua's stack (about 8,000 values).
-for from = 1, bands, 1000 do
-  local part = redis.call('MGET', unpack(KEYS, from, math.min(from + 999, bands)))
-  for _, o in ipairs(part) do owners[#owners + 1] = o end
-end
-local lists, stored, seen = {}, {}, {}
-local function want(id)
-  if not seen[id] then
-    seen[id] = true
-    stored[#stored + 1] = id
-    stored[#stored + 1] = redis.call('GET', ARGV[1] .. id) or false
-  end
-end
-for _, o in ipairs(owners) do
-  if o then want(o) end
-end
-for i = bands + 1, #KEYS do
-  local ids = redis.call('LRANGE', KEYS[i], 0, tonumber(ARGV[3]) - 1)
-  lists[#lists + 1] = ids
-  for _, id in ipairs(ids) do want(id) end
-end
-return { owners, lists, stored }`;
-
-type LookupReply = [Array<Buffer | null>, Buffer[][], Array<Buffer | null>];
-
-/** The script as ioredis defines it; the Buffer variant, as signatures are binary. */
-type WithLookup = Redis & {
-  nearDupLookupBuffer(keys: number, ...args: string[]): Promise<LookupReply>;
-};
 
 export interface NearDupOptions {
   url: string;
@@ -111,37 +70,13 @@ export interface NearDupItem {
   text: string;
 }
 
-/** The original an item repeats, and how similar they are; null when it is an original. */
-export interface NearDupVerdict {
-  duplicateOf: string | null;
-  /** The rule's similarity: of shingles (≥ threshold) or of words (reworded). */
-  similarity: number | null;
-  /** Which rule found the original. */
-  rule?: "shingles" | "reworded";
-}
-
-/** What the index keeps of a text: its signature, band keys, gist and reworded list. */
-interface Probe {
-  sig: Uint32Array;
-  bands: string[];
-  gist: Gist;
-  list: string | null;
-}
-
-/** An original's stored entry. */
-interface Stored {
-  sig: Uint32Array;
-  gist: Gist | null;
-}
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
 export class NearDupIndex {
   readonly threshold: number;
   readonly banding: Banding;
+  readonly prefix: string;
   readonly #o: Required<Omit<NearDupOptions, "url">>;
-  readonly #redis: WithLookup;
+  readonly #layout: Layout;
+  readonly #redis: IndexRedis;
 
   constructor(o: NearDupOptions) {
     this.#o = {
@@ -155,17 +90,23 @@ export class NearDupIndex {
       commandTimeoutMs: o.commandTimeoutMs ?? 500,
     };
     this.threshold = this.#o.threshold;
+    this.prefix = o.prefix;
     this.banding = optimalBanding(this.threshold, this.#o.perms);
-    const redis = new Redis(o.url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: this.#o.commandTimeoutMs,
-      connectTimeout: this.#o.commandTimeoutMs,
-    });
-    // EVALSHA, falling back to EVAL once after a script flush or a new server.
-    redis.defineCommand("nearDupLookup", { lua: LOOKUP_SCRIPT });
-    this.#redis = redis as WithLookup;
+    this.#layout = {
+      prefix: this.#o.prefix,
+      perms: this.#o.perms,
+      ttlS: this.#o.ttlS,
+      listLength: this.#o.rewordCandidates,
+    };
+    this.#redis = defineScripts(
+      new Redis(o.url, {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        commandTimeout: this.#o.commandTimeoutMs,
+        connectTimeout: this.#o.commandTimeoutMs,
+      }),
+    );
     // Errors reach the callers of each command; the connection keeps reconnecting.
     this.#redis.on("error", () => {});
   }
@@ -174,7 +115,8 @@ export class NearDupIndex {
     return minhash(shingles(text, { k: this.#o.shingleWords }), this.#o.perms);
   }
 
-  #probe(text: string): Probe {
+  /** What the index computes and stores for a text (pure; the bench's fill uses it too). */
+  probe(text: string): Probe {
     const sig = this.signature(text);
     const g = gist(text);
     const p = this.#o.prefix;
@@ -197,15 +139,23 @@ export class NearDupIndex {
   async checkAndAdd(items: NearDupItem[]): Promise<NearDupVerdict[]> {
     if (items.length === 0) return [];
     const { verdicts, probes } = await this.#find(items);
-    await this.#add(items, probes, verdicts);
+    await add(
+      this.#redis,
+      this.#layout,
+      items.flatMap((item, n) =>
+        verdicts[n].duplicateOf === null ? [{ id: item.id, probe: probes[n] }] : []
+      ),
+    );
     return verdicts;
   }
 
-  /** Records texts as originals without checking them (the bench's fill). */
-  async addOriginals(items: NearDupItem[]): Promise<void> {
+  /**
+   * Records originals without checking them (the bench's bulk fill), exactly as `checkAndAdd`
+   * records an original. `probes` may be computed ahead with `probe`.
+   */
+  async addOriginals(items: Array<{ id: string; probe: Probe }>): Promise<void> {
     await this.#ready();
-    const probes = items.map((i) => this.#probe(i.text));
-    await this.#add(items, probes, items.map(() => ({ duplicateOf: null, similarity: null })));
+    await add(this.#redis, this.#layout, items);
   }
 
   /** Checks a batch without recording anything (what the bench times). */
@@ -215,45 +165,12 @@ export class NearDupIndex {
 
   async #find(items: NearDupItem[]) {
     await this.#ready();
-    const probes = items.map((i) => this.#probe(i.text));
-    const bandKeys = probes.flatMap((p) => p.bands);
-    const lists = probes.flatMap((p) => (p.list ? [p.list] : []));
+    const probes = items.map((i) => this.probe(i.text));
     const started = performance.now();
-    const [rawOwners, rawLists, rawStored] = await this.#redis.nearDupLookupBuffer(
-      bandKeys.length + lists.length,
-      ...bandKeys,
-      ...lists,
-      `${this.#o.prefix}:s:`,
-      String(bandKeys.length),
-      String(this.#o.rewordCandidates),
-    );
+    const found = await lookup(this.#redis, this.#layout, probes);
     nearDupLookupSeconds.observe((performance.now() - started) / 1000);
-    const owners = rawOwners.map((b) => (b ? b.toString() : null));
-    const listed = rawLists.map((ids) => ids.map((b) => b.toString()));
-    const stored = new Map<string, Stored>();
-    for (let i = 0; i < rawStored.length; i += 2) {
-      const entry = this.#decode(rawStored[i + 1]);
-      if (entry) stored.set(rawStored[i]!.toString(), entry);
-    }
-    return { verdicts: this.#decide(items, probes, owners, listed, stored), probes };
-  }
-
-  /** A stored entry: the signature's bytes, then the gist (absent in older entries). */
-  #decode(b: Buffer | null): Stored | null {
-    const n = this.#o.perms * 4;
-    if (!b || b.length < n) return null;
-    const bytes = new Uint8Array(b);
-    const sig = new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + n));
-    return { sig, gist: b.length > n ? decodeGist(decoder.decode(bytes.subarray(n))) : null };
-  }
-
-  #encode(p: Probe): Buffer {
-    const sig = new Uint8Array(p.sig.buffer, p.sig.byteOffset, p.sig.byteLength);
-    const g = encoder.encode(encodeGist(p.gist));
-    const out = Buffer.allocUnsafe(sig.length + g.length);
-    out.set(sig, 0);
-    out.set(g, sig.length);
-    return out;
+    const verdicts = decide(items.map((i) => i.id), probes, found, this.threshold);
+    return { verdicts, probes };
   }
 
   /** Deletes every key under the prefix (bench and test clean-up); returns how many. */
@@ -273,89 +190,6 @@ export class NearDupIndex {
       if (keys.length > 0) n += await this.#redis.unlink(...keys);
     } while (cursor !== "0");
     return n;
-  }
-
-  #decide(
-    items: NearDupItem[],
-    probes: Probe[],
-    owners: Array<string | null>,
-    listed: string[][],
-    stored: Map<string, Stored>,
-  ): NearDupVerdict[] {
-    const b = this.banding.bands;
-    // Band keys and lists → originals earlier in this batch, so two copies in one batch are
-    // caught.
-    const local = new Map<string, string>();
-    const localLists = new Map<string, string[]>();
-    const known = new Map(stored);
-    let listAt = 0;
-    return items.map((item, n) => {
-      const p = probes[n];
-      const byBand = new Set<string>();
-      p.bands.forEach((k, j) => {
-        for (const id of [owners[n * b + j], local.get(k)]) {
-          if (id && id !== item.id) byBand.add(id);
-        }
-      });
-      const byList = new Set<string>();
-      if (p.list) {
-        for (const id of [...listed[listAt++], ...(localLists.get(p.list) ?? [])]) {
-          if (id !== item.id) byList.add(id);
-        }
-      }
-      const best = this.#best(p, byBand, byList, known);
-      if (best.duplicateOf === null) {
-        known.set(item.id, { sig: p.sig, gist: p.gist });
-        for (const k of p.bands) if (!local.has(k)) local.set(k, item.id);
-        if (p.list) localLists.set(p.list, [...(localLists.get(p.list) ?? []), item.id]);
-      }
-      return best;
-    });
-  }
-
-  /** The most similar original by shingles, else by the reworded rule. */
-  #best(
-    p: Probe,
-    byBand: Set<string>,
-    byList: Set<string>,
-    known: Map<string, Stored>,
-  ): NearDupVerdict {
-    let best: NearDupVerdict = { duplicateOf: null, similarity: null };
-    for (const id of byBand) {
-      const sig = known.get(id)?.sig;
-      const sim = sig ? estimate(sig, p.sig) : 0;
-      if (sim >= this.threshold && sim > (best.similarity ?? -1)) {
-        best = { duplicateOf: id, similarity: sim, rule: "shingles" };
-      }
-    }
-    if (best.duplicateOf !== null) return best;
-    for (const id of byList) {
-      const g = known.get(id)?.gist;
-      const sim = g ? rewordSimilarity(g, p.gist) : 0;
-      if (sim >= REWORD_THRESHOLD && sim > (best.similarity ?? -1)) {
-        best = { duplicateOf: id, similarity: sim, rule: "reworded" };
-      }
-    }
-    return best;
-  }
-
-  async #add(items: NearDupItem[], probes: Probe[], verdicts: NearDupVerdict[]): Promise<void> {
-    const ttl = this.#o.ttlS;
-    const tx = this.#redis.pipeline();
-    items.forEach((item, n) => {
-      if (verdicts[n].duplicateOf !== null) return;
-      const p = probes[n];
-      tx.set(`${this.#o.prefix}:s:${item.id}`, this.#encode(p), "EX", ttl);
-      for (const k of p.bands) tx.set(k, item.id, "EX", ttl, "NX");
-      if (p.list) {
-        tx.lpush(p.list, item.id);
-        tx.ltrim(p.list, 0, this.#o.rewordCandidates - 1);
-        tx.expire(p.list, ttl);
-      }
-    });
-    const res = await tx.exec();
-    const failed = res?.find(([err]) => err);
-    if (failed) throw failed[0];
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,17 @@
 /**
- * What the sentiment worker derives from a stored batch, before it acks: the per-minute
- * aggregates of the batch's symbols to `aggregation_topic`, and sentiment-threshold alerts to
- * `alert_topic` (recorded first in `sentiment_alerts`, published, then marked published; a crash
- * in between re-publishes them, so a consumer dedups by key `<symbol>|<window_end>`).
+ * What the sentiment role derives from stored rows: the per-minute aggregates of their symbols
+ * to `aggregation_topic`, and sentiment-threshold alerts to `alert_topic` (recorded first in
+ * `sentiment_alerts`, published, then marked published; a crash in between re-publishes them,
+ * so a consumer dedups by key `<symbol>|<window_end>`).
+ *
+ * Off the batch path: a batch is acked once its rows are stored, and its symbols join the next
+ * pass; passes run one at a time, at most one per `intervalMs`, each over every symbol stored
+ * since the last. Both outputs are recomputed from the rows of their window, so a pass costs the
+ * window's rows: run in every batch before its commit (as before), they held each batch for
+ * seconds at 1,000 events/s and the consumer fell behind. A crash loses at most the pending pass:
+ * those symbols' aggregates and alert checks come with their next event.
  */
+import type { Logger } from "../../lib/log.ts";
 import type { FinanceAlert } from "../../schemas/finance.ts";
 import type { Producer } from "../../transport/mod.ts";
 import type { AlertRule, AlertStore, StoredAlert } from "./alert_store.ts";
@@ -15,6 +23,16 @@ export interface SentimentOutputsOptions {
   aggregationTopic: string;
   alertTopic: string;
   rule: AlertRule;
+  logger: Logger;
+  /** Least time between the starts of two passes, in ms. Default 1,000. */
+  intervalMs?: number;
+}
+
+export interface SentimentOutputs {
+  /** The worker's `onStored`: takes the rows' symbols for the next pass, never waits for one. */
+  onStored(rows: SentimentRow[]): Promise<void>;
+  /** Waits for the running pass, then runs what is pending (a graceful stop). */
+  stop(): Promise<void>;
 }
 
 const MINUTE_MS = 60_000;
@@ -34,33 +52,84 @@ export function sentimentAlert(a: StoredAlert, threshold: number): FinanceAlert 
   };
 }
 
-/** The `onStored` hook of the sentiment worker. */
-export function sentimentOutputs(o: SentimentOutputsOptions) {
-  return async (rows: SentimentRow[]): Promise<void> => {
-    const symbols = [...new Set(rows.flatMap((r) => r.symbols))];
-    if (symbols.length === 0) return;
-    const now = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
-    // Rows were stored just now (processed_at is the database's now()): this minute, or the
-    // previous one when the batch straddles a minute boundary.
-    const minutes = [now - MINUTE_MS, now].map((t) => new Date(t).toISOString());
-    const aggs = await o.alerts.aggregates(symbols, minutes);
-    if (aggs.length > 0) {
-      await o.producer.send(
-        o.aggregationTopic,
-        aggs.map((a) => ({ key: `${a.symbol}|${a.minute}`, value: JSON.stringify(a) })),
-      );
-    }
-    const labelled = [...new Set(rows.filter((r) => r.label).flatMap((r) => r.symbols))];
-    await o.alerts.raise(labelled, o.rule);
-    const pending = await o.alerts.unpublished();
-    if (pending.length === 0) return;
-    await o.producer.send(
-      o.alertTopic,
-      pending.map((a) => ({
-        key: `${a.symbol}|${new Date(a.window_end).toISOString()}`,
-        value: JSON.stringify(sentimentAlert(a, o.rule.threshold)),
-      })),
+export function sentimentOutputs(o: SentimentOutputsOptions): SentimentOutputs {
+  const intervalMs = o.intervalMs ?? 1_000;
+  let symbols = new Set<string>();
+  let labelled = new Set<string>();
+  let running: Promise<void> | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let lastStart = -Infinity;
+  let stopped = false;
+  const pass = async () => {
+    const [all, withLabel] = [[...symbols], [...labelled]];
+    symbols = new Set();
+    labelled = new Set();
+    lastStart = Date.now();
+    await publishOutputs(o, all, withLabel).catch((err) =>
+      o.logger.warn("sentiment outputs not published; they come with the symbols' next events", {
+        err,
+        symbols: all.length,
+      })
     );
-    await o.alerts.markPublished(pending);
   };
+  const schedule = () => {
+    if (stopped || running || timer !== undefined || symbols.size === 0) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      running = pass().finally(() => {
+        running = null;
+        schedule();
+      });
+    }, Math.max(0, lastStart + intervalMs - Date.now()));
+  };
+  return {
+    onStored(rows) {
+      for (const r of rows) {
+        for (const s of r.symbols) {
+          symbols.add(s);
+          if (r.label) labelled.add(s);
+        }
+      }
+      schedule();
+      return Promise.resolve();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      timer = undefined;
+      await running;
+      if (symbols.size > 0) await pass();
+    },
+  };
+}
+
+/** One pass: the aggregates of `symbols`, then the alerts of `labelled`. */
+async function publishOutputs(
+  o: SentimentOutputsOptions,
+  symbols: string[],
+  labelled: string[],
+): Promise<void> {
+  if (symbols.length === 0) return;
+  const now = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+  // Rows were stored at most a pass ago (processed_at is the database's now()): this minute,
+  // or the previous one when the pass straddles a minute boundary.
+  const minutes = [now - MINUTE_MS, now].map((t) => new Date(t).toISOString());
+  const aggs = await o.alerts.aggregates(symbols, minutes);
+  if (aggs.length > 0) {
+    await o.producer.send(
+      o.aggregationTopic,
+      aggs.map((a) => ({ key: `${a.symbol}|${a.minute}`, value: JSON.stringify(a) })),
+    );
+  }
+  await o.alerts.raise(labelled, o.rule);
+  const pending = await o.alerts.unpublished();
+  if (pending.length === 0) return;
+  await o.producer.send(
+    o.alertTopic,
+    pending.map((a) => ({
+      key: `${a.symbol}|${new Date(a.window_end).toISOString()}`,
+      value: JSON.stringify(sentimentAlert(a, o.rule.threshold)),
+    })),
+  );
+  await o.alerts.markPublished(pending);
 }

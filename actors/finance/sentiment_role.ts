@@ -64,7 +64,7 @@ export function sentimentRole(rt: Runtime): ChildSpec {
       if (!nearDup) ctx.logger.warn("REDIS_URL not set: events are stored unchecked");
       const producer = await rt.producer();
       const deadLetters = new TopicDeadLetters(producer, ctx.logger);
-      const onStored = sentimentOutputs({
+      const outputs = sentimentOutputs({
         alerts: new AlertStore(db),
         producer,
         aggregationTopic: c.AGGREGATION_TOPIC,
@@ -76,6 +76,7 @@ export function sentimentRole(rt: Runtime): ChildSpec {
           minEvents: c.SENTIMENT_ALERT_MIN_EVENTS,
           cooldownS: c.SENTIMENT_ALERT_COOLDOWN_S,
         },
+        logger: ctx.logger,
       });
       const system = startSystemAlerts({
         admin: await rt.admin(),
@@ -98,6 +99,7 @@ export function sentimentRole(rt: Runtime): ChildSpec {
         : undefined;
       const release = async () => {
         clearInterval(refresh);
+        await outputs.stop();
         system.stop();
         await Promise.allSettled([
           nearDup?.close(),
@@ -113,7 +115,7 @@ export function sentimentRole(rt: Runtime): ChildSpec {
             store,
             nearDup,
             deadLetters,
-            onStored,
+            onStored: outputs.onStored,
             logger: wctx.logger,
             batchSize: c.SENTIMENT_BATCH_SIZE,
             capacity: c.MAILBOX_CAPACITY,

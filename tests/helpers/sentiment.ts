@@ -7,7 +7,8 @@ import { loadConfig } from "../../lib/config.ts";
 import { FinanceEvent } from "../../schemas/finance.ts";
 import type { FinanceSource } from "../../schemas/finance.ts";
 import { dlqTopic } from "../../transport/mod.ts";
-import { sandbox, uniqueName } from "./mod.ts";
+import { NearDupIndex } from "../../actors/finance/mod.ts";
+import { REDIS_URL, sandbox, uniqueName } from "./mod.ts";
 import type { Sandbox } from "./mod.ts";
 import { runInProcess } from "./in_process.ts";
 
@@ -43,6 +44,10 @@ export async function financeSandbox(extra: Record<string, string> = {}): Promis
     async dispose() {
       await (await s.kafka.admin()).deleteTopics(mine.flatMap((t) => [t, dlqTopic(t)]))
         .catch(() => {});
+      // Redis is shared: the index's keys go too (they would live NEAR_DUP_TTL otherwise).
+      const index = new NearDupIndex({ url: REDIS_URL, prefix: `${topic}:nd` });
+      await index.clear().catch(() => {});
+      await index.close();
       await dispose();
     },
   };
