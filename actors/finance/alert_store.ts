@@ -55,6 +55,20 @@ export class AlertStore {
   }
 
   /**
+   * The symbols of rows stored in the last `seconds`, each with whether any of those rows is
+   * labelled (classified, not a near-duplicate): what a pass lost in a crash must cover again.
+   */
+  recentSymbols(seconds: number): Promise<Array<{ symbol: string; labelled: boolean }>> {
+    return this.db.query<{ symbol: string; labelled: boolean }>(
+      `SELECT s AS symbol, bool_or(r.label IS NOT NULL) AS labelled
+       FROM sentiment_results r, unnest(r.symbols) AS s
+       WHERE r.processed_at >= now() - make_interval(secs => $1)
+       GROUP BY s ORDER BY s`,
+      [seconds],
+    );
+  }
+
+  /**
    * Records an alert for each symbol whose labelled events in the window pass the rule, unless
    * one was recorded within the cooldown; returns the new ones. One transaction for every symbol
    * of a batch (it runs before the batch's commit; one per symbol was 4 round trips each), under

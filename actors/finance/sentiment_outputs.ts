@@ -8,9 +8,11 @@
  * pass; passes run one at a time, at most one per `intervalMs`, each over every symbol stored
  * since the last. Both outputs are recomputed from the rows of their window, so a pass costs the
  * window's rows: run in every batch before its commit (as before), they held each batch for
- * seconds at 1,000 events/s and the consumer fell behind. A crash loses at most the pending pass:
- * those symbols' aggregates and alert checks come with their next event.
+ * seconds at 1,000 events/s and the consumer fell behind. A pass that fails (the broker away)
+ * gives its symbols back to the next one. A crash loses the pending pass, so a new process first
+ * runs a pass over every symbol stored in the last two minutes (the minutes a pass recomputes).
  */
+import { RepeatLimiter } from "../../lib/log.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { FinanceAlert } from "../../schemas/finance.ts";
 import type { Producer } from "../../transport/mod.ts";
@@ -60,17 +62,27 @@ export function sentimentOutputs(o: SentimentOutputsOptions): SentimentOutputs {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let lastStart = -Infinity;
   let stopped = false;
+  const failures = new RepeatLimiter();
+  const add = (symbol: string, isLabelled: boolean) => {
+    symbols.add(symbol);
+    if (isLabelled) labelled.add(symbol);
+  };
   const pass = async () => {
     const [all, withLabel] = [[...symbols], [...labelled]];
     symbols = new Set();
     labelled = new Set();
     lastStart = Date.now();
-    await publishOutputs(o, all, withLabel).catch((err) =>
-      o.logger.warn("sentiment outputs not published; they come with the symbols' next events", {
+    await publishOutputs(o, all, withLabel).catch((err) => {
+      const withLabelSet = new Set(withLabel);
+      for (const s of all) add(s, withLabelSet.has(s));
+      const verdict = failures.check("pass");
+      if (!verdict.log) return;
+      o.logger.warn("sentiment outputs not published; the next pass tries again", {
         err,
         symbols: all.length,
-      })
-    );
+        ...(verdict.suppressed > 0 ? { suppressed: verdict.suppressed } : {}),
+      });
+    });
   };
   const schedule = () => {
     if (stopped || running || timer !== undefined || symbols.size === 0) return;
@@ -82,18 +94,20 @@ export function sentimentOutputs(o: SentimentOutputsOptions): SentimentOutputs {
       });
     }, Math.max(0, lastStart + intervalMs - Date.now()));
   };
+  const recovered = o.alerts.recentSymbols(2 * MINUTE_MS / 1000).then((recent) => {
+    for (const r of recent) add(r.symbol, r.labelled);
+    schedule();
+  }).catch((err) => o.logger.warn("recent symbols not read: no recovery pass", { err }));
   return {
     onStored(rows) {
       for (const r of rows) {
-        for (const s of r.symbols) {
-          symbols.add(s);
-          if (r.label) labelled.add(s);
-        }
+        for (const s of r.symbols) add(s, Boolean(r.label));
       }
       schedule();
       return Promise.resolve();
     },
     async stop() {
+      await recovered;
       stopped = true;
       clearTimeout(timer);
       timer = undefined;
