@@ -12,12 +12,16 @@
  * whole window (fast onset and sustained weaker bursts), each after discounting
  * `minAuthors - 1` authors, so no group smaller than `minAuthors` (one spammer, a ring of three)
  * can make a trend whatever it posts. The score is the strongest scale's tail probability as
- * normal sigmas; a trend needs `score >= zThreshold` and `count >= minCount`.
+ * normal sigmas; a trend needs `score >= zThreshold` and `count >= minCount`. A fourth scale is
+ * a CUSUM over the per-slide voices (`_cusum.ts`), with the same discount, for small excesses
+ * sustained past two slides; its `e^-S` is a tail probability like the others' p.
  * `confidence = 1 - p x M` (floored at 0), M the number of tests made in that slide: a
  * Bonferroni bound on the chance that a keyword this extreme appears by chance in the slide.
  *
- * Keeping the burst out of its own baseline: while a keyword trends its slice enters the
- * baseline clipped at `E + 2 sd`. A keyword whose onsets recur at a fixed interval (a bot pulse,
+ * Keeping the burst out of its own baseline: slices enter the baseline clipped at `E + 2.5 sd`,
+ * two slides late (a guard band: a burst's first slides are scored against a baseline they have
+ * not touched), and the dispersion does not learn while a keyword trends or its CUSUM says a
+ * change is under way. A keyword whose onsets recur at a fixed interval (a bot pulse,
  * a daily ritual) is `periodic` from its third onset and no longer alerts. Slow organic growth
  * (window authors at least 1.5 times a slow EWMA, weight `alpha / 10`) goes to `rising`, never
  * to alerts. `score` answers one window's candidates; ranking and alerts are `merge.ts`'s, so a
@@ -28,11 +32,13 @@ import { cusumLogTail, cusumStep } from "./_cusum.ts";
 import { logUpperTail, zOfLogTail } from "./_score.ts";
 import { rank, TrendMerger } from "./merge.ts";
 import type { ClosedWindow } from "./windows.ts";
+import { fallbackSlice, observed } from "./_slice.ts";
+import type { Scales, Slice } from "./_slice.ts";
 
 export type { Trend, TrendAlert } from "../../schemas/trends.ts";
 
 export interface DetectConfig {
-  /** Slides before anything may trend (the volume baseline warms up). */
+  /** Slides the baseline learns before anything may trend (it learns two slides late). */
   baselineWindows: number;
   minCount: number;
   /** Distinct authors a trend needs; `minAuthors - 1` authors are discounted from every score. */
@@ -64,8 +70,6 @@ type KwState = [
   mw: number,
   cusum?: number,
 ];
-type Scales = [number, number, number];
-type Slice = NonNullable<ClosedWindow["slice"]>;
 type Pending = [vols: Scales, warm: boolean, obs: Array<[string, Scales]>];
 
 interface Snapshot {
@@ -133,7 +137,8 @@ export class TrendDetector {
     this.#vbar = this.#slides === 1 ? slice.volume : ewma(this.#vbar, slice.volume, 0.05);
     const v1 = slice.volume, v2 = v1 + (this.#volumes.at(-2) ?? 0);
     const vols: Scales = [v1, v2, this.#volumes.reduce((x, y) => x + y, 0)];
-    const warm = this.#slides > c.baselineWindows;
+    // Warm once the baseline has learnt `baselineWindows` slides (it learns GUARD_SLIDES late).
+    const warm = this.#slides > c.baselineWindows + GUARD_SLIDES;
     const candidates: Scored[] = [];
     const rising: Scored[] = [];
     let tests = 0;
@@ -218,7 +223,8 @@ export class TrendDetector {
     for (const k of w.keywords.keys()) if (!now.has(k)) now.set(k, observed(w, slice, k));
     // The guard band: the baseline learns from the slide GUARD_SLIDES back, so the first
     // slides of a burst are scored against a baseline they have not touched.
-    this.#pending.push([vols, this.#slides > this.config.baselineWindows, [...now]]);
+    const warm = this.#slides > this.config.baselineWindows + GUARD_SLIDES;
+    this.#pending.push([vols, warm, [...now]]);
     const learnt = this.#pending.length > GUARD_SLIDES ? this.#pending.shift()! : undefined;
     const then = learnt && new Map(learnt[2]);
     for (const [k, st] of this.#kw) {
@@ -310,12 +316,6 @@ const ewma = (old: number, x: number, a: number) => old + a * (x - old);
 /** Poisson, or over-dispersed by the keyword's measured dispersion, plus 10 % model error. */
 const variance = (e: number, d = 1) => Math.max(1, d) * e + (0.1 * e) ** 2;
 
-/** A keyword's voices in the newest slide, the newest two and the window. */
-function observed(w: ClosedWindow, slice: Slice, k: string): Scales {
-  const [s1, s2] = slice.authors.get(k) ?? [0, 0];
-  const a = w.keywords.get(k);
-  return [s1, s2, a ? Math.min(a.uniqueAuthors, a.texts ?? a.uniqueAuthors) : 0];
-}
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** At least three onsets whose last two gaps agree within 10 %. */
@@ -324,15 +324,4 @@ function isRegular(onsets: number[]): boolean {
   const [a, b, c] = onsets.slice(-3);
   const g1 = b - a, g2 = c - b;
   return Math.abs(g1 - g2) <= 0.1 * Math.max(g1, g2);
-}
-
-/** A window without slice data (built by hand): the window counts as its own newest slide. */
-function fallbackSlice(w: ClosedWindow): Slice {
-  let volume = 0;
-  const authors = new Map<string, [number, number]>();
-  for (const [k, a] of w.keywords) {
-    volume = Math.max(volume, a.count);
-    authors.set(k, [a.uniqueAuthors, a.uniqueAuthors]);
-  }
-  return { slideMs: w.end - w.start, volume, authors };
 }
