@@ -158,13 +158,19 @@ export function generate(o: StreamOptions) {
     });
     truth.push({ word: w, start, end: stop, strength: perMin, group });
   };
+  const taken = new Set(TRAP_WORDS);
   for (let k = 0; k < singles; k++) {
     const start = starts(k);
     const kind = k % 4;
     const minutes = 5 + Math.floor(u() * 20);
     if (kind < 2) {
       // An existing word, x3 or x10 its expected authors per minute (at least 6 more).
-      const w = vocab[20 + Math.floor(u() * 200)];
+      // Each burst has a word of its own, none a trap's: two overlapping bursts on one word are
+      // one event for a detector (the second cannot be "new"), and a trap must stay a trap.
+      let i = 20 + Math.floor(u() * 200);
+      while (taken.has(i)) i = 20 + Math.floor(u() * 200);
+      taken.add(i);
+      const w = vocab[i];
       const base = expectedPerMinute(zipf, vocab.indexOf(w), o.rate ?? 36);
       burst(w, start, minutes, Math.max(6, base * (kind === 0 ? 2 : 9)));
     } else {
@@ -179,9 +185,10 @@ export function generate(o: StreamOptions) {
     }
   }
   // Traps.
-  const spam = fresh(3), ring = vocab[60], pulse = fresh(3), periodic = vocab[5], ramp = vocab[40];
+  const [periodic, spamTarget, ramp, ring] = TRAP_WORDS.map((i) => vocab[i]);
+  const spam = fresh(3), pulse = fresh(3);
   span(T0 + 20 * MIN, end, 20, (t) => post("did:plc:spammer", [spam, vocab[draw(zipf)]], t));
-  span(T0 + 20 * MIN, end, 20, (t) => post("did:plc:spammer2", [vocab[30]], t));
+  span(T0 + 20 * MIN, end, 20, (t) => post("did:plc:spammer2", [spamTarget], t));
   span(T0 + 25 * MIN, end, 30, (t) => post(`did:plc:ring${Math.floor(u() * 3)}`, [ring], t));
   for (let p = T0 + 20 * MIN; p < end; p += 30 * MIN) {
     for (let b = 0; b < 12; b++) post(`did:plc:bot${b}`, [pulse, "daily", "reminder"], p + b * 500);
@@ -195,7 +202,7 @@ export function generate(o: StreamOptions) {
   });
   traps.push(
     { kind: "single-author", word: spam },
-    { kind: "single-author", word: vocab[30] },
+    { kind: "single-author", word: spamTarget },
     { kind: "ring", word: ring },
     { kind: "bot-pulse", word: pulse },
     { kind: "periodic", word: periodic },
@@ -204,6 +211,9 @@ export function generate(o: StreamOptions) {
   posts.sort((a, b) => a.arrival - b.arrival || (a.uri < b.uri ? -1 : 1));
   return { posts, truth, traps, vocab };
 }
+
+/** Vocabulary indices of the existing words the traps use: periodic, spammed, ramp, ring. */
+const TRAP_WORDS = [5, 30, 40, 60];
 
 /** Expected posts per minute of vocabulary word `i` (about 5 words a post). */
 function expectedPerMinute(cdf: Float64Array, i: number, rate: number): number {

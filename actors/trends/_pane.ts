@@ -16,8 +16,16 @@ interface PaneAgg {
   samples: string[];
 }
 
-/** A pane in a checkpoint: authors as indexes into the pane's author table, URIs likewise. */
-export interface PaneSnapshot {
+/**
+ * A pane in a checkpoint: per keyword (`KeywordsSnapshot`, a whole pane), or as the events a
+ * batch added (`EventsSnapshot`, an incremental delta: cheaper to keep while events arrive than
+ * a second pane, and replayed into one on restore). Either way, authors are indexes into the
+ * snapshot's author table.
+ */
+export type PaneSnapshot = KeywordsSnapshot | EventsSnapshot;
+
+/** A pane per keyword; URIs with their author as an index into the author table. */
+export interface KeywordsSnapshot {
   authors: string[];
   uris: string[];
   keywords: Array<
@@ -30,6 +38,31 @@ export interface PaneSnapshot {
       texts?: number[],
     ]
   >;
+}
+
+/** Events as added: author index, URI, sentiment in millionths, text, keyword indexes. */
+export interface EventsSnapshot {
+  authors: string[];
+  words: string[];
+  events: Array<[author: number, uri: string, micros: number, text: number | null, kw: number[]]>;
+}
+
+/** The events of one pane a batch added, as an `EventsSnapshot`. */
+export function eventsToJSON(events: WindowEvent[]): EventsSnapshot {
+  const authors = new Map<string, number>(), words = new Map<string, number>();
+  const id = (m: Map<string, number>, k: string) => {
+    let i = m.get(k);
+    if (i === undefined) m.set(k, i = m.size);
+    return i;
+  };
+  const out = events.map((e): EventsSnapshot["events"][number] => [
+    id(authors, e.author),
+    e.uri,
+    micros(e.score),
+    e.text ?? null,
+    e.keywords.map((k) => id(words, k)),
+  ]);
+  return { authors: [...authors.keys()], words: [...words.keys()], events: out };
 }
 
 export class Pane {
@@ -65,7 +98,7 @@ export function mergeInto(into: Pane, src: Pane, samples: number): void {
     a.micros += p.micros;
     for (const au of p.authors) a.authors.add(au);
     for (const t of p.texts) a.texts.add(t);
-    for (const uri of p.samples) addSample(a.samples, uri, samples);
+    addSamples(a.samples, p.samples, samples);
   }
 }
 
@@ -96,7 +129,7 @@ export function mergePanes(
       a.micros += p.micros;
       for (const au of p.authors) a.authors.add(au);
       for (const t of p.texts) a.texts.add(t);
-      for (const uri of p.samples) addSample(a.samples, uri, samples);
+      addSamples(a.samples, p.samples, samples);
     }
   }
   const out = new Map<string, KeywordAgg>();
@@ -112,9 +145,9 @@ export function mergePanes(
   return out;
 }
 
-export function paneToJSON(p: Pane): PaneSnapshot {
+export function paneToJSON(p: Pane): KeywordsSnapshot {
   const index = new Map<string, number>();
-  const keywords: PaneSnapshot["keywords"] = [];
+  const keywords: KeywordsSnapshot["keywords"] = [];
   for (const [k, a] of p.keywords) {
     const ids: number[] = [];
     for (const au of a.authors) {
@@ -135,8 +168,23 @@ export function paneToJSON(p: Pane): PaneSnapshot {
   return { authors: [...index.keys()], uris, keywords };
 }
 
-export function paneFromJSON(s: PaneSnapshot): Pane {
+export function paneFromJSON(s: PaneSnapshot, samples: number): Pane {
   const p = new Pane();
+  if ("events" in s) {
+    for (const [a, uri, m, text, kw] of s.events) {
+      const keywords = kw.map((i) => s.words[i]);
+      p.add({
+        partition: 0,
+        time: 0,
+        author: s.authors[a],
+        uri,
+        keywords,
+        text: text ?? undefined,
+        score: m / 1e6,
+      }, samples);
+    }
+    return p;
+  }
   for (const uri of s.uris) {
     const m = /^(\d+)(\/.*)$/s.exec(uri);
     p.uris.add(m ? `at://${s.authors[Number(m[1])]}${m[2]}` : uri);
@@ -174,10 +222,20 @@ export const voices = (a: { authors: Set<string>; texts: Set<unknown> }): number
 
 /** A text's fingerprint (FNV-1a of its lowercased, space-collapsed form, URLs removed). */
 export function textFingerprint(text: string): number {
-  const t = text.toLowerCase().replace(/https?:\/\/\S+/g, "").replace(/\s+/g, " ").trim();
+  let t = text.toLowerCase();
+  if (t.includes("http")) t = t.replace(/https?:\/\/\S+/g, "");
+  t = t.replace(/\s+/g, " ").trim();
   let h = 0x811c9dc5;
   for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+  return h & 0x3fffffff;
+}
+
+/** `addSample` of each of `sorted` (another pane's samples, sorted): stops at the first too big. */
+export function addSamples(samples: string[], sorted: string[], max: number): void {
+  for (const uri of sorted) {
+    if (samples.length >= max && uri >= samples[samples.length - 1]) return;
+    addSample(samples, uri, max);
+  }
 }
 
 /**

@@ -6,7 +6,7 @@
  * than once per overlapping window (ten, with the defaults). Everything is an integer count, so
  * the result does not depend on the order events arrived in.
  */
-import { addSample } from "./_pane.ts";
+import { addSamples } from "./_pane.ts";
 import type { Pane } from "./_pane.ts";
 import type { KeywordAgg } from "./windows.ts";
 
@@ -68,7 +68,7 @@ export class WindowAcc {
     for (const p of panes) {
       for (const [k, pa] of p.keywords) {
         const o = out.get(k)!;
-        for (const uri of pa.samples) addSample(o.samples, uri, samples);
+        addSamples(o.samples, pa.samples, samples);
       }
     }
     return out;

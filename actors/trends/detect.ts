@@ -12,26 +12,33 @@
  * whole window (fast onset and sustained weaker bursts), each after discounting
  * `minAuthors - 1` authors, so no group smaller than `minAuthors` (one spammer, a ring of three)
  * can make a trend whatever it posts. The score is the strongest scale's tail probability as
- * normal sigmas; a trend needs `score >= zThreshold` and `count >= minCount`.
+ * normal sigmas; a trend needs `score >= zThreshold` and `count >= minCount`. A fourth scale is
+ * a CUSUM over the per-slide voices (`_cusum.ts`), with the same discount, for small excesses
+ * sustained past two slides; its `e^-S` is a tail probability like the others' p.
  * `confidence = 1 - p x M` (floored at 0), M the number of tests made in that slide: a
  * Bonferroni bound on the chance that a keyword this extreme appears by chance in the slide.
  *
- * Keeping the burst out of its own baseline: while a keyword trends its slice enters the
- * baseline clipped at `E + 2 sd`. A keyword whose onsets recur at a fixed interval (a bot pulse,
+ * Keeping the burst out of its own baseline: slices enter the baseline clipped at `E + 2.5 sd`,
+ * two slides late (a guard band: a burst's first slides are scored against a baseline they have
+ * not touched), and the dispersion does not learn while a keyword trends or its CUSUM says a
+ * change is under way. A keyword whose onsets recur at a fixed interval (a bot pulse,
  * a daily ritual) is `periodic` from its third onset and no longer alerts. Slow organic growth
  * (window authors at least 1.5 times a slow EWMA, weight `alpha / 10`) goes to `rising`, never
  * to alerts. `score` answers one window's candidates; ranking and alerts are `merge.ts`'s, so a
  * detector may own only some keywords (a partition of `trend-keywords`).
  */
 import type { Trend, TrendAlert } from "../../schemas/trends.ts";
+import { cusumLogTail, cusumStep } from "./_cusum.ts";
 import { logUpperTail, zOfLogTail } from "./_score.ts";
 import { rank, TrendMerger } from "./merge.ts";
 import type { ClosedWindow } from "./windows.ts";
+import { fallbackSlice, observed } from "./_slice.ts";
+import type { Scales, Slice } from "./_slice.ts";
 
 export type { Trend, TrendAlert } from "../../schemas/trends.ts";
 
 export interface DetectConfig {
-  /** Slides before anything may trend (the volume baseline warms up). */
+  /** Slides the baseline learns before anything may trend (it learns two slides late). */
   baselineWindows: number;
   minCount: number;
   /** Distinct authors a trend needs; `minAuthors - 1` authors are discounted from every score. */
@@ -49,7 +56,8 @@ export interface DetectConfig {
 
 /**
  * Per keyword: share of the newest slide, dispersion, slow window share, last window count,
- * hot flag, onsets, share of the newest two slides, window share (shares: voices per post).
+ * hot flag, onsets, share of the newest two slides, window share (shares: voices per post), the
+ * CUSUM of its per-slide voices (absent in checkpoints written before it existed: 0).
  */
 type KwState = [
   m1: number,
@@ -60,9 +68,9 @@ type KwState = [
   onsets: number[],
   m2: number,
   mw: number,
+  cusum?: number,
 ];
-type Scales = [number, number, number];
-type Slice = NonNullable<ClosedWindow["slice"]>;
+type Pending = [vols: Scales, warm: boolean, obs: Array<[string, Scales]>];
 
 interface Snapshot {
   kw: Array<[string, KwState]>;
@@ -70,6 +78,7 @@ interface Snapshot {
   vbar: number;
   slides: number;
   lastAlert: ReturnType<TrendMerger["toJSON"]>;
+  pending?: Pending[];
 }
 
 /**
@@ -99,6 +108,8 @@ export class TrendDetector {
   #volumes: number[] = [];
   #vbar = 0;
   #slides = 0;
+  /** The slides the baseline has yet to learn (the guard band): volumes, warm, observations. */
+  #pending: Pending[] = [];
   /** Ranks and alerts for `onClose` (a partitioned aggregator merges in `merge.ts` instead). */
   #merger: TrendMerger;
 
@@ -126,7 +137,8 @@ export class TrendDetector {
     this.#vbar = this.#slides === 1 ? slice.volume : ewma(this.#vbar, slice.volume, 0.05);
     const v1 = slice.volume, v2 = v1 + (this.#volumes.at(-2) ?? 0);
     const vols: Scales = [v1, v2, this.#volumes.reduce((x, y) => x + y, 0)];
-    const warm = this.#slides > c.baselineWindows;
+    // Warm once the baseline has learnt `baselineWindows` slides (it learns GUARD_SLIDES late).
+    const warm = this.#slides > c.baselineWindows + GUARD_SLIDES;
     const candidates: Scored[] = [];
     const rising: Scored[] = [];
     let tests = 0;
@@ -136,6 +148,12 @@ export class TrendDetector {
       if (!warm || obs[2] < c.minAuthors || a.count < c.minCount) continue;
       const shares = st ? [st[0], st[6], st[7]] : [0, 0, 0].map(() => this.#prior());
       let best = 0, bestLog = 0;
+      // The fourth scale: a CUSUM over slides, for small excesses sustained past two slides.
+      const s = st ? this.#cusum(st, obs[0], v1) : 0;
+      if (s > 0) {
+        tests++;
+        [best, bestLog] = [zOfLogTail(cusumLogTail(s)), cusumLogTail(s)];
+      }
       for (let i = 0; i < 3; i++) {
         const e = shares[i] * vols[i];
         // No group smaller than minAuthors can make a trend: discount that many voices.
@@ -176,43 +194,81 @@ export class TrendDetector {
     };
   }
 
+  /**
+   * The keyword's CUSUM after this slide's voices, `minAuthors - 1` of them discounted as in the
+   * other scales (so one account or a ring of three adds nothing to it, however long it posts).
+   */
+  #cusum(st: KwState, voices: number, v1: number): number {
+    const e = st[0] * v1;
+    const x = Math.max(0, voices - (this.config.minAuthors - 1));
+    return cusumStep(st[8] ?? 0, x, e, variance(e, st[1]) / Math.max(e, 1e-9));
+  }
+
   #prior(): number {
     return (this.config.newKeywordRate ?? 0.05) / Math.max(this.#vbar, 1);
   }
 
   /**
-   * Updates every keyword's shares with this slide. An observation enters clipped at
-   * `E + 2.5 sd` (a robust EWMA): a burst cannot become its own baseline, a slow ramp still is
-   * followed. Keywords whose share fell below half the new-keyword prior are forgotten.
+   * Updates every keyword's CUSUM, counts and hot flag with this slide, and its shares with the
+   * slide `GUARD_SLIDES` back. Keywords whose share fell below half the new-keyword prior are
+   * forgotten.
    */
   #learn(w: ClosedWindow, slice: Slice, vols: Scales, hot: Set<string>) {
-    const alpha = Math.max(this.config.alpha ?? 0.05, 1 / this.#slides);
-    const warm = this.#slides > this.config.baselineWindows;
     const p = this.#prior();
+    const now = new Map<string, Scales>();
     for (const k of slice.authors.keys()) {
       if (!this.#kw.has(k)) this.#kw.set(k, [p, 1, p, 0, 0, [], p, p]);
+      now.set(k, observed(w, slice, k));
     }
+    for (const k of w.keywords.keys()) if (!now.has(k)) now.set(k, observed(w, slice, k));
+    // The guard band: the baseline learns from the slide GUARD_SLIDES back, so the first
+    // slides of a burst are scored against a baseline they have not touched.
+    const warm = this.#slides > this.config.baselineWindows + GUARD_SLIDES;
+    this.#pending.push([vols, warm, [...now]]);
+    const learnt = this.#pending.length > GUARD_SLIDES ? this.#pending.shift()! : undefined;
+    const then = learnt && new Map(learnt[2]);
     for (const [k, st] of this.#kw) {
-      const obs = observed(w, slice, k);
-      const used = [0, 1, 2].map((i) => {
-        const share = st[i === 0 ? 0 : i === 1 ? 6 : 7];
-        const e = share * vols[i];
-        // Until the baseline is warm there is nothing to be robust against: learn freely.
-        return warm ? Math.min(obs[i], e + 2.5 * Math.sqrt(variance(e, st[1]))) : obs[i];
-      });
-      const e1 = st[0] * vols[0];
-      // One slide moves the dispersion by at most 20 x alpha: a first sighting is no outlier.
-      st[1] = ewma(st[1], Math.min(20, (used[0] - e1) ** 2 / Math.max(e1, 1)), alpha);
-      st[0] = ewma(st[0], used[0] / Math.max(vols[0], 1), alpha);
-      st[6] = ewma(st[6], used[1] / Math.max(vols[1], 1), alpha);
-      st[7] = ewma(st[7], used[2] / Math.max(vols[2], 1), alpha);
-      st[2] = ewma(st[2], used[2] / Math.max(vols[2], 1), alpha / 10);
+      const cusum = this.#cusum(st, now.get(k)?.[0] ?? 0, vols[0]);
+      // A CUSUM that signalled restarts (Page's rule): otherwise a keyword with a tiny
+      // expectation would keep the evidence of one burst for hundreds of slides.
+      st[8] = zOfLogTail(cusumLogTail(cusum)) >= this.config.zThreshold ? 0 : cusum;
+      if (learnt) {
+        this.#learnSlide(st, then!.get(k) ?? [0, 0, 0], learnt[0], learnt[1], cusum, hot.has(k));
+      }
       st[3] = w.keywords.get(k)?.count ?? 0;
       st[4] = hot.has(k) ? 1 : 0;
       const stale = st[0] < p / 2 && !st[4] &&
         (st[5].length === 0 || w.end - st[5].at(-1)! > 4 * 3_600_000);
       if (stale) this.#kw.delete(k);
     }
+  }
+
+  /** One keyword's shares and dispersion updated with a past slide's observations. */
+
+  /**
+   * One keyword's shares and dispersion updated with a past slide. An observation enters
+   * clipped at `E + 2.5 sd` (a robust EWMA): a burst cannot become its own baseline, a slow
+   * ramp still is followed.
+   */
+  #learnSlide(st: KwState, obs: Scales, vols: Scales, warm: boolean, cusum: number, hot: boolean) {
+    const alpha = Math.max(this.config.alpha ?? 0.05, 1 / Math.max(1, this.#slides - GUARD_SLIDES));
+    const used = [0, 1, 2].map((i) => {
+      const e = st[i === 0 ? 0 : i === 1 ? 6 : 7] * vols[i];
+      // Until the baseline is warm there is nothing to be robust against: learn freely.
+      return warm ? Math.min(obs[i], e + 2.5 * Math.sqrt(variance(e, st[1]))) : obs[i];
+    });
+    const e1 = st[0] * vols[0];
+    // One slide moves the dispersion by at most 20 x alpha: a first sighting is no outlier.
+    // While a keyword trends or its CUSUM says a change is under way, the dispersion is left
+    // alone: a burst's excess is not noise (clipped at E + 2.5 sd it still grew the dispersion
+    // by a quarter a slide, and the burst's own scores fell with it).
+    if (cusum < CHANGE_UNDER_WAY && !hot) {
+      st[1] = ewma(st[1], Math.min(20, (used[0] - e1) ** 2 / Math.max(e1, 1)), alpha);
+    }
+    st[0] = ewma(st[0], used[0] / Math.max(vols[0], 1), alpha);
+    st[6] = ewma(st[6], used[1] / Math.max(vols[1], 1), alpha);
+    st[7] = ewma(st[7], used[2] / Math.max(vols[2], 1), alpha);
+    st[2] = ewma(st[2], used[2] / Math.max(vols[2], 1), alpha / 10);
   }
 
   /** Records an onset (a hot slide after a quiet one); true when onsets recur regularly. */
@@ -233,6 +289,7 @@ export class TrendDetector {
       vbar: this.#vbar,
       slides: this.#slides,
       lastAlert: this.#merger.toJSON(),
+      pending: this.#pending,
     };
   }
 
@@ -243,21 +300,22 @@ export class TrendDetector {
     d.#vbar = snap.vbar ?? 0;
     d.#slides = snap.slides ?? 0;
     d.#merger = TrendMerger.fromJSON(config.cooldownMs, snap.lastAlert);
+    d.#pending = snap.pending ?? [];
     return d;
   }
 }
+
+/** Slides between an observation and the baseline learning from it (a CFAR guard band). */
+const GUARD_SLIDES = 2;
+
+/** A CUSUM above this (ln 100: reached by chance at most 1 % of excursions) marks a change. */
+const CHANGE_UNDER_WAY = Math.log(100);
 
 const ewma = (old: number, x: number, a: number) => old + a * (x - old);
 
 /** Poisson, or over-dispersed by the keyword's measured dispersion, plus 10 % model error. */
 const variance = (e: number, d = 1) => Math.max(1, d) * e + (0.1 * e) ** 2;
 
-/** A keyword's voices in the newest slide, the newest two and the window. */
-function observed(w: ClosedWindow, slice: Slice, k: string): Scales {
-  const [s1, s2] = slice.authors.get(k) ?? [0, 0];
-  const a = w.keywords.get(k);
-  return [s1, s2, a ? Math.min(a.uniqueAuthors, a.texts ?? a.uniqueAuthors) : 0];
-}
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** At least three onsets whose last two gaps agree within 10 %. */
@@ -266,15 +324,4 @@ function isRegular(onsets: number[]): boolean {
   const [a, b, c] = onsets.slice(-3);
   const g1 = b - a, g2 = c - b;
   return Math.abs(g1 - g2) <= 0.1 * Math.max(g1, g2);
-}
-
-/** A window without slice data (built by hand): the window counts as its own newest slide. */
-function fallbackSlice(w: ClosedWindow): Slice {
-  let volume = 0;
-  const authors = new Map<string, [number, number]>();
-  for (const [k, a] of w.keywords) {
-    volume = Math.max(volume, a.count);
-    authors.set(k, [a.uniqueAuthors, a.uniqueAuthors]);
-  }
-  return { slideMs: w.end - w.start, volume, authors };
 }

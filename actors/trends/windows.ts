@@ -12,7 +12,15 @@
  * event once instead of once per overlapping window. Events are deduplicated by URI within the
  * open panes: a copy of an event whose pane is gone would be late anyway.
  */
-import { mergeInto, mergePanes, Pane, paneFromJSON, paneToJSON, voices } from "./_pane.ts";
+import {
+  eventsToJSON,
+  mergeInto,
+  mergePanes,
+  Pane,
+  paneFromJSON,
+  paneToJSON,
+  voices,
+} from "./_pane.ts";
 import type { PaneSnapshot } from "./_pane.ts";
 import { WindowAcc } from "./_window_acc.ts";
 
@@ -119,8 +127,13 @@ export class WindowState {
   future = 0;
   duplicates = 0;
   #panes = new Map<number, Pane>();
-  /** Events added since the last `takeChanges`, per pane: an incremental checkpoint's rows. */
-  #deltas = new Map<number, Pane>();
+  /**
+   * Events added since the last `takeChanges`, per pane: an incremental checkpoint's rows. Kept
+   * as the events themselves (one push each), turned into snapshots once per batch.
+   */
+  #deltas = new Map<number, WindowEvent[]>();
+  /** Every open pane is to be saved whole at the next `takeChanges` (after a full snapshot). */
+  #allChanged = false;
   #dropped: number[] = [];
   #legacy = new Map<number, Map<string, LegacyAgg>>();
   /** The next window to close, accumulated as events arrive (null: built when it closes). */
@@ -175,9 +188,9 @@ export class WindowState {
       this.config.samples ?? 3,
       acc && start >= acc.start && start < acc.start + sizeMs ? acc : undefined,
     );
-    let delta = this.#deltas.get(start);
-    if (!delta) this.#deltas.set(start, delta = new Pane());
-    delta.add(e, this.config.samples ?? 3);
+    const delta = this.#deltas.get(start);
+    if (delta) delta.push(e);
+    else this.#deltas.set(start, [e]);
     return "counted";
   }
 
@@ -250,20 +263,19 @@ export class WindowState {
 
   /** The events added and the panes dropped since the last call, then forgets both. */
   takeChanges(): WindowChanges {
-    const deltas: WindowChanges["deltas"] = [...this.#deltas].map(([s, p]) => [s, paneToJSON(p)]);
+    const deltas: WindowChanges["deltas"] = this.#allChanged
+      ? [...this.#panes].map(([s, p]) => [s, paneToJSON(p)])
+      : [...this.#deltas].map(([s, events]) => [s, eventsToJSON(events)]);
     const dropped = this.#dropped;
     this.#deltas = new Map();
+    this.#allChanged = false;
     this.#dropped = [];
     return { deltas, dropped };
   }
 
   /** Every open pane as one delta (a first incremental save after a full snapshot). */
   markAllChanged(): void {
-    this.#deltas = new Map([...this.#panes].map(([s, p]) => {
-      const copy = new Pane();
-      mergeInto(copy, p, this.config.samples ?? 3);
-      return [s, copy];
-    }));
+    this.#allChanged = true;
   }
 
   meta(): WindowMeta {
@@ -285,7 +297,7 @@ export class WindowState {
   ): WindowState {
     const s = WindowState.fromJSON(config, { ...meta, panes: [] });
     for (const [start, snap] of panes) {
-      const delta = paneFromJSON(snap);
+      const delta = paneFromJSON(snap, config.samples ?? 3);
       const pane = s.#panes.get(start);
       if (pane) mergeInto(pane, delta, config.samples ?? 3);
       else s.#panes.set(start, delta);
@@ -310,7 +322,9 @@ export class WindowState {
     s.#nextClose = snap.nextClose;
     s.#closedEnd = snap.closedEnd ?? -Infinity;
     s.#partitionMax = snap.partitionMax.map((x) => (x < 0 ? -Infinity : x));
-    for (const [start, p] of snap.panes ?? []) s.#panes.set(start, paneFromJSON(p));
+    for (const [start, p] of snap.panes ?? []) {
+      s.#panes.set(start, paneFromJSON(p, config.samples ?? 3));
+    }
     for (const [start, entries] of snap.windows ?? []) s.#legacy.set(start, new Map(entries));
     return s;
   }
