@@ -4,7 +4,8 @@
  * order_id, tells duplicates (same content: counted) from conflicts (same id, other content:
  * logged and dead-lettered, never overwritten), and only then acks. A database failure is
  * retried 3 times with exponential backoff; if the database stays down the batch is held (the
- * consumer stays paused, heartbeating) and retried every few seconds, with a condition raised
+ * pipelined consumer fetches on only until the mailbox's bounds pause it, and heartbeats) and
+ * retried every few seconds, with a condition raised
  * for `/ready`, instead of being skipped or committed. An order the database refuses (a data
  * error the schema did not catch) is isolated from its batch and dead-lettered with the
  * database's reason, so it never holds its partition.

@@ -89,7 +89,7 @@ export function orderProcessorRole(rt: Runtime): ChildSpec {
             batchSize: c.ORDER_BATCH_SIZE,
             release: release.signal,
           }),
-        input: { groupId: c.ORDER_GROUP, topics: [c.ORDER_TOPIC] },
+        input: { groupId: c.ORDER_GROUP, topics: [c.ORDER_TOPIC], pipelined: true },
         // The consumer stops first and waits for its batches: a batch held through a database
         // outage must be let go before, or a graceful stop would wait for the database.
         beforeStop: () => release.abort(new Error("the order processor is stopping")),
