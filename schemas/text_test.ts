@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { assertParsesAsZod } from "../tests/helpers/same_parse.ts";
 import { CreateMessage, describeIssue, FastTextMessage, MessageId, TextMessage } from "./mod.ts";
 
 Deno.test("MessageId accepts any printable id up to 128 characters", () => {
@@ -89,20 +90,5 @@ const textInput = fc.oneof(
 );
 
 Deno.test("the fast text message parser accepts, refuses and explains exactly as the zod schema", () => {
-  let valid = 0;
-  fc.assert(
-    fc.property(textInput, (input) => {
-      const a = TextMessage.safeParse(input);
-      const b = FastTextMessage.safeParse(input);
-      assert.equal(b.success, a.success);
-      if (a.success) {
-        valid++;
-        assert.deepEqual(b.data, a.data);
-      } else {
-        assert.deepEqual(b.error!.issues, a.error.issues);
-      }
-    }),
-    { numRuns: 5_000 },
-  );
-  assert.ok(valid > 1_000, `enough valid messages generated (${valid})`);
+  assertParsesAsZod(TextMessage, FastTextMessage, textInput, { runs: 5_000, minValid: 1_000 });
 });
