@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createLogger, setLogSink } from "../../lib/log.ts";
 import type { Delivery, OutRecord, Producer } from "../../transport/mod.ts";
+import { until } from "../../tests/helpers/mod.ts";
 import type { AlertStore } from "./alert_store.ts";
 import { sentimentOutputs } from "./sentiment_outputs.ts";
 import type { SentimentRow } from "./analytics_store.ts";
@@ -40,13 +41,16 @@ function fakes(recent: Array<{ symbol: string; labelled: boolean }> = []) {
   return { alerts, producer, aggregated, raised, sent, failNext: (n: number) => (failing = n) };
 }
 
-async function until(what: string, check: () => boolean, ms = 5_000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** The outputs under test on the fakes, with passes 1 ms apart. */
+const outputsOf = (f: ReturnType<typeof fakes>) =>
+  sentimentOutputs({
+    ...f,
+    aggregationTopic: "agg",
+    alertTopic: "alerts",
+    rule,
+    logger: createLogger("test"),
+    intervalMs: 1,
+  });
 
 const row = (symbols: string[], label: string | null) => ({ symbols, label }) as SentimentRow;
 
@@ -55,17 +59,10 @@ Deno.test("a pass that fails gives its symbols to the next pass", async () => {
   setLogSink({ level: "warn", write: (r) => lines.push(r.msg) });
   try {
     const f = fakes();
-    const out = sentimentOutputs({
-      ...f,
-      aggregationTopic: "agg",
-      alertTopic: "alerts",
-      rule,
-      logger: createLogger("test"),
-      intervalMs: 1,
-    });
+    const out = outputsOf(f);
     f.failNext(1);
     await out.onStored([row(["AAA"], "positive"), row(["BBB"], null)]);
-    await until("the retried pass", () => f.sent.length === 2);
+    await until("the retried pass", () => f.sent.length === 2, 5_000, 5);
     assert.deepEqual(f.sent.map((r) => r.key).sort(), ["AAA|m", "BBB|m"]);
     // Both passes asked for both symbols; only AAA had a labelled row, so only it is checked.
     assert.deepEqual(f.aggregated, [["AAA", "BBB"], ["AAA", "BBB"]]);
@@ -79,15 +76,8 @@ Deno.test("a pass that fails gives its symbols to the next pass", async () => {
 
 Deno.test("a new process first runs a pass over the symbols stored in the last minutes", async () => {
   const f = fakes([{ symbol: "CCC", labelled: true }, { symbol: "DDD", labelled: false }]);
-  const out = sentimentOutputs({
-    ...f,
-    aggregationTopic: "agg",
-    alertTopic: "alerts",
-    rule,
-    logger: createLogger("test"),
-    intervalMs: 1,
-  });
-  await until("the recovery pass", () => f.sent.length === 2);
+  const out = outputsOf(f);
+  await until("the recovery pass", () => f.sent.length === 2, 5_000, 5);
   assert.deepEqual(f.aggregated, [["CCC", "DDD"]]);
   assert.deepEqual(f.raised, [["CCC"]]);
   await out.stop();
