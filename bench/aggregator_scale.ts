@@ -12,6 +12,7 @@ import type { ClassifiedPost } from "../schemas/social.ts";
 import { checkpointed, publish } from "../tests/helpers/aggregator.ts";
 import { RoleProcess, sandbox, until } from "../tests/helpers/mod.ts";
 import { routerGroup } from "../actors/trends/role.ts";
+import { cpuSeconds } from "./_cpu.ts";
 
 const MINUTES = Number(Deno.env.get("BENCH_SCALE_MINUTES") ?? 30);
 const PARTS = 4;
@@ -28,13 +29,6 @@ function classified(minutes: number): ClassifiedPost[] {
     model: "bench",
     classified_at: p.created_at,
   }));
-}
-
-/** utime + stime of a process, in seconds (Linux /proc, clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  const f = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  const fields = f.slice(f.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function runWith(processes: number, posts: ClassifiedPost[], out: (l: string) => void) {

@@ -14,19 +14,10 @@
 import { generateOrder, orderId } from "../actors/orders/generator.ts";
 import { committedTotal, RoleProcess, sandbox, until } from "../tests/helpers/mod.ts";
 import { peakRssMiB, rssSampler } from "./ceilings.ts";
+import { cpuSeconds } from "./_cpu.ts";
 
 /** Seconds after the drain before the processor's settled RSS is sampled. */
 const SETTLE_S = 5;
-
-/** CPU seconds (user + system) a process has used, from /proc; NaN when unknown. */
-export function cpuSeconds(pid: number): number {
-  try {
-    const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks, USER_HZ = 100
-  } catch {
-    return NaN; // not Linux, or the process is gone
-  }
-}
 
 export interface OrderBench {
   orders: number;
