@@ -120,7 +120,7 @@ export function sentimentRole(rt: Runtime): ChildSpec {
             batchSize: c.SENTIMENT_BATCH_SIZE,
             capacity: c.MAILBOX_CAPACITY,
           }),
-        input: { groupId: c.SENTIMENT_GROUP, topics: [c.FINANCE_TOPIC] },
+        input: { groupId: c.SENTIMENT_GROUP, topics: [c.FINANCE_TOPIC], pipelined: true },
         release,
         started: {
           msg: "sentiment worker started",

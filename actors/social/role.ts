@@ -99,7 +99,7 @@ async function writerInput(
   if (c.CONSUMER_TYPE === "kafka") {
     await ensureTopic(rt, c.POSTS_CLASSIFIED_TOPIC);
     return {
-      input: { groupId: c.POSTS_GROUP, topics: [c.POSTS_CLASSIFIED_TOPIC] },
+      input: { groupId: c.POSTS_GROUP, topics: [c.POSTS_CLASSIFIED_TOPIC], pipelined: true },
       deadLetters: new TopicDeadLetters(await rt.producer(), logger),
     };
   }
