@@ -10,7 +10,10 @@
  * window's rows: run in every batch before its commit (as before), they held each batch for
  * seconds at 1,000 events/s and the consumer fell behind. A pass that fails (the broker away)
  * gives its symbols back to the next one. A crash loses the pending pass, so a new process first
- * runs a pass over every symbol stored in the last two minutes (the minutes a pass recomputes).
+ * runs a pass over every symbol stored in the last `RECOVERY_MINUTES` and republishes their
+ * aggregates for each of those minutes (a pass otherwise recomputes the current and the previous
+ * minute): the minutes before a crash are covered as long as the role is back within that time.
+ * Aggregates are recomputed from the rows, so a minute published twice carries the same values.
  */
 import { RepeatLimiter } from "../../lib/log.ts";
 import type { Logger } from "../../lib/log.ts";
@@ -38,6 +41,8 @@ export interface SentimentOutputs {
 }
 
 const MINUTE_MS = 60_000;
+/** How far back a new process's first pass reaches, in minutes. */
+export const RECOVERY_MINUTES = 10;
 
 export function sentimentAlert(a: StoredAlert, threshold: number): FinanceAlert {
   const at = new Date(a.window_end).toISOString();
@@ -61,6 +66,8 @@ export function sentimentOutputs(o: SentimentOutputsOptions): SentimentOutputs {
   let running: Promise<void> | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let lastStart = -Infinity;
+  /** Minutes before the current one whose aggregates the next pass publishes (1 usually). */
+  let reach = 1;
   let stopped = false;
   const failures = new RepeatLimiter();
   const add = (symbol: string, isLabelled: boolean) => {
@@ -68,13 +75,15 @@ export function sentimentOutputs(o: SentimentOutputsOptions): SentimentOutputs {
     if (isLabelled) labelled.add(symbol);
   };
   const pass = async () => {
-    const [all, withLabel] = [[...symbols], [...labelled]];
+    const [all, withLabel, back] = [[...symbols], [...labelled], reach];
     symbols = new Set();
     labelled = new Set();
+    reach = 1;
     lastStart = Date.now();
-    await publishOutputs(o, all, withLabel).catch((err) => {
+    await publishOutputs(o, all, withLabel, back).catch((err) => {
       const withLabelSet = new Set(withLabel);
       for (const s of all) add(s, withLabelSet.has(s));
+      reach = Math.max(reach, back);
       const verdict = failures.check("pass");
       if (!verdict.log) return;
       o.logger.warn("sentiment outputs not published; the next pass tries again", {
@@ -94,8 +103,9 @@ export function sentimentOutputs(o: SentimentOutputsOptions): SentimentOutputs {
       });
     }, Math.max(0, lastStart + intervalMs - Date.now()));
   };
-  const recovered = o.alerts.recentSymbols(2 * MINUTE_MS / 1000).then((recent) => {
+  const recovered = o.alerts.recentSymbols(RECOVERY_MINUTES * MINUTE_MS / 1000).then((recent) => {
     for (const r of recent) add(r.symbol, r.labelled);
+    if (recent.length > 0) reach = Math.max(reach, RECOVERY_MINUTES);
     schedule();
   }).catch((err) => o.logger.warn("recent symbols not read: no recovery pass", { err }));
   return {
@@ -117,17 +127,25 @@ export function sentimentOutputs(o: SentimentOutputsOptions): SentimentOutputs {
   };
 }
 
-/** One pass: the aggregates of `symbols`, then the alerts of `labelled`. */
+/**
+ * One pass: the aggregates of `symbols` for this minute and the `back` before it, then the alerts
+ * of `labelled`.
+ */
 async function publishOutputs(
   o: SentimentOutputsOptions,
   symbols: string[],
   labelled: string[],
+  back: number,
 ): Promise<void> {
   if (symbols.length === 0) return;
   const now = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
   // Rows were stored at most a pass ago (processed_at is the database's now()): this minute,
-  // or the previous one when the pass straddles a minute boundary.
-  const minutes = [now - MINUTE_MS, now].map((t) => new Date(t).toISOString());
+  // or the previous one when the pass straddles a minute boundary (`back` is 1), unless the
+  // pass recovers what a crash left.
+  const minutes = Array.from(
+    { length: back + 1 },
+    (_, i) => new Date(now - (back - i) * MINUTE_MS).toISOString(),
+  );
   const aggs = await o.alerts.aggregates(symbols, minutes);
   if (aggs.length > 0) {
     await o.producer.send(

@@ -3,7 +3,7 @@ import { createLogger, setLogSink } from "../../lib/log.ts";
 import type { Delivery, OutRecord, Producer } from "../../transport/mod.ts";
 import { until } from "../../tests/helpers/mod.ts";
 import type { AlertStore } from "./alert_store.ts";
-import { sentimentOutputs } from "./sentiment_outputs.ts";
+import { RECOVERY_MINUTES, sentimentOutputs } from "./sentiment_outputs.ts";
 import type { SentimentRow } from "./analytics_store.ts";
 
 const rule = { windowS: 300, threshold: 0.5, minSources: 2, minEvents: 3, cooldownS: 600 };
@@ -12,10 +12,13 @@ const rule = { windowS: 300, threshold: 0.5, minSources: 2, minEvents: 3, cooldo
 function fakes(recent: Array<{ symbol: string; labelled: boolean }> = []) {
   const aggregated: string[][] = [];
   const raised: string[][] = [];
+  /** How many minutes each pass aggregated. */
+  const spans: number[] = [];
   const alerts = {
     recentSymbols: () => Promise.resolve(recent),
-    aggregates: (symbols: string[]) => {
+    aggregates: (symbols: string[], minutes: string[]) => {
       aggregated.push([...symbols].sort());
+      spans.push(minutes.length);
       return Promise.resolve(symbols.map((symbol) => ({ symbol, minute: "m" })));
     },
     raise: (symbols: string[]) => {
@@ -38,7 +41,15 @@ function fakes(recent: Array<{ symbol: string; labelled: boolean }> = []) {
     },
     close: () => Promise.resolve(),
   };
-  return { alerts, producer, aggregated, raised, sent, failNext: (n: number) => (failing = n) };
+  return {
+    alerts,
+    producer,
+    aggregated,
+    raised,
+    spans,
+    sent,
+    failNext: (n: number) => (failing = n),
+  };
 }
 
 /** The outputs under test on the fakes, with passes 1 ms apart. */
@@ -80,5 +91,18 @@ Deno.test("a new process first runs a pass over the symbols stored in the last m
   await until("the recovery pass", () => f.sent.length === 2, 5_000, 5);
   assert.deepEqual(f.aggregated, [["CCC", "DDD"]]);
   assert.deepEqual(f.raised, [["CCC"]]);
+  // The recovery pass republishes every minute it reaches back to; the next pass, two minutes.
+  await out.onStored([row(["CCC"], "positive")]);
+  await until("the next pass", () => f.spans.length === 2, 5_000, 5);
+  assert.deepEqual(f.spans, [RECOVERY_MINUTES + 1, 2]);
+  await out.stop();
+});
+
+Deno.test("a failed recovery pass gives its reach to the next pass", async () => {
+  const f = fakes([{ symbol: "EEE", labelled: false }]);
+  f.failNext(1);
+  const out = outputsOf(f);
+  await until("the retried recovery pass", () => f.sent.length === 1, 5_000, 5);
+  assert.deepEqual(f.spans, [RECOVERY_MINUTES + 1, RECOVERY_MINUTES + 1]);
   await out.stop();
 });
