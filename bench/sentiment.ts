@@ -17,7 +17,7 @@ import { financeAnalyticsRoutes } from "../routes/finance_analytics.ts";
 import { financeEvent, financeSandbox, runSentiment } from "../tests/helpers/sentiment.ts";
 import { DATABASE_URL, uniqueName, until } from "../tests/helpers/mod.ts";
 import { headline } from "./_headlines.ts";
-import { percentiles } from "./near_dup.ts";
+import { percentiles } from "./_percentiles.ts";
 
 type Out = (line: string) => void;
 const env = (k: string, d: number) => Number(Deno.env.get(k) ?? d);

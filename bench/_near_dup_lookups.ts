@@ -1,0 +1,87 @@
+/**
+ * The near-duplicate bench's timed lookups, in a worker: an isolate of its own, so the lookups'
+ * garbage collections are those of a sentiment worker's heap and not of the bench process's, which
+ * holds what the earlier benches left (a young-generation collection's cost is what survives it,
+ * and most of the lookups' p99 is collections). Message in: `{ url, prefix, n, lookups, warmUp }`;
+ * out: the figures, or `{ error }`.
+ */
+import process from "node:process";
+import { Redis } from "ioredis";
+import { NearDupIndex } from "../actors/finance/mod.ts";
+import { headline } from "./_headlines.ts";
+import { percentiles } from "./_percentiles.ts";
+
+interface LookupJob {
+  url: string;
+  prefix: string;
+  /** Originals stored: `e0` … `e<n - 1>`, each `headline(i)`. */
+  n: number;
+  lookups: number;
+  warmUp: number;
+}
+
+/** This thread's user + system CPU time, in seconds (the process's: the caller waits meanwhile). */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+async function run(job: LookupJob) {
+  const { n, lookups } = job;
+  const ix = new NearDupIndex({ url: job.url, prefix: job.prefix, ttlS: 3_600 });
+  const redis = new Redis(job.url);
+  try {
+    const texts = Array.from(
+      { length: lookups },
+      (_, i) => i % 2 ? headline((i * 7919) % n) + " https://t.co/x" : headline(n + i),
+    );
+    const probeCpu0 = cpuSeconds();
+    for (const text of texts) ix.probe(text);
+    const probeCpuMs = ((cpuSeconds() - probeCpu0) * 1000) / lookups;
+    // Steady state, as a running worker sees it: the first lookups of a process run unoptimised
+    // code.
+    for (let i = 0; i < job.warmUp; i++) {
+      await ix.find([{ id: `w${i}`, text: headline(n + lookups + i) }]);
+    }
+    const times = new Float64Array(lookups);
+    let found = 0;
+    const cpu0 = cpuSeconds();
+    for (let i = 0; i < lookups; i++) {
+      const t = performance.now();
+      const [v] = await ix.find([{ id: `q${i}`, text: texts[i] }]);
+      times[i] = performance.now() - t;
+      if (i % 2 && v.duplicateOf === `e${(i * 7919) % n}`) found++;
+    }
+    const cpuMsPerLookup = ((cpuSeconds() - cpu0) * 1000) / lookups;
+    if (found !== lookups / 2) throw new Error(`${found} of ${lookups / 2} repeats found`);
+    const pings = new Float64Array(lookups);
+    for (let i = 0; i < lookups; i++) {
+      const t = performance.now();
+      await redis.ping();
+      pings[i] = performance.now() - t;
+    }
+    return {
+      ...percentiles([...times]),
+      cpuMsPerLookup,
+      probeCpuMs,
+      ceiling: percentiles([...pings]),
+    };
+  } finally {
+    redis.disconnect();
+    await ix.close();
+  }
+}
+
+/** This module runs as a worker; the default lib types `self` as a window. */
+const scope = self as unknown as {
+  onmessage: (e: MessageEvent<LookupJob>) => void;
+  postMessage: (m: unknown) => void;
+};
+
+scope.onmessage = async (e) => {
+  try {
+    scope.postMessage(await run(e.data));
+  } catch (err) {
+    scope.postMessage({ error: String(err) });
+  }
+};
