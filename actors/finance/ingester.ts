@@ -31,7 +31,7 @@ import { errorMessage, UpstreamError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { FinanceEvent, IngestStatus } from "../../schemas/finance.ts";
 import type { OutRecord, Producer } from "../../transport/mod.ts";
-import { eventKey } from "./normalize.ts";
+import { eventJson, eventKey } from "./normalize.ts";
 import { dayOf } from "./raw_store.ts";
 import type { RawEventStore, RawKey } from "./raw_store.ts";
 
@@ -76,7 +76,7 @@ const ackKey = (k: RawKey) => `${k.day}/${k.event_id}`;
 
 /** The broker record of an event: keyed by symbol or source id, the request id as a header. */
 export function toRecord(e: FinanceEvent): OutRecord {
-  return { key: eventKey(e), value: JSON.stringify(e), headers: { "x-request-id": e.request_id } };
+  return { key: eventKey(e), value: eventJson(e), headers: { "x-request-id": e.request_id } };
 }
 
 export class Ingester {
