@@ -4,9 +4,13 @@
  * Requests submit their validated events; the events of every request that arrives while an
  * INSERT runs are folded into the next one (group commit: one INSERT ... ON CONFLICT for all of
  * them). A flush's broker send starts when its INSERT is done and overlaps the next INSERT;
- * sends made while one is in flight are folded by the producer, and the `published_at` UPDATEs
- * the same way. A request is answered once its events are both stored and acknowledged by the
- * broker, without waiting for that UPDATE.
+ * sends made while one is in flight are folded by the producer. A request is answered once its
+ * events are both stored and acknowledged by the broker, without waiting for `published_at`.
+ *
+ * `published_at` of acknowledged events is set by the next INSERT (a CTE of the same statement):
+ * one statement and one synchronous commit a flush instead of two. Only when no INSERT is running
+ * or waiting does an UPDATE of its own mark them (one at a time, folding the keys acknowledged
+ * meanwhile), so an idle ingester leaves nothing unmarked.
  *
  * One INSERT is in flight while the backlog is small: every statement has a fixed cost, and
  * concurrent INSERTs would only split the batches (four in flight cost the ingest process 25 %
@@ -27,7 +31,7 @@ import { errorMessage, UpstreamError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { FinanceEvent, IngestStatus } from "../../schemas/finance.ts";
 import type { OutRecord, Producer } from "../../transport/mod.ts";
-import { eventKey } from "./normalize.ts";
+import { eventJson, eventKey } from "./normalize.ts";
 import { dayOf } from "./raw_store.ts";
 import type { RawEventStore, RawKey } from "./raw_store.ts";
 
@@ -72,7 +76,7 @@ const ackKey = (k: RawKey) => `${k.day}/${k.event_id}`;
 
 /** The broker record of an event: keyed by symbol or source id, the request id as a header. */
 export function toRecord(e: FinanceEvent): OutRecord {
-  return { key: eventKey(e), value: JSON.stringify(e), headers: { "x-request-id": e.request_id } };
+  return { key: eventKey(e), value: eventJson(e), headers: { "x-request-id": e.request_id } };
 }
 
 export class Ingester {
@@ -135,12 +139,23 @@ export class Ingester {
       void this.#finish(batch, stored);
     }
     this.#running--;
+    // The marks acknowledged during the last INSERT have no INSERT left to ride on.
+    this.#markAlone();
   }
 
-  /** Stores the events; decides which are new and which must be sent. */
+  /** Stores the events (and marks the keys acknowledged since); decides what must be sent. */
   async #store(all: FinanceEvent[]): Promise<Stored> {
     const unique = [...new Map(all.map((e) => [e.event_id, e])).values()];
-    const inserted = await this.o.store.insert(unique);
+    const marks = this.#toMark.splice(0, this.#max);
+    let inserted: Set<string>;
+    try {
+      inserted = await this.o.store.insert(unique, marks);
+    } catch (err) {
+      this.#markFailed(marks.length, err);
+      throw err;
+    } finally {
+      for (const k of marks) this.#acked.delete(ackKey(k));
+    }
     const insertedNow = unique.filter((e) => inserted.has(e.event_id));
     // A duplicate whose first delivery never reached the broker (it crashed, or is in flight
     // elsewhere) is sent again: downstream absorbs a second copy, never a missing one.
@@ -174,27 +189,40 @@ export class Ingester {
   }
 
   /**
-   * Marks acknowledged events published, one UPDATE at a time: keys acknowledged while one runs
-   * go into the next, so concurrent flushes share UPDATE statements as they share sends. An
-   * UPDATE that is lost leaves its events to the relay, whose re-publish downstream absorbs.
+   * Queues acknowledged events to be marked published: by the next INSERT if one is running or
+   * waiting, else by an UPDATE of their own. A mark that is lost leaves its events to the relay,
+   * whose re-publish downstream absorbs.
    */
   #markPublished(keys: RawKey[]): void {
-    this.#toMark.push(...keys);
-    for (const k of keys) this.#acked.add(ackKey(k));
-    if (this.#marking) return;
+    for (const k of keys) {
+      this.#toMark.push(k);
+      this.#acked.add(ackKey(k));
+    }
+    this.#markAlone();
+  }
+
+  /**
+   * While no INSERT runs or waits, marks the queued keys with UPDATEs, one at a time (keys
+   * acknowledged while one runs go into the next); as soon as an INSERT runs, it takes them.
+   */
+  #markAlone(): void {
+    if (this.#marking || this.#toMark.length === 0 || this.#running > 0) return;
     this.#marking = (async () => {
-      while (this.#toMark.length > 0) {
+      while (this.#toMark.length > 0 && this.#running === 0) {
         const batch = this.#toMark.splice(0, this.#max);
-        await this.o.store.markPublished(batch).catch((err) =>
-          this.o.logger.warn("marking events published failed; the relay sends them again", {
-            events: batch.length,
-            reason: errorMessage(err),
-          })
-        );
+        await this.o.store.markPublished(batch).catch((err) => this.#markFailed(batch.length, err));
         for (const k of batch) this.#acked.delete(ackKey(k));
       }
       this.#marking = null;
     })();
+  }
+
+  #markFailed(events: number, err: unknown): void {
+    if (events === 0) return;
+    this.o.logger.warn("marking events published failed; the relay sends them again", {
+      events,
+      reason: errorMessage(err),
+    });
   }
 
   async #publish(events: FinanceEvent[], insertedNow: FinanceEvent[]): Promise<void> {

@@ -6,6 +6,7 @@ import { MemoryTransport } from "../../transport/mod.ts";
 import type { Producer } from "../../transport/mod.ts";
 import { Ingester } from "./ingester.ts";
 import { RawEventStore } from "./raw_store.ts";
+import { until } from "../../tests/helpers/mod.ts";
 
 setLogLevel("silent");
 
@@ -103,13 +104,13 @@ function holdInserts(store: RawEventStore) {
   let inFlight = 0, most = 0, inserts = 0;
   let release!: () => void;
   let gate = new Promise<void>((r) => release = r);
-  store.insert = async (events) => {
+  store.insert = async (events, marks) => {
     inFlight++;
     inserts++;
     most = Math.max(most, inFlight);
     await gate;
     try {
-      return await insert(events);
+      return await insert(events, marks);
     } finally {
       inFlight--;
     }
@@ -120,6 +121,10 @@ function holdInserts(store: RawEventStore) {
     open() {
       release();
       gate = Promise.resolve();
+    },
+    /** Holds the INSERTs that start from now on, until `open()`. */
+    close() {
+      gate = new Promise<void>((r) => release = r);
     },
   };
 }
@@ -155,6 +160,58 @@ Deno.test("a backlog of a quarter of maxEvents starts another INSERT", async () 
     assert.deepEqual(results.map((r) => r.status), ["accepted", "accepted", "accepted"]);
     assert.equal(t.sent.length, 3);
   } finally {
+    held.open();
+    await t.close();
+  }
+});
+
+Deno.test("acknowledged events are marked published by the next INSERT, or alone when none comes", async () => {
+  // Sends wait for `ack()`, so an event can be acknowledged while another INSERT waits.
+  let ack!: () => void;
+  let acked = new Promise<void>((r) => ack = r);
+  const sent: string[] = [];
+  const t = await setup({
+    send: async (_topic, records) => {
+      sent.push(...records.map((r) => String(r.value)));
+      await acked;
+      return records.map((_, i) => ({ topic: "fin", partition: 0, offset: String(i) }));
+    },
+    close: () => Promise.resolve(),
+  });
+  const withInsert: string[][] = [];
+  const alone: string[][] = [];
+  const insert = t.store.insert.bind(t.store);
+  t.store.insert = (events, marks = []) => {
+    withInsert.push(marks.map((k) => k.event_id));
+    return insert(events, marks);
+  };
+  const mark = t.store.markPublished.bind(t.store);
+  t.store.markPublished = (keys, tx) => {
+    alone.push(keys.map((k) => k.event_id));
+    return mark(keys, tx);
+  };
+  const held = holdInserts(t.store);
+  const published = async (id: string) => (await t.store.get(`news:${id}`))?.published_at !== null;
+  try {
+    held.open();
+    const a = t.ingester.submit([event("a")]);
+    await until("the send of a", () => sent.length === 1);
+    held.close();
+    const b = t.ingester.submit([event("b")]); // its INSERT waits
+    const c = t.ingester.submit([event("c")]); // queued behind it
+    ack();
+    await a; // "a" acknowledged while the INSERT of "b" runs: "c"'s INSERT marks it
+    held.open();
+    await Promise.all([b, c]);
+    assert.deepEqual(withInsert.find((m) => m.includes("news:a")), ["news:a"]);
+    assert.ok(alone.every((keys) => !keys.includes("news:a")));
+    assert.ok(await published("a"));
+    // Nothing more arrives: "b" and "c" are marked by an UPDATE of their own.
+    await until("b and c marked", async () => await published("b") && await published("c"));
+    assert.deepEqual(alone.flat().sort(), ["news:b", "news:c"]);
+  } finally {
+    ack();
+    acked = Promise.resolve();
     held.open();
     await t.close();
   }

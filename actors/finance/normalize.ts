@@ -197,3 +197,18 @@ export function toFinanceEvent(
 export function eventKey(e: FinanceEvent): string {
   return e.symbols[0] ?? e.event_id;
 }
+
+const serialised = new WeakMap<FinanceEvent, string>();
+
+/**
+ * The JSON of an event, serialised once: the raw store's INSERT and the broker record carry the
+ * same text (an event is not changed once made).
+ */
+export function eventJson(e: FinanceEvent): string {
+  let json = serialised.get(e);
+  if (json === undefined) {
+    json = JSON.stringify(e);
+    serialised.set(e, json);
+  }
+  return json;
+}

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { ValidationError } from "../../lib/errors.ts";
 import { NewsArticle, RedditThing } from "../../schemas/finance.ts";
-import { eventId, eventKey, normalizeSymbol, sanitizeText, toFinanceEvent } from "./normalize.ts";
+import {
+  eventId,
+  eventJson,
+  eventKey,
+  normalizeSymbol,
+  sanitizeText,
+  toFinanceEvent,
+} from "./normalize.ts";
 
 const stamp = { requestId: "req-1", receivedAt: new Date("2026-06-01T12:00:00Z") };
 
@@ -73,4 +80,20 @@ Deno.test("a Reddit comment takes its cashtags as symbols; a far-future time is 
     () => toFinanceEvent("reddit", future, 2, stamp),
     (err: unknown) => err instanceof ValidationError && err.field === "2.time",
   );
+});
+
+Deno.test("an event's JSON is serialised once and is its JSON.stringify", () => {
+  const payload = NewsArticle.parse({
+    id: "n-1",
+    headline: "AAPL up",
+    source: "Reuters",
+    url: "https://news.example.com/1",
+    symbols: ["aapl"],
+    published_at: "2026-06-01T11:00:00Z",
+  });
+  const e = toFinanceEvent("news", payload, null, stamp);
+  const json = eventJson(e);
+  assert.equal(json, JSON.stringify(e));
+  assert.equal(JSON.parse(json).event_id, "news:n-1");
+  assert.equal(eventJson(e), json);
 });

@@ -12,6 +12,7 @@
  */
 import type { Db, Queryable } from "../../db/mod.ts";
 import type { FinanceEvent } from "../../schemas/finance.ts";
+import { eventJson } from "./normalize.ts";
 
 const TABLE = "finance_raw_events";
 const LOCK = 7235013;
@@ -118,28 +119,35 @@ export class RawEventStore {
     });
   }
 
-  /** Inserts the events not stored yet; returns the ids of those inserted now. */
-  async insert(events: FinanceEvent[]): Promise<Set<string>> {
-    if (events.length === 0) return new Set();
+  /**
+   * Inserts the events not stored yet; returns the ids of those inserted now. `marks`, keys of
+   * events the broker acknowledged since, are marked published by the same statement (a
+   * data-modifying CTE): one statement and one commit a flush instead of two, which is most of
+   * what a small flush costs the database (a synchronous commit) and the client (a round trip).
+   */
+  async insert(events: FinanceEvent[], marks: RawKey[] = []): Promise<Set<string>> {
+    if (events.length === 0) {
+      await this.markPublished(marks);
+      return new Set();
+    }
+    const mark = marks.length > 0
+      ? `WITH marked AS (UPDATE ${TABLE} t SET published_at = now()
+           FROM unnest($2::text[], $3::date[]) AS k(event_id, day)
+          WHERE t.event_id = k.event_id AND t.day = k.day AND t.day = ANY($4::date[])
+            AND t.published_at IS NULL)\n`
+      : "";
+    // The columns are read from the events themselves (the day is the UTC date of the provider
+    // time, as `dayOf`), so the parameter is the events' JSON as the broker gets it.
     const rows = await this.db.query<{ event_id: string }>(
-      `INSERT INTO ${TABLE} (event_id, day, source, symbols, event_at, received_at, request_id, event)
-       SELECT e.event_id, e.day, e.source, ARRAY(SELECT jsonb_array_elements_text(e.symbols)),
-              e.event_at, e.received_at, e.request_id, e.event
-         FROM jsonb_to_recordset($1::jsonb) AS e(event_id text, day date, source text,
-              symbols jsonb, event_at timestamptz, received_at timestamptz, request_id text,
-              event jsonb)
+      `${mark}INSERT INTO ${TABLE} (event_id, day, source, symbols, event_at, received_at, request_id, event)
+       SELECT e->>'event_id', left(e->>'published_at', 10)::date, e->>'source',
+              ARRAY(SELECT jsonb_array_elements_text(e->'symbols')),
+              (e->>'published_at')::timestamptz, (e->>'received_at')::timestamptz,
+              e->>'request_id', e
+         FROM jsonb_array_elements($1::jsonb) AS e
        ON CONFLICT (event_id, day) DO NOTHING
        RETURNING event_id`,
-      [JSON.stringify(events.map((e) => ({
-        event_id: e.event_id,
-        day: dayOf(e),
-        source: e.source,
-        symbols: e.symbols,
-        event_at: e.published_at,
-        received_at: e.received_at,
-        request_id: e.request_id,
-        event: e,
-      })))],
+      [`[${events.map(eventJson).join(",")}]`, ...(marks.length > 0 ? keyParams(marks) : [])],
     );
     return new Set(rows.map((r) => r.event_id));
   }
