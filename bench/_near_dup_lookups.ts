@@ -1,9 +1,9 @@
 /**
- * The near-duplicate bench's timed lookups, in a worker: an isolate of its own, so the lookups'
- * garbage collections are those of a sentiment worker's heap and not of the bench process's, which
- * holds what the earlier benches left (a young-generation collection's cost is what survives it,
- * and most of the lookups' p99 is collections). Message in: `{ url, prefix, n, lookups, warmUp }`;
- * out: the figures, or `{ error }`.
+ * The near-duplicate bench's timed lookups, in a process of their own started with the roles' V8
+ * flags (`ROLE_V8_FLAGS`): the heap a sentiment worker has, not the bench process's, which holds
+ * what the earlier benches left (a young-generation collection costs what survives it, and most of
+ * the lookups' p99 is collections). `deno run -A bench/_near_dup_lookups.ts '<job JSON>'` with
+ * `{ url, prefix, n, lookups, warmUp }`; prints the figures as one JSON line.
  */
 import process from "node:process";
 import { Redis } from "ioredis";
@@ -20,7 +20,7 @@ interface LookupJob {
   warmUp: number;
 }
 
-/** This thread's user + system CPU time, in seconds (the process's: the caller waits meanwhile). */
+/** This process's user + system CPU time, in seconds. */
 function cpuSeconds(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -72,16 +72,7 @@ async function run(job: LookupJob) {
   }
 }
 
-/** This module runs as a worker; the default lib types `self` as a window. */
-const scope = self as unknown as {
-  onmessage: (e: MessageEvent<LookupJob>) => void;
-  postMessage: (m: unknown) => void;
-};
-
-scope.onmessage = async (e) => {
-  try {
-    scope.postMessage(await run(e.data));
-  } catch (err) {
-    scope.postMessage({ error: String(err) });
-  }
-};
+if (import.meta.main) {
+  const out = await run(JSON.parse(Deno.args[0]) as LookupJob);
+  Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(out) + "\n"));
+}

@@ -3,17 +3,18 @@
  * BENCH_NEAR_DUP_SIGNATURES (default 1,000,000) originals are stored under a prefix of its own
  * (`NEAR_DUP_PREFIX` if set, plus a unique suffix; deleted after) through the index's own bulk
  * write (`addOriginals`: the same script and layout as the worker's path, one command per 1,000
- * originals) in parallel workers (`_near_dup_fill.ts`). Then, in a worker of its own
- * (`_near_dup_lookups.ts`: a fresh isolate, as a sentiment worker's), after 2,000 untimed lookups
- * (a warm process), p50/p99 of 4,000 one-text lookups (new texts and repeats, every repeat must be
+ * originals) in parallel workers (`_near_dup_fill.ts`). Then, in a process of its own with the
+ * roles' V8 flags (`_near_dup_lookups.ts`: the heap a sentiment worker has), after 2,000 untimed
+ * lookups (a warm process), p50/p99 of 4,000 one-text lookups (new texts and repeats, every repeat must be
  * found), the client CPU per lookup (and how much of it is the signature and gist), and a bare
- * Redis PING round trip from the same thread as the ceiling; here, the script's server time
+ * Redis PING round trip from the same process as the ceiling; here, the script's server time
  * (`INFO commandstats`, EVALSHA: shared with other clients of this Redis, so an upper bound) and
  * Redis memory and key count at full size.
  */
 import process from "node:process";
 import { Redis } from "ioredis";
 import { NearDupIndex } from "../actors/finance/mod.ts";
+import { ROLE_V8_FLAGS } from "../scripts/compile.ts";
 import { REDIS_URL, uniqueName } from "../tests/helpers/mod.ts";
 
 export { percentiles } from "./_percentiles.ts";
@@ -68,6 +69,21 @@ async function evalshaStats(redis: Redis): Promise<{ calls: number; usec: number
  * Stores originals `e0` … `e<n - 1>` through the index's bulk write, in BENCH_NEAR_DUP_WORKERS
  * (default 2) workers; returns the wall time and this process's CPU time (every thread).
  */
+/** Runs `_near_dup_lookups.ts` as a role would run: its own process, the roles' V8 flags. */
+async function lookupsProcess(job: unknown): Promise<LookupFigures> {
+  const script = new URL("./_near_dup_lookups.ts", import.meta.url).pathname;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", ...ROLE_V8_FLAGS, script, JSON.stringify(job)],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  if (code !== 0) {
+    throw new Error(`near-dup lookups exited with ${code}: ${text.decode(stderr).slice(-2_000)}`);
+  }
+  return JSON.parse(text.decode(stdout).trim().split("\n").at(-1)!) as LookupFigures;
+}
+
 export async function fill(prefix: string, ttlS: number, n: number) {
   const workers = Math.max(1, Number(Deno.env.get("BENCH_NEAR_DUP_WORKERS") ?? 2));
   const t0 = performance.now();
@@ -96,13 +112,13 @@ export async function nearDupBench(out: Out) {
     out(`  stored in ${filled.seconds.toFixed(1)} s`);
     const memoryBytes = (await usedMemory(redis)) - mem0;
     const script0 = await evalshaStats(redis);
-    const lookups = await inWorker<LookupFigures>("./_near_dup_lookups.ts", {
+    const lookups = await lookupsProcess({
       url: REDIS_URL,
       prefix,
       n,
       lookups: LOOKUPS,
       warmUp: WARM_UP,
-    }, "near-dup lookups");
+    });
     const script1 = await evalshaStats(redis);
     const keys = await ix.clear();
     return {
