@@ -156,13 +156,33 @@ export class Ingester {
     } finally {
       for (const k of marks) this.#acked.delete(ackKey(k));
     }
-    const insertedNow = unique.filter((e) => inserted.has(e.event_id));
     // A duplicate whose first delivery never reached the broker (it crashed, or is in flight
-    // elsewhere) is sent again: downstream absorbs a second copy, never a missing one.
-    const dups = unique.filter((e) => !inserted.has(e.event_id));
-    // Decided before the query: an UPDATE finishing during it takes its keys out of `#acked`.
-    const unsure = dups.filter((e) => !this.#acked.has(ackKey(keyOf(e))));
-    const pending = await this.o.store.unpublished(unsure.map(keyOf));
+    // elsewhere) is sent again: downstream absorbs a second copy, never a missing one. Its row is
+    // claimed for this send, so a flush whose send fails meanwhile does not delete it; one that
+    // such a flush deleted before the claim is stored again, by this flush.
+    let unsure = unique.filter((e) =>
+      // Decided before the query: an UPDATE finishing during it takes its keys out of `#acked`.
+      !inserted.has(e.event_id) && !this.#acked.has(ackKey(keyOf(e)))
+    );
+    const pending: FinanceEvent[] = [];
+    for (let round = 0; unsure.length > 0; round++) {
+      const claim = await this.o.store.claimUnpublished(unsure.map(keyOf));
+      pending.push(...claim.events);
+      if (claim.missing.length === 0) break;
+      if (round === 2) {
+        throw new UpstreamError(
+          "RAW_STORE_RACE",
+          "Events were deleted and stored again by concurrent deliveries; retry",
+        );
+      }
+      const gone = new Set(claim.missing.map(ackKey));
+      const again = unsure.filter((e) => gone.has(ackKey(keyOf(e))));
+      const storedAgain = await this.o.store.insert(again);
+      for (const id of storedAgain) inserted.add(id);
+      // Stored again by another flush meanwhile: claimed in the next round.
+      unsure = again.filter((e) => !storedAgain.has(e.event_id));
+    }
+    const insertedNow = unique.filter((e) => inserted.has(e.event_id));
     return { inserted, insertedNow, toSend: [...insertedNow, ...pending] };
   }
 
@@ -233,7 +253,7 @@ export class Ingester {
       );
     } catch (err) {
       // Undo the INSERT so that nothing is half done; if even that fails, the relay publishes.
-      await this.o.store.forget(insertedNow.map(keyOf)).catch((e) =>
+      await this.o.store.forget(insertedNow).catch((e) =>
         this.o.logger.error("undoing the insert of unpublished events failed", {
           events: insertedNow.length,
           reason: errorMessage(e),

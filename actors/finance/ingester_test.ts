@@ -98,6 +98,94 @@ Deno.test("a retry arriving before the published mark is written is not sent aga
   }
 });
 
+/** A producer whose sends wait until released, each failing or succeeding as told then. */
+function heldProducer(transport: Producer) {
+  const calls: Array<(ok: boolean) => void> = [];
+  const sent: string[] = [];
+  const producer: Producer = {
+    send: (topic, records) =>
+      new Promise((resolve, reject) => {
+        calls.push((ok) => {
+          if (!ok) return reject(new Error("broker down"));
+          sent.push(...records.map((r) => String(r.value)));
+          resolve(transport.send(topic, records));
+        });
+      }),
+    close: () => Promise.resolve(),
+  };
+  return { producer, sent, calls };
+}
+
+Deno.test("a retry sent while the first delivery's send fails keeps the row the first one stored", async () => {
+  const memory = new MemoryTransport();
+  await (await memory.admin()).ensureTopics([{ topic: "fin", partitions: 1 }]);
+  const held = heldProducer(await memory.producer());
+  const t = await setup(held.producer);
+  try {
+    const first = t.ingester.submit([event("r")]);
+    const failed = assert.rejects(first, /Publishing to fin failed/);
+    await until("the first send", () => held.calls.length === 1, 5_000, 5);
+    // The provider retries while the first send hangs: the retry claims the unpublished row.
+    const retry = t.ingester.submit([event("r")]);
+    await until("the retry's send", () => held.calls.length === 2, 5_000, 5);
+    held.calls[0](false);
+    await failed;
+    held.calls[1](true);
+    assert.equal((await retry)[0].status, "duplicate");
+    assert.equal(held.sent.filter((v) => v.includes('"news:r"')).length, 1);
+    await until(
+      "the row marked published",
+      async () => {
+        const rows = await t.store.list({ limit: 10 });
+        return rows.length === 1 && rows[0].published_at !== null;
+      },
+      5_000,
+      5,
+    );
+  } finally {
+    await t.close();
+    await memory.close();
+  }
+});
+
+Deno.test("a retry whose stored copy a failed send deleted meanwhile stores it again", async () => {
+  const memory = new MemoryTransport();
+  await (await memory.admin()).ensureTopics([{ topic: "fin", partitions: 1 }]);
+  const held = heldProducer(await memory.producer());
+  const t = await setup(held.producer);
+  // Holds the answer of the second INSERT (the retry's), once it has run.
+  const insert = t.store.insert.bind(t.store);
+  let inserts = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => release = r);
+  t.store.insert = async (events, marks) => {
+    const out = await insert(events, marks);
+    if (++inserts === 2) await gate;
+    return out;
+  };
+  try {
+    const first = t.ingester.submit([event("m")]);
+    const failed = assert.rejects(first, /Publishing to fin failed/);
+    await until("the first send", () => held.calls.length === 1, 5_000, 5);
+    const retry = t.ingester.submit([event("m")]);
+    await until("the retry's INSERT", () => inserts === 2, 5_000, 5);
+    // The first send fails and its row is deleted after the retry found it stored.
+    held.calls[0](false);
+    await failed;
+    assert.equal((await t.store.list({ limit: 10 })).length, 0);
+    release();
+    await until("the retry's send", () => held.calls.length === 2, 5_000, 5);
+    held.calls[1](true);
+    assert.equal((await retry)[0].status, "accepted");
+    assert.equal(held.sent.filter((v) => v.includes('"news:m"')).length, 1);
+    assert.equal((await t.store.list({ limit: 10 })).length, 1);
+  } finally {
+    release();
+    await t.close();
+    await memory.close();
+  }
+});
+
 /** Counts the store's INSERTs in flight at once, holding each until `release()`. */
 function holdInserts(store: RawEventStore) {
   const insert = store.insert.bind(store);

@@ -152,14 +152,31 @@ export class RawEventStore {
     return new Set(rows.map((r) => r.event_id));
   }
 
-  /** Of `keys`, the stored events not yet acknowledged by the broker. */
-  async unpublished(keys: RawKey[]): Promise<FinanceEvent[]> {
-    if (keys.length === 0) return [];
-    const rows = await this.db.query<{ event: FinanceEvent }>(
-      `SELECT t.event FROM ${TABLE} t JOIN ${KEYS} ON ${ON_KEYS} WHERE t.published_at IS NULL`,
+  /**
+   * For a flush about to send duplicates of stored events: claims those of `keys` still
+   * unpublished (their `received_at` becomes now, so that the `forget` of a flush whose send
+   * failed meanwhile, which deletes its rows only as it inserted them, leaves them to this send)
+   * and returns their events, and the keys no longer stored at all (forgotten by such a flush
+   * between this flush's INSERT and now), which the caller stores again.
+   */
+  async claimUnpublished(
+    keys: RawKey[],
+  ): Promise<{ events: FinanceEvent[]; missing: RawKey[] }> {
+    if (keys.length === 0) return { events: [], missing: [] };
+    const rows = await this.db.query<{ event_id: string; day: string; event: FinanceEvent | null }>(
+      `WITH claimed AS (
+         UPDATE ${TABLE} t SET received_at = now() FROM ${KEYS}
+          WHERE ${ON_KEYS} AND t.published_at IS NULL
+          RETURNING t.event_id, t.day, t.event)
+       SELECT k.event_id, k.day::text AS day, c.event FROM ${KEYS}
+         LEFT JOIN claimed c ON c.event_id = k.event_id AND c.day = k.day
+        WHERE c.event IS NOT NULL OR NOT EXISTS (SELECT 1 FROM ${TABLE} t WHERE ${ON_KEYS})`,
       keyParams(keys),
     );
-    return rows.map((r) => r.event);
+    return {
+      events: rows.flatMap((r) => (r.event ? [r.event] : [])),
+      missing: rows.flatMap((r) => (r.event ? [] : [{ event_id: r.event_id, day: r.day }])),
+    };
   }
 
   /** Marks events as acknowledged by the broker. */
@@ -172,12 +189,20 @@ export class RawEventStore {
     );
   }
 
-  /** Deletes events still unpublished (their send failed; the provider will retry them). */
-  async forget(keys: RawKey[]): Promise<void> {
-    if (keys.length === 0) return;
+  /**
+   * Deletes events still unpublished as they were inserted (their send failed; the provider will
+   * retry them): a row another flush claimed since (`claimUnpublished`) is left to its send.
+   */
+  async forget(events: FinanceEvent[]): Promise<void> {
+    if (events.length === 0) return;
     await this.db.query(
-      `DELETE FROM ${TABLE} t USING ${KEYS} WHERE ${ON_KEYS} AND t.published_at IS NULL`,
-      keyParams(keys),
+      `DELETE FROM ${TABLE} t
+        USING unnest($1::text[], $2::date[], $4::timestamptz[]) AS k(event_id, day, received_at)
+        WHERE ${ON_KEYS} AND t.published_at IS NULL AND t.received_at = k.received_at`,
+      [
+        ...keyParams(events.map((e) => ({ event_id: e.event_id, day: dayOf(e) }))),
+        events.map((e) => e.received_at),
+      ],
     );
   }
 
