@@ -2,7 +2,9 @@
  * The machine's own ceilings for the text writer, each run in its own process so its peak RSS
  * is its own (`deno run -A bench/ceilings.ts <kafka|copy> <json options>`; prints one JSON line):
  * - `kafka`: raw kafkajs consume of the topic with a commit per batch and no processing;
- * - `copy`: one PostgreSQL `COPY` of the rows (a TSV file) into a fresh `text_messages`.
+ * - `copy`: PostgreSQL `COPY` of the rows (a TSV file) into a fresh `text_messages`: in one
+ *   stream, or with `batchRows`, in transactions of that many rows, one after another (BEGIN,
+ *   COPY, COMMIT), as the writer commits each of its batches before its offsets.
  */
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
@@ -75,21 +77,39 @@ async function kafkaCeiling(o: { brokers: string[]; topic: string; count: number
   return { rows: n, seconds };
 }
 
-async function copyCeiling(o: { url: string; schema: string; file: string }) {
+async function copyCeiling(
+  o: { url: string; schema: string; file: string; batchRows?: number },
+) {
   const client = new pg.Client({ connectionString: o.url, options: `-c search_path=${o.schema}` });
   await client.connect();
   const data = await Deno.readFile(o.file);
+  // Where each transaction's rows end (the whole file when not batched).
+  const ends: number[] = [];
   let rows = 0;
-  for (const b of data) if (b === 10) rows++;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] === 10 && ++rows % (o.batchRows ?? Infinity) === 0) ends.push(i + 1);
+  }
+  if (ends.at(-1) !== data.length) ends.push(data.length);
+  const copy = (chunk: Uint8Array) => {
+    const stream = client.query(copyFrom("COPY text_messages (id, message) FROM STDIN"));
+    return new Promise<void>((resolve, reject) => {
+      stream.on("error", reject);
+      stream.on("finish", resolve);
+      // In 1 MiB writes, as a client streaming rows would.
+      for (let i = 0; i < chunk.length; i += 1 << 20) {
+        stream.write(chunk.subarray(i, i + (1 << 20)));
+      }
+      stream.end();
+    });
+  };
   const started = performance.now();
-  const stream = client.query(copyFrom("COPY text_messages (id, message) FROM STDIN"));
-  await new Promise<void>((resolve, reject) => {
-    stream.on("error", reject);
-    stream.on("finish", resolve);
-    // In 1 MiB writes, as a client streaming rows would.
-    for (let i = 0; i < data.length; i += 1 << 20) stream.write(data.subarray(i, i + (1 << 20)));
-    stream.end();
-  });
+  let from = 0;
+  for (const end of ends) {
+    if (o.batchRows) await client.query("BEGIN");
+    await copy(data.subarray(from, end));
+    if (o.batchRows) await client.query("COMMIT");
+    from = end;
+  }
   const seconds = (performance.now() - started) / 1000;
   await client.end();
   return { rows, seconds };

@@ -88,7 +88,9 @@ if (o) {
       fmt(o.ordersPerSecond)
     } with start-up (backlog of ${o.orders} in ${o.seconds.toFixed(2)} s; peak RSS ${
       Math.round(o.processorPeakRssMiB)
-    } MiB; ${o.cpuUsPerOrder.toFixed(1)} µs CPU per order)`,
+    } MiB; CPU/order processor ${o.cpuUsPerOrder.toFixed(1)} µs + PostgreSQL ${
+      o.pgCpuUsPerOrder.toFixed(1)
+    } µs)`,
   );
   if (t) {
     out(

@@ -8,13 +8,18 @@
  *   `processed_at − created_at` (order generated → row stored), p50 and p99 by PostgreSQL; the
  *   processor's RSS both right after the drain and once settled (from SETTLE_S after it on).
  *
- * CPU per order (the processor's utime + stime from /proc, first row → last commit) reads the
- * same on a loaded machine as on a quiet one, unlike the rates.
+ * CPU per order (the processor's utime + stime from /proc, and its PostgreSQL backends', found by
+ * `application_name`; first row → last commit) reads about the same on a loaded machine as on a
+ * quiet one, unlike the rates. BENCH_PROCESSOR_V8_FLAGS, when set, is the processor's
+ * DENO_V8_FLAGS (`--prof`, say: the profile lands in the repository's folder);
+ * BENCH_ORDER_PROCESSOR_MAIN, when set to another checkout's main.ts, runs that checkout's
+ * processor instead (A/B runs on a shared machine).
  */
 import { generateOrder, orderId } from "../actors/orders/generator.ts";
 import { committedTotal, RoleProcess, sandbox, until } from "../tests/helpers/mod.ts";
+import { compiledPermissions } from "../scripts/compile.ts";
 import { peakRssMiB, rssSampler } from "./ceilings.ts";
-import { cpuSeconds } from "./_cpu.ts";
+import { backendCpu, cpuSeconds } from "./_cpu.ts";
 
 /** Seconds after the drain before the processor's settled RSS is sampled. */
 const SETTLE_S = 5;
@@ -29,6 +34,8 @@ export interface OrderBench {
   processorPeakRssMiB: number;
   /** The processor's CPU time per order stored during the drain, in µs. */
   cpuUsPerOrder: number;
+  /** Its PostgreSQL backends' CPU time per order in the same span, in µs. */
+  pgCpuUsPerOrder: number;
   latencyOrders: number;
   p50Ms: number;
   p99Ms: number;
@@ -46,9 +53,12 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
   const N = Number(Deno.env.get("BENCH_ORDERS") ?? 50_000);
   const SECONDS = Number(Deno.env.get("BENCH_ORDER_SECONDS") ?? 30);
   const s = await sandbox();
-  const env = { ...s.env, LOG_LEVEL: "warn" };
+  const v8 = Deno.env.get("BENCH_PROCESSOR_V8_FLAGS");
+  const env = { ...s.env, LOG_LEVEL: "warn", PGAPPNAME: s.orderGroup };
+  const processorEnv = { ...env, ...(v8 ? { DENO_V8_FLAGS: v8 } : {}) };
   let processor: RoleProcess | null = null;
   let producer: RoleProcess | null = null;
+  let backends: ReturnType<typeof backendCpu> | null = null;
   try {
     out(`orders: pre-filling ${s.orderTopic} with ${N} orders...`);
     const kp = await s.kafka.producer();
@@ -67,16 +77,24 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
     await kp.close();
 
     const start = performance.now();
-    processor = new RoleProcess("order-processor", env);
+    const main = Deno.env.get("BENCH_ORDER_PROCESSOR_MAIN");
+    processor = new RoleProcess(
+      "order-processor",
+      processorEnv,
+      undefined,
+      main ? ["run", ...compiledPermissions("all"), main, "order-processor"] : undefined,
+    );
+    const pg = backends = backendCpu(s.db, s.orderGroup);
     const stored = async () =>
       (await s.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders`)
         .catch(() => [{ n: 0 }]))[0].n;
-    let firstAt = 0, firstRows = 0, firstCpu = 0;
+    let firstAt = 0, firstRows = 0, firstCpu = 0, firstPg = 0;
     const pid = processor.child.pid;
     await until(
       "first rows",
       async () => {
         firstCpu = cpuSeconds(pid);
+        firstPg = pg.seconds();
         firstRows = await stored();
         firstAt = performance.now();
         return firstRows > 0;
@@ -92,6 +110,8 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
     );
     const end = performance.now();
     const cpuUsPerOrder = (cpuSeconds(pid) - firstCpu) * 1e6 / (N - firstRows);
+    await pg.stop();
+    const pgCpuUsPerOrder = (pg.seconds() - firstPg) * 1e6 / (N - firstRows);
     const seconds = (end - start) / 1000;
     const processorPeakRssMiB = peakRssMiB(processor.child.pid);
 
@@ -133,6 +153,7 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
       sustainedRate: (N - firstRows) / ((end - firstAt) / 1000),
       processorPeakRssMiB,
       cpuUsPerOrder,
+      pgCpuUsPerOrder,
       latencyOrders: q.n,
       p50Ms: Number(q.p50),
       p99Ms: Number(q.p99),
@@ -145,6 +166,7 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
     for (const p of [processor, producer]) if (p) console.error(p.output.slice(-4000));
     throw err;
   } finally {
+    await backends?.stop();
     await producer?.dispose();
     await processor?.dispose();
     await s.dispose();

@@ -2,7 +2,9 @@
  * The text writer against the machine's own ceilings, in one run on one pre-filled topic of
  * BENCH_PARTITIONS (default 6) partitions holding BENCH_MESSAGES (default 200,000) messages:
  * 1. raw kafkajs consume of the topic (a commit per batch, no processing), in its own process;
- * 2. raw PostgreSQL COPY of the same rows into a fresh table, in its own process;
+ * 2. raw PostgreSQL COPY of the same rows into a fresh table, in its own process: in one stream,
+ *    and in transactions of the writer's batch size (WRITER_BATCH_SIZE, default 2,500 rows, each
+ *    batch in id order as the writer stores it), since the writer commits every batch;
  * 3. one `text-writer` process (`deno run main.ts text-writer`, default settings) until the
  *    group's committed offsets cover every message and every row is there;
  * 4. two `text-writer` processes in one new group, into another fresh schema.
@@ -50,6 +52,8 @@ export interface TextBench {
   partitions: number;
   kafka: CeilingResult;
   copy: CeilingResult;
+  /** COPY in transactions of the writer's batch size. */
+  copyBatched: CeilingResult & { batchRows: number };
   one: WriterRun;
   two: WriterRun;
   /** One writer process of the BENCH_BASELINE checkout, when set. */
@@ -185,10 +189,13 @@ export async function textBench(out: (line: string) => void): Promise<TextBench>
     out(`text: pre-filling ${s.topic} (${PARTITIONS} partitions) with ${N} messages...`);
     const msgs = benchMessages(N);
     await produceTexts(s, msgs, 10_000);
-    await Deno.writeTextFile(
-      tsv,
-      msgs.map((m) => `${copyText(m.id)}\t${copyText(m.text)}\n`).join(""),
-    );
+    const batchRows = Number(Deno.env.get("WRITER_BATCH_SIZE") ?? 2_500);
+    let rows = "";
+    for (let i = 0; i < msgs.length; i += batchRows) {
+      const batch = msgs.slice(i, i + batchRows).sort((a, b) => a.id < b.id ? -1 : 1);
+      for (const m of batch) rows += `${copyText(m.id)}\t${copyText(m.text)}\n`;
+    }
+    await Deno.writeTextFile(tsv, rows);
 
     out("text: ceiling 1, raw kafkajs consume (commit per batch, no processing)...");
     const kafka = await ceiling("kafka", {
@@ -200,6 +207,17 @@ export async function textBench(out: (line: string) => void): Promise<TextBench>
     const target = await freshSchema("copy");
     const copy = await ceiling("copy", { url: DATABASE_URL, schema: target.schema, file: tsv })
       .finally(() => target.drop());
+    out(`text: ceiling 3, raw PostgreSQL COPY in ${batchRows}-row transactions...`);
+    const target2 = await freshSchema("copyb");
+    const copyBatched = {
+      ...await ceiling("copy", {
+        url: DATABASE_URL,
+        schema: target2.schema,
+        file: tsv,
+        batchRows,
+      }).finally(() => target2.drop()),
+      batchRows,
+    };
     out("text: one text-writer process...");
     const one = await writers(s, 1, "one");
     out("text: two text-writer processes in one group...");
@@ -207,7 +225,7 @@ export async function textBench(out: (line: string) => void): Promise<TextBench>
     const base = Deno.env.get("BENCH_BASELINE");
     if (base) out(`text: one text-writer process of ${base}...`);
     const baseline = base ? await writers(s, 1, "base", base) : undefined;
-    return { messages: N, partitions: PARTITIONS, kafka, copy, one, two, baseline };
+    return { messages: N, partitions: PARTITIONS, kafka, copy, copyBatched, one, two, baseline };
   } finally {
     await Deno.remove(tsv).catch(() => {});
     await s.dispose();
@@ -236,16 +254,20 @@ export function textLines(r: TextBench): string[] {
     `ceiling  : raw kafkajs consume ${fmt(r.kafka.rate)} msg/s (peak RSS ${
       mib([r.kafka.peakRssMiB])
     })`,
-    `ceiling  : raw PostgreSQL COPY ${fmt(r.copy.rate)} rows/s (peak RSS ${
+    `ceiling  : raw PostgreSQL COPY ${fmt(r.copy.rate)} rows/s in one stream (peak RSS ${
       mib([r.copy.peakRssMiB])
-    })`,
+    }), ${fmt(r.copyBatched.rate)} rows/s in ${r.copyBatched.batchRows}-row transactions`,
     `writer   : 1 process ${fmt(r.one.sustainedRate)} msg/s sustained, ${
       fmt(r.one.overallRate)
     } msg/s with start-up (peak RSS ${mib(r.one.peakRssMiB)}; ${cpu(r.one)})`,
     `writer   : 2 processes ${fmt(r.two.sustainedRate)} msg/s sustained, ${
       fmt(r.two.overallRate)
     } msg/s with start-up (peak RSS ${mib(r.two.peakRssMiB)}; ${cpu(r.two)})`,
-    `ratios   : writer / COPY ${(r.one.sustainedRate / r.copy.rate).toFixed(2)}, writer / kafkajs ${
+    `ratios   : writer / COPY ${
+      (r.one.sustainedRate / r.copy.rate).toFixed(2)
+    } (in ${r.copyBatched.batchRows}-row transactions ${
+      (r.one.sustainedRate / r.copyBatched.rate).toFixed(2)
+    }), writer / kafkajs ${
       (r.one.sustainedRate / r.kafka.rate).toFixed(2)
     }, writer / min(ceilings) ${(r.one.sustainedRate / ceil).toFixed(2)}, 2 writers / 1 ${
       (r.two.sustainedRate / r.one.sustainedRate).toFixed(2)

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { assertParsesAsZod } from "../tests/helpers/same_parse.ts";
-import { CompiledOrder, Order } from "./orders.ts";
+import { CompiledOrder, FastOrder, Order } from "./orders.ts";
 
 /** Mostly the valid form, sometimes the other. */
 const mostly = <T, U>(valid: fc.Arbitrary<T>, other: fc.Arbitrary<U>) =>
@@ -37,6 +37,14 @@ const order = fc.tuple(
           "2026-11-30T10:00:00",
           "2026-13-01T00:00:00Z",
           "+010000-01-01T00:00:00Z",
+          // Offsets that carry the year out of 1–9999, and ones that keep it in.
+          "0001-01-01T00:30:00+01:00",
+          "0001-01-01T01:30:00+01:00",
+          "0000-12-31T23:30:00-01:00",
+          "9999-12-31T23:30:00-01:00",
+          "9999-12-31T22:30:00-01:00",
+          "0002-01-01T00:00:00+23:59",
+          "9998-12-31T23:59:59.999-23:59",
         ),
         fc.string(),
       ),
@@ -60,6 +68,10 @@ const order = fc.tuple(
 const anyInput = fc.oneof({ weight: 10, arbitrary: order }, {
   weight: 1,
   arbitrary: fc.jsonValue(),
+});
+
+Deno.test("the fast order parser accepts, refuses and explains exactly as the zod schema", () => {
+  assertParsesAsZod(Order, FastOrder, anyInput, { runs: 5_000, minValid: 500 });
 });
 
 Deno.test("the compiled order schema accepts, refuses and explains exactly as the zod schema", () => {

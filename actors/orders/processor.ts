@@ -15,7 +15,7 @@ import { clearCondition, raiseCondition } from "../../lib/health.ts";
 import type { Logger } from "../../lib/log.ts";
 import { orderLatency, ordersCounter, writeRetries } from "../../lib/metrics.ts";
 import { backoffDelay, delay } from "../../lib/retry.ts";
-import { CompiledOrder, Order, parseMessage } from "../../schemas/mod.ts";
+import { FastOrder, Order, parseMessage } from "../../schemas/mod.ts";
 import { orderIn } from "./store.ts";
 import type { InsertOutcome, OrderIn, OrderStore } from "./store.ts";
 import { TopicDeadLetters } from "../../transport/mod.ts";
@@ -51,7 +51,7 @@ export interface OrderProcessorOptions {
 
 /** The order, or the reason it is invalid. */
 export function parseOrder(value: Uint8Array | null): Order | string {
-  const r = parseMessage(value, Order, "order");
+  const r = parseMessage(value, FastOrder, "order");
   return "invalid" in r ? r.invalid : r;
 }
 
@@ -106,7 +106,7 @@ export function createOrderProcessor(o: OrderProcessorOptions): Actor<Envelope> 
   return createBatchWorker<Order>({
     deadLetters: new TopicDeadLetters(o.producer, log),
     decode: (env) => {
-      const r = parseMessage(env.message.value, CompiledOrder, "order");
+      const r = parseMessage(env.message.value, FastOrder, "order");
       return "invalid" in r ? { ...r, fields: { order_id: rawOrderId(env.message.value) } } : r;
     },
     handle: async (items, batch) => {
@@ -119,7 +119,10 @@ export function createOrderProcessor(o: OrderProcessorOptions): Actor<Envelope> 
         if (first.has(order.order_id)) repeats.push(item);
         else first.set(order.order_id, item);
       }
-      const { out, rejected } = await store([...first.values()].map((x) => x.row), batch.stopping);
+      // In order_id order, as the store writes them: the bare ids sorted natively (cheaper than
+      // sorting the rows with a comparator).
+      const rows = [...first.keys()].sort().map((id) => first.get(id)!.row);
+      const { out, rejected } = await store(rows, batch.stopping);
       // Dead-lettering logs each refused order, with its order_id and the database's reason.
       const refused = new Map<string, string>();
       for (const { item: { order }, reason } of rejected) {

@@ -81,9 +81,11 @@ export class OrderStore {
   insertBatch(rows: OrderIn[]): Promise<InsertOutcome> {
     const out: InsertOutcome = { inserted: new Set(), duplicates: new Set(), conflicts: new Map() };
     if (rows.length === 0) return Promise.resolve(out);
-    const sorted = [...rows].sort((a, b) =>
-      a.order.order_id < b.order.order_id ? -1 : a.order.order_id > b.order.order_id ? 1 : 0
-    );
+    const sorted = inIdOrder(rows)
+      ? rows
+      : [...rows].sort((a, b) =>
+        a.order.order_id < b.order.order_id ? -1 : a.order.order_id > b.order.order_id ? 1 : 0
+      );
     return this.db.transaction(async (tx) => {
       if (tx.copyFrom) {
         try {
@@ -196,6 +198,14 @@ export class OrderStore {
       [runId, topic, p.sent, p.ids.day, p.ids.next, p.ids.end],
     );
   }
+}
+
+/** Whether distinct ids are in ascending order already (the processor sorts them). */
+function inIdOrder(rows: OrderIn[]): boolean {
+  for (let i = 1; i < rows.length; i++) {
+    if (rows[i - 1].order.order_id > rows[i].order.order_id) return false;
+  }
+  return true;
 }
 
 /** Rows in COPY's text format, in the column order of the COPY above. */
