@@ -78,17 +78,23 @@ type Agg = { authors: Set<string>; texts: Set<number | string> };
  * `a`'s and `b`'s not in `a`; new voices are those less the ones the pane before also has.
  */
 function sliceVoices(a?: Agg, b?: Agg, c?: Agg): SliceVoices {
-  const count = (f: (x: Agg) => Set<unknown>) => {
-    const sa = a ? f(a) : EMPTY, sb = b ? f(b) : EMPTY, sc = c ? f(c) : EMPTY;
-    let two = sa.size, new1 = sa.size;
-    for (const x of sb) if (!sa.has(x)) two++;
-    for (const x of sa) if (sb.has(x)) new1--;
-    let new2 = two;
-    for (const x of sc) if (sa.has(x) || sb.has(x)) new2--;
-    return [sa.size, two, new1, new2];
-  };
-  const au = count((x) => x.authors), tx = count((x) => x.texts);
-  return au.map((n, i) => Math.min(n, tx[i])) as SliceVoices;
+  const au = counts(a?.authors, b?.authors, c?.authors);
+  const tx = counts(a?.texts, b?.texts, c?.texts);
+  return [
+    Math.min(au[0], tx[0]),
+    Math.min(au[1], tx[1]),
+    Math.min(au[2], tx[2]),
+    Math.min(au[3], tx[3]),
+  ];
+}
+
+/** |A|, |A ∪ B|, |A \ B| (that is |A ∪ B| − |B|) and |(A ∪ B) \ C|. */
+function counts<T>(sa: Set<T> = EMPTY, sb: Set<T> = EMPTY, sc: Set<T> = EMPTY): number[] {
+  let two = sa.size;
+  for (const x of sb) if (!sa.has(x)) two++;
+  let new2 = two;
+  for (const x of sc) if (sa.has(x) || sb.has(x)) new2--;
+  return [sa.size, two, two - sb.size, new2];
 }
 const EMPTY = new Set<never>();
 
