@@ -17,9 +17,9 @@ import { TrendDetector } from "../actors/trends/detect.ts";
 import type { DetectConfig, Trend, TrendAlert } from "../actors/trends/detect.ts";
 import { windowEvent, withoutAll } from "../actors/trends/aggregator.ts";
 import { WindowState } from "../actors/trends/windows.ts";
-import type { WindowConfig } from "../actors/trends/windows.ts";
+import type { ClosedWindow, WindowConfig } from "../actors/trends/windows.ts";
 import { generate, trendPost } from "./generator.ts";
-import type { StreamOptions, Truth } from "./generator.ts";
+import type { StreamOptions, Trap, Truth } from "./generator.ts";
 
 export interface EvalResult {
   seed: number;
@@ -56,20 +56,51 @@ export function evaluate(
   detect: DetectConfig = EVAL_DETECT,
   win = EVAL_WINDOWS,
 ): EvalResult {
+  return evaluateWindows(closeWindows(o, win), detect);
+}
+
+/** A generated stream's closed windows (as the detector sees them) and its truth. */
+export interface ClosedStream {
+  seed: number;
+  posts: number;
+  hours: number;
+  win: Omit<WindowConfig, "partitions">;
+  windows: ClosedWindow[];
+  truth: Truth[];
+  traps: Trap[];
+  /** Per window, the keywords with at least this many posts (`minCount`) are active. */
+  counts: Array<Map<string, number>>;
+}
+
+/** Feeds a generated stream through the aggregator's windows, in arrival order. */
+export function closeWindows(o: StreamOptions, win = EVAL_WINDOWS): ClosedStream {
   const { posts, truth, traps } = generate(o);
   const windows = new WindowState({ ...win, partitions: 1 });
+  const closed: ClosedWindow[] = [];
+  const counts: Array<Map<string, number>> = [];
+  for (const p of posts) {
+    windows.add(windowEvent(trendPost(p), 0, {}));
+    for (const w of windows.closeReady()) {
+      counts.push(new Map([...w.keywords].map(([k, a]) => [k, a.count])));
+      closed.push(withoutAll(w));
+    }
+  }
+  const hours = (posts.at(-1)!.time - posts[0].time) / 3_600_000;
+  return { seed: o.seed, posts: posts.length, hours, win, windows: closed, truth, traps, counts };
+}
+
+/** Runs a detector over a stream's closed windows and scores its alerts against the truth. */
+export function evaluateWindows(s: ClosedStream, detect: DetectConfig = EVAL_DETECT): EvalResult {
+  const { truth, traps, win } = s;
   const detector = new TrendDetector(detect);
   const alerts: TrendAlert[] = [];
   const rankings: Array<{ end: number; trends: Trend[] }> = [];
   const active = new Set<string>();
-  for (const p of posts) {
-    windows.add(windowEvent(trendPost(p), 0, {}));
-    for (const w of windows.closeReady()) {
-      for (const [k, a] of w.keywords) if (a.count >= detect.minCount) active.add(k);
-      const r = detector.onClose(withoutAll(w));
-      alerts.push(...r.alerts.filter((a) => a.kind === "new"));
-      rankings.push({ end: w.end, trends: r.trends });
-    }
+  for (const [i, w] of s.windows.entries()) {
+    for (const [k, n] of s.counts[i]) if (n >= detect.minCount) active.add(k);
+    const r = detector.onClose(w);
+    alerts.push(...r.alerts.filter((a) => a.kind === "new"));
+    rankings.push({ end: w.end, trends: r.trends });
   }
   const key = (word: string) =>
     keywords(word.startsWith("#") ? "" : word, word.startsWith("#") ? [word.slice(1)] : [])[0];
@@ -89,7 +120,7 @@ export function evaluate(
     const a = trueAlerts.find((a) => a.keyword === key(t.word) && a.windowEnd > t.start);
     return a ? (a.windowEnd - t.start) / 1000 : Infinity;
   }).sort((x, y) => x - y);
-  const hours = (posts.at(-1)!.time - posts[0].time) / 3_600_000;
+  const hours = s.hours;
   const falseAlerts = alerts.length - trueAlerts.length;
   const trapAlerts: Record<string, number> = {};
   for (const t of traps) {
@@ -97,8 +128,8 @@ export function evaluate(
       alerts.filter((a) => a.keyword === key(t.word)).length;
   }
   return {
-    seed: o.seed,
-    posts: posts.length,
+    seed: s.seed,
+    posts: s.posts,
     alerts: alerts.length,
     precision: alerts.length ? trueAlerts.length / alerts.length : 1,
     recall1: truth.filter((t) => found(t, 1)).length / truth.length,

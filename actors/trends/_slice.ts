@@ -5,12 +5,19 @@ import type { ClosedWindow } from "./windows.ts";
 export type Scales = [number, number, number];
 export type Slice = NonNullable<ClosedWindow["slice"]>;
 
-/** A keyword's voices in the newest slide, the newest two and the window. */
-export function observed(w: ClosedWindow, slice: Slice, k: string): Scales {
-  const [s1, s2] = slice.authors.get(k) ?? [0, 0];
+/**
+ * A keyword's voices in the newest slide, the newest two and the window, then its new voices
+ * (absent from the slide before) in the newest slide and the newest two. A slice without new
+ * voices (built by hand) counts every voice as new.
+ */
+export function observed(w: ClosedWindow, slice: Slice, k: string): Observed {
+  const [s1, s2, n1 = s1, n2 = s2] = slice.authors.get(k) ?? [0, 0];
   const a = w.keywords.get(k);
-  return [s1, s2, a ? Math.min(a.uniqueAuthors, a.texts ?? a.uniqueAuthors) : 0];
+  return [s1, s2, a ? Math.min(a.uniqueAuthors, a.texts ?? a.uniqueAuthors) : 0, n1, n2];
 }
+
+/** `Scales`, then the new voices (absent from the slide before) of the newest slide and two. */
+export type Observed = [...Scales, number, number];
 /** A window without slice data (built by hand): the window counts as its own newest slide. */
 export function fallbackSlice(w: ClosedWindow): Slice {
   let volume = 0;

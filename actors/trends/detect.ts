@@ -5,13 +5,17 @@
  * its distinct authors per post, learnt from non-overlapping slices (the newest slide of each
  * closed window), so the expectation follows total volume (`E = share x posts`). Its noise is a
  * Poisson law, or a negative binomial when the keyword's measured dispersion (an EWMA of
- * `(observed - E)^2 / E`) is above 1, plus a 10 % volume-model error. A keyword never seen
+ * `(observed - E)^2 / E`) is above 1, plus a 5 % volume-model error. A keyword never seen
  * expects `newKeywordRate` authors per slide.
  *
  * Score. Distinct authors are tested at three scales, the newest slide, the newest two and the
- * whole window (fast onset and sustained weaker bursts), each after discounting
- * `minAuthors - 1` authors, so no group smaller than `minAuthors` (one spammer, a ring of three)
- * can make a trend whatever it posts. The score is the strongest scale's tail probability as
+ * whole window (fast onset and sustained weaker bursts), and at two more: the newest slide's and
+ * the newest two's new voices, those absent from the slide before (`SliceVoices`), each with an
+ * expected share of its own. A keyword's regulars, who post on it every slide, are in the
+ * expectation of the first scales but not of the new ones, while the fresh voices of a burst are
+ * in both: the same excess against a smaller, less noisy expectation. Every scale is tested after
+ * discounting `minAuthors - 1` voices, so no group smaller than `minAuthors` (one spammer, a ring
+ * of three, even one that skips a slide to be new again) can make a trend whatever it posts. The score is the strongest scale's tail probability as
  * normal sigmas; a trend needs `score >= zThreshold` and `count >= minCount`. A fourth scale is
  * a CUSUM over the per-slide voices (`_cusum.ts`), with the same discount, for small excesses
  * sustained past two slides; its `e^-S` is a tail probability like the others' p.
@@ -33,7 +37,7 @@ import { logUpperTail, zOfLogTail } from "./_score.ts";
 import { rank, TrendMerger } from "./merge.ts";
 import type { ClosedWindow } from "./windows.ts";
 import { fallbackSlice, observed } from "./_slice.ts";
-import type { Scales, Slice } from "./_slice.ts";
+import type { Observed, Scales, Slice } from "./_slice.ts";
 
 export type { Trend, TrendAlert } from "../../schemas/trends.ts";
 
@@ -57,7 +61,9 @@ export interface DetectConfig {
 /**
  * Per keyword: share of the newest slide, dispersion, slow window share, last window count,
  * hot flag, onsets, share of the newest two slides, window share (shares: voices per post), the
- * CUSUM of its per-slide voices (absent in checkpoints written before it existed: 0).
+ * CUSUM of its per-slide voices (absent in checkpoints written before it existed: 0), the shares
+ * of new voices in the newest slide and two (absent in older checkpoints: the voices' shares,
+ * an upper bound the EWMA then learns down from).
  */
 type KwState = [
   m1: number,
@@ -69,8 +75,15 @@ type KwState = [
   m2: number,
   mw: number,
   cusum?: number,
+  n1?: number,
+  n2?: number,
 ];
-type Pending = [vols: Scales, warm: boolean, obs: Array<[string, Scales]>];
+type Pending = [vols: Vols, warm: boolean, obs: Array<[string, Observed]>];
+/** Posts in the newest slide, the newest two and the window. */
+type Vols = Scales;
+/** Per observed scale (`Observed`), its share in `KwState` and its posts in `Vols`. */
+const SHARE_OF = [0, 6, 7, 9, 10] as const;
+const VOL_OF = [0, 1, 2, 0, 1] as const;
 
 interface Snapshot {
   kw: Array<[string, KwState]>;
@@ -136,7 +149,7 @@ export class TrendDetector {
     this.#slides++;
     this.#vbar = this.#slides === 1 ? slice.volume : ewma(this.#vbar, slice.volume, 0.05);
     const v1 = slice.volume, v2 = v1 + (this.#volumes.at(-2) ?? 0);
-    const vols: Scales = [v1, v2, this.#volumes.reduce((x, y) => x + y, 0)];
+    const vols: Vols = [v1, v2, this.#volumes.reduce((x, y) => x + y, 0)];
     // Warm once the baseline has learnt `baselineWindows` slides (it learns GUARD_SLIDES late).
     const warm = this.#slides > c.baselineWindows + GUARD_SLIDES;
     const candidates: Scored[] = [];
@@ -146,7 +159,10 @@ export class TrendDetector {
       const st = this.#kw.get(keyword);
       const obs = observed(w, slice, keyword);
       if (!warm || obs[2] < c.minAuthors || a.count < c.minCount) continue;
-      const shares = st ? [st[0], st[6], st[7]] : [0, 0, 0].map(() => this.#prior());
+      // A keyword from a checkpoint written before new voices were kept: all its voices new.
+      const shares = st
+        ? [st[0], st[6], st[7], st[9] ?? st[0], st[10] ?? st[6]]
+        : [0, 0, 0, 0, 0].map(() => this.#prior());
       let best = 0, bestLog = 0;
       // The fourth scale: a CUSUM over slides, for small excesses sustained past two slides.
       const s = st ? this.#cusum(st, obs[0], v1) : 0;
@@ -154,9 +170,10 @@ export class TrendDetector {
         tests++;
         [best, bestLog] = [zOfLogTail(cusumLogTail(s)), cusumLogTail(s)];
       }
-      for (let i = 0; i < 3; i++) {
-        const e = shares[i] * vols[i];
-        // No group smaller than minAuthors can make a trend: discount that many voices.
+      for (let i = 0; i < obs.length; i++) {
+        const e = shares[i] * vols[VOL_OF[i]];
+        // No group smaller than minAuthors can make a trend: discount that many voices (a ring
+        // can feed the new-voice scales too, by skipping a slide).
         const x = obs[i] - (c.minAuthors - 1);
         if (x <= e) continue;
         tests++;
@@ -213,11 +230,11 @@ export class TrendDetector {
    * slide `GUARD_SLIDES` back. Keywords whose share fell below half the new-keyword prior are
    * forgotten.
    */
-  #learn(w: ClosedWindow, slice: Slice, vols: Scales, hot: Set<string>) {
+  #learn(w: ClosedWindow, slice: Slice, vols: Vols, hot: Set<string>) {
     const p = this.#prior();
-    const now = new Map<string, Scales>();
+    const now = new Map<string, Observed>();
     for (const k of slice.authors.keys()) {
-      if (!this.#kw.has(k)) this.#kw.set(k, [p, 1, p, 0, 0, [], p, p]);
+      if (!this.#kw.has(k)) this.#kw.set(k, [p, 1, p, 0, 0, [], p, p, 0, p, p]);
       now.set(k, observed(w, slice, k));
     }
     for (const k of w.keywords.keys()) if (!now.has(k)) now.set(k, observed(w, slice, k));
@@ -233,7 +250,14 @@ export class TrendDetector {
       // expectation would keep the evidence of one burst for hundreds of slides.
       st[8] = zOfLogTail(cusumLogTail(cusum)) >= this.config.zThreshold ? 0 : cusum;
       if (learnt) {
-        this.#learnSlide(st, then!.get(k) ?? [0, 0, 0], learnt[0], learnt[1], cusum, hot.has(k));
+        this.#learnSlide(
+          st,
+          then!.get(k) ?? [0, 0, 0, 0, 0],
+          learnt[0],
+          learnt[1],
+          cusum,
+          hot.has(k),
+        );
       }
       st[3] = w.keywords.get(k)?.count ?? 0;
       st[4] = hot.has(k) ? 1 : 0;
@@ -243,19 +267,29 @@ export class TrendDetector {
     }
   }
 
-  /** One keyword's shares and dispersion updated with a past slide's observations. */
-
   /**
    * One keyword's shares and dispersion updated with a past slide. An observation enters
    * clipped at `E + 2.5 sd` (a robust EWMA): a burst cannot become its own baseline, a slow
    * ramp still is followed.
    */
-  #learnSlide(st: KwState, obs: Scales, vols: Scales, warm: boolean, cusum: number, hot: boolean) {
+  #learnSlide(
+    st: KwState,
+    obs: Observed,
+    vols: Vols,
+    warm: boolean,
+    cusum: number,
+    hot: boolean,
+  ) {
     const alpha = Math.max(this.config.alpha ?? 0.05, 1 / Math.max(1, this.#slides - GUARD_SLIDES));
-    const used = [0, 1, 2].map((i) => {
-      const e = st[i === 0 ? 0 : i === 1 ? 6 : 7] * vols[i];
+    st[9] ??= st[0];
+    st[10] ??= st[6];
+    // A pending slide from a checkpoint written before new voices were kept: all voices new.
+    obs[3] ??= obs[0];
+    obs[4] ??= obs[1];
+    const used = obs.map((x, i) => {
+      const e = (st[SHARE_OF[i]] as number) * vols[VOL_OF[i]];
       // Until the baseline is warm there is nothing to be robust against: learn freely.
-      return warm ? Math.min(obs[i], e + 2.5 * Math.sqrt(variance(e, st[1]))) : obs[i];
+      return warm ? Math.min(x, e + 2.5 * Math.sqrt(variance(e, st[1]))) : x;
     });
     const e1 = st[0] * vols[0];
     // One slide moves the dispersion by at most 20 x alpha: a first sighting is no outlier.
@@ -269,6 +303,8 @@ export class TrendDetector {
     st[6] = ewma(st[6], used[1] / Math.max(vols[1], 1), alpha);
     st[7] = ewma(st[7], used[2] / Math.max(vols[2], 1), alpha);
     st[2] = ewma(st[2], used[2] / Math.max(vols[2], 1), alpha / 10);
+    st[9] = ewma(st[9], used[3] / Math.max(vols[0], 1), alpha);
+    st[10] = ewma(st[10], used[4] / Math.max(vols[1], 1), alpha);
   }
 
   /** Records an onset (a hot slide after a quiet one); true when onsets recur regularly. */
@@ -314,7 +350,14 @@ const CHANGE_UNDER_WAY = Math.log(100);
 const ewma = (old: number, x: number, a: number) => old + a * (x - old);
 
 /** Poisson, or over-dispersed by the keyword's measured dispersion, plus 10 % model error. */
-const variance = (e: number, d = 1) => Math.max(1, d) * e + (0.1 * e) ** 2;
+const variance = (e: number, d = 1) => Math.max(1, d) * e + (MODEL_ERROR * e) ** 2;
+/**
+ * The expectation's relative error beyond what the measured dispersion shows (the share drifting
+ * between the slides the baseline learnt and the ones scored). It was 10 %; the dispersion
+ * already measures most of it at the one-slide scale, and at 10 % the two-slide scores of ×3
+ * bursts on words of 6-8 voices a slide fell short; with none, early-baseline words alert.
+ */
+const MODEL_ERROR = 0.05;
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 

@@ -66,6 +66,16 @@ Deno.test("one account or a ring of three cannot trend a keyword, however much t
   assert.deepEqual(alertsOn(r, "word1"), []);
 });
 
+Deno.test("a ring of three that skips every other slide (all new voices each time it posts) cannot trend", () => {
+  const r = run(90, (m) =>
+    m < 20 || m % 2 ? [] : Array.from({ length: 30 }, (_, i) => ({
+      author: `ring${i % 3}`,
+      words: ["pumpcoin", "word1"],
+    })));
+  assert.deepEqual(alertsOn(r, "pumpcoin"), []);
+  assert.deepEqual(alertsOn(r, "word1"), []);
+});
+
 Deno.test("identical texts from many accounts are one voice (a bot pulse does not trend)", () => {
   const r = run(
     60,

@@ -108,3 +108,25 @@ Deno.test("alert state is pruned once its cooldown is over", () => {
   const restored = TrendDetector.fromJSON(detectConfig, JSON.parse(JSON.stringify(detector)));
   assert.deepEqual(restored.toJSON(), detector.toJSON());
 });
+
+Deno.test("a detector checkpoint written before new voices were kept restores, scores and learns", () => {
+  const { detector, lastEnd } = run(30);
+  const snap = JSON.parse(JSON.stringify(detector));
+  // The old format: nine entries per keyword, three observations per pending keyword.
+  for (const [, st] of snap.kw) st.length = 9;
+  for (const p of snap.pending) for (const [, obs] of p[2]) obs.length = 3;
+  const old = TrendDetector.fromJSON(detectConfig, snap);
+  const w = {
+    start: lastEnd - 9 * MIN,
+    end: lastEnd + MIN,
+    keywords: new Map([["eclipse", {
+      count: 40,
+      uniqueAuthors: 40,
+      sentimentSum: 0,
+      samples: [],
+    }]]),
+  };
+  for (let i = 0; i < 3; i++) old.onClose({ ...w, start: w.start + i * MIN, end: w.end + i * MIN });
+  const states = old.toJSON().kw.map(([, st]) => st);
+  assert.ok(states.every((st) => st.length === 11 && st.every((x) => x !== null)));
+});

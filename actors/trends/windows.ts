@@ -12,15 +12,7 @@
  * event once instead of once per overlapping window. Events are deduplicated by URI within the
  * open panes: a copy of an event whose pane is gone would be late anyway.
  */
-import {
-  eventsToJSON,
-  mergeInto,
-  mergePanes,
-  Pane,
-  paneFromJSON,
-  paneToJSON,
-  voices,
-} from "./_pane.ts";
+import { eventsToJSON, mergeInto, mergePanes, Pane, paneFromJSON, paneToJSON } from "./_pane.ts";
 import type { PaneSnapshot } from "./_pane.ts";
 import { WindowAcc } from "./_window_acc.ts";
 
@@ -57,15 +49,54 @@ export interface ClosedWindow {
   keywords: Map<string, KeywordAgg>;
   /**
    * The newest slide of the window, [end - slide, end): the posts in it, and per keyword the
-   * distinct voices (authors, identical texts counting once) in it and in the newest two slides. Every slide is the newest of exactly
-   * one window, so these are the non-overlapping slices a trend baseline learns from.
+   * distinct voices (authors, identical texts counting once) in it and in the newest two slides,
+   * all and new (`SliceVoices`). Every slide is the newest of exactly one window, so these are
+   * the non-overlapping slices a trend baseline learns from.
    */
   slice?: {
     slideMs: number;
     volume: number;
-    authors: Map<string, [last: number, lastTwo: number]>;
+    authors: Map<string, SliceVoices>;
   };
 }
+
+/**
+ * A keyword's distinct voices in the newest slide and the newest two, then the same voices less
+ * those already heard in the slide before (the newest slide's voices absent from the one before
+ * it; the newest two slides' absent from the third newest). Accounts that post every slide, a
+ * ring's or a keyword's regulars, are in the first two and never in the last two.
+ */
+export type SliceVoices = [last: number, lastTwo: number, newLast?: number, newLastTwo?: number];
+
+type Slice = NonNullable<ClosedWindow["slice"]>;
+
+type Agg = { authors: Set<string>; texts: Set<number | string> };
+
+/**
+ * A keyword's `SliceVoices` from its aggregates in the newest pane (`a`), the one before (`b`)
+ * and the one before that (`c`), by counting (no set is built): the voices of the newest two are
+ * `a`'s and `b`'s not in `a`; new voices are those less the ones the pane before also has.
+ */
+function sliceVoices(a?: Agg, b?: Agg, c?: Agg): SliceVoices {
+  const au = counts(a?.authors, b?.authors, c?.authors);
+  const tx = counts(a?.texts, b?.texts, c?.texts);
+  return [
+    Math.min(au[0], tx[0]),
+    Math.min(au[1], tx[1]),
+    Math.min(au[2], tx[2]),
+    Math.min(au[3], tx[3]),
+  ];
+}
+
+/** |A|, |A ∪ B|, |A \ B| (that is |A ∪ B| − |B|) and |(A ∪ B) \ C|. */
+function counts<T>(sa: Set<T> = EMPTY, sb: Set<T> = EMPTY, sc: Set<T> = EMPTY): number[] {
+  let two = sa.size;
+  for (const x of sb) if (!sa.has(x)) two++;
+  let new2 = two;
+  for (const x of sc) if (sa.has(x) || sb.has(x)) new2--;
+  return [sa.size, two, two - sb.size, new2];
+}
+const EMPTY = new Set<never>();
 
 export interface WindowEvent {
   partition: number;
@@ -241,22 +272,17 @@ export class WindowState {
     return keywords;
   }
 
-  #slice(end: number): NonNullable<ClosedWindow["slice"]> {
+  #slice(end: number): Slice {
     const { slideMs, sizeMs } = this.config;
-    const last = this.#panes.get(end - slideMs);
-    const before = sizeMs > slideMs ? this.#panes.get(end - 2 * slideMs) : undefined;
-    const authors = new Map<string, [number, number]>();
+    const pane = (i: number) =>
+      sizeMs > i * slideMs ? this.#panes.get(end - (i + 1) * slideMs) : undefined;
+    const [last, before, third] = [pane(0), pane(1), pane(2)];
+    const authors: Slice["authors"] = new Map();
     for (const [k, a] of last?.keywords ?? []) {
-      const b = before?.keywords.get(k);
-      let two = a.authors.size, texts = a.texts.size;
-      if (b) {
-        for (const au of b.authors) if (!a.authors.has(au)) two++;
-        for (const t of b.texts) if (!a.texts.has(t)) texts++;
-      }
-      authors.set(k, [voices(a), Math.min(two, texts)]);
+      authors.set(k, sliceVoices(a, before?.keywords.get(k), third?.keywords.get(k)));
     }
     for (const [k, b] of before?.keywords ?? []) {
-      if (!authors.has(k)) authors.set(k, [0, voices(b)]);
+      if (!authors.has(k)) authors.set(k, sliceVoices(undefined, b, third?.keywords.get(k)));
     }
     return { slideMs, volume: last?.uris.size ?? 0, authors };
   }

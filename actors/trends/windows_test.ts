@@ -265,3 +265,15 @@ Deno.test("closing a window drops the panes no open window covers", () => {
   assert.deepEqual(ch.dropped, [0, 5 * MIN]);
   assert.deepEqual(ch.deltas.map(([s]) => s), [40 * MIN]);
 });
+
+Deno.test("a slice's new voices leave out the accounts already heard in the slide before", () => {
+  const s = new WindowState({ ...cfg, latenessMs: 0 });
+  // Minute 0: r1, r2 and a; minute 1: r1, r2, b and c; minute 2: r1, r2, a, d and e.
+  const by = [["r1", "r2", "a"], ["r1", "r2", "b", "c"], ["r1", "r2", "a", "d", "e"]];
+  by.forEach((authors, m) => authors.forEach((au, i) => s.add(ev(m * MIN + i * 1_000, au))));
+  s.add(ev(20 * MIN, "z", ["y"]));
+  const w = s.closeReady().find((c) => c.end === 3 * MIN)!;
+  // Newest slide 5 voices, newest two 7 (r1 r2 a b c d e); new: a d e (absent from minute 1),
+  // and b c d e (absent from minute 0, which had r1 r2 a).
+  assert.deepEqual(w.slice!.authors.get("x"), [5, 7, 3, 4]);
+});
