@@ -9,6 +9,7 @@
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { dropNegativeTimeoutWarnings } from "../transport/kafka/_timer_warning.ts";
 
 export interface CeilingResult {
   rows: number;
@@ -41,6 +42,8 @@ export function rssSampler(pid: number, current = false): { max: () => number; s
 }
 
 async function kafkaCeiling(o: { brokers: string[]; topic: string; count: number }) {
+  // kafkajs's own TimeoutNegativeWarning, as the transport drops it.
+  dropNegativeTimeoutWarnings();
   const kafka = new Kafka({ brokers: o.brokers, logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({
     groupId: `${o.topic}-ceiling-${crypto.randomUUID().slice(0, 8)}`,
