@@ -32,7 +32,7 @@ import type { Logger } from "../../lib/log.ts";
 import type { FinanceEvent, IngestStatus } from "../../schemas/finance.ts";
 import type { OutRecord, Producer } from "../../transport/mod.ts";
 import { eventJson, eventKey } from "./normalize.ts";
-import { dayOf } from "./raw_store.ts";
+import { keyOf } from "./raw_store.ts";
 import type { RawEventStore, RawKey } from "./raw_store.ts";
 
 export interface IngestResult {
@@ -71,7 +71,6 @@ interface Submission {
   reject: (err: unknown) => void;
 }
 
-const keyOf = (e: FinanceEvent): RawKey => ({ event_id: e.event_id, day: dayOf(e) });
 const ackKey = (k: RawKey) => `${k.day}/${k.event_id}`;
 
 /** The broker record of an event: keyed by symbol or source id, the request id as a header. */

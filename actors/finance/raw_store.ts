@@ -23,6 +23,9 @@ export function dayOf(e: FinanceEvent): string {
   return e.published_at.slice(0, 10);
 }
 
+/** An event's key in the raw store. */
+export const keyOf = (e: FinanceEvent): RawKey => ({ event_id: e.event_id, day: dayOf(e) });
+
 export interface RawKey {
   event_id: string;
   day: string;
@@ -47,13 +50,20 @@ export interface ListFilter {
 const partitionName = (day: string) => `${TABLE}_p${day.replaceAll("-", "")}`;
 
 /**
- * Joins `${TABLE} t` to the keys `$1` (ids) and `$2` (days). `$3`, the distinct days, lets the
- * planner prune the partitions: a join on unnest alone is planned against every partition of
- * the retention window (35 by default), which made marking one event published cost 3 ms of
- * database CPU.
+ * Joins `${TABLE} t` to the keys `$<at>` (ids) and `$<at + 1>` (days). `$<at + 2>`, the distinct
+ * days, lets the planner prune the partitions: a join on unnest alone is planned against every
+ * partition of the retention window (35 by default), which made marking one event published cost
+ * 3 ms of database CPU.
  */
-const KEYS = `unnest($1::text[], $2::date[]) AS k(event_id, day)`;
-const ON_KEYS = `t.event_id = k.event_id AND t.day = k.day AND t.day = ANY($3::date[])`;
+const keysAt = (at: number) => `unnest($${at}::text[], $${at + 1}::date[]) AS k(event_id, day)`;
+const onKeysAt = (at: number) =>
+  `t.event_id = k.event_id AND t.day = k.day AND t.day = ANY($${at + 2}::date[])`;
+const KEYS = keysAt(1);
+const ON_KEYS = onKeysAt(1);
+/** Marks the keys from `$<at>` on (`keyParams`) published. */
+const markAt = (at: number) =>
+  `UPDATE ${TABLE} t SET published_at = now() FROM ${keysAt(at)}
+    WHERE ${onKeysAt(at)} AND t.published_at IS NULL`;
 const keyParams = (keys: RawKey[]) => {
   const days = keys.map((k) => k.day);
   return [keys.map((k) => k.event_id), days, [...new Set(days)]];
@@ -130,12 +140,7 @@ export class RawEventStore {
       await this.markPublished(marks);
       return new Set();
     }
-    const mark = marks.length > 0
-      ? `WITH marked AS (UPDATE ${TABLE} t SET published_at = now()
-           FROM unnest($2::text[], $3::date[]) AS k(event_id, day)
-          WHERE t.event_id = k.event_id AND t.day = k.day AND t.day = ANY($4::date[])
-            AND t.published_at IS NULL)\n`
-      : "";
+    const mark = marks.length > 0 ? `WITH marked AS (${markAt(2)})\n` : "";
     // The columns are read from the events themselves (the day is the UTC date of the provider
     // time, as `dayOf`), so the parameter is the events' JSON as the broker gets it.
     const rows = await this.db.query<{ event_id: string }>(
@@ -182,11 +187,7 @@ export class RawEventStore {
   /** Marks events as acknowledged by the broker. */
   async markPublished(keys: RawKey[], tx: Queryable = this.db): Promise<void> {
     if (keys.length === 0) return;
-    await tx.query(
-      `UPDATE ${TABLE} t SET published_at = now() FROM ${KEYS}
-        WHERE ${ON_KEYS} AND t.published_at IS NULL`,
-      keyParams(keys),
-    );
+    await tx.query(markAt(1), keyParams(keys));
   }
 
   /**
@@ -200,7 +201,7 @@ export class RawEventStore {
         USING unnest($1::text[], $2::date[], $4::timestamptz[]) AS k(event_id, day, received_at)
         WHERE ${ON_KEYS} AND t.published_at IS NULL AND t.received_at = k.received_at`,
       [
-        ...keyParams(events.map((e) => ({ event_id: e.event_id, day: dayOf(e) }))),
+        ...keyParams(events.map(keyOf)),
         events.map((e) => e.received_at),
       ],
     );
@@ -222,7 +223,7 @@ export class RawEventStore {
       if (rows.length === 0) return 0;
       const events = rows.map((r) => r.event);
       await publish(events);
-      await this.markPublished(events.map((e) => ({ event_id: e.event_id, day: dayOf(e) })), tx);
+      await this.markPublished(events.map(keyOf), tx);
       return events.length;
     });
   }
