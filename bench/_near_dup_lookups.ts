@@ -5,10 +5,10 @@
  * the lookups' p99 is collections). `deno run -A bench/_near_dup_lookups.ts '<job JSON>'` with
  * `{ url, prefix, n, lookups, warmUp }`; prints the figures as one JSON line.
  */
-import process from "node:process";
 import { Redis } from "ioredis";
 import { NearDupIndex } from "../actors/finance/mod.ts";
 import { headline } from "./_headlines.ts";
+import { ownCpuSeconds } from "./_cpu.ts";
 import { percentiles } from "./_percentiles.ts";
 
 interface LookupJob {
@@ -20,12 +20,6 @@ interface LookupJob {
   warmUp: number;
 }
 
-/** This process's user + system CPU time, in seconds. */
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
 async function run(job: LookupJob) {
   const { n, lookups } = job;
   const ix = new NearDupIndex({ url: job.url, prefix: job.prefix, ttlS: 3_600 });
@@ -35,9 +29,9 @@ async function run(job: LookupJob) {
       { length: lookups },
       (_, i) => i % 2 ? headline((i * 7919) % n) + " https://t.co/x" : headline(n + i),
     );
-    const probeCpu0 = cpuSeconds();
+    const probeCpu0 = ownCpuSeconds();
     for (const text of texts) ix.probe(text);
-    const probeCpuMs = ((cpuSeconds() - probeCpu0) * 1000) / lookups;
+    const probeCpuMs = ((ownCpuSeconds() - probeCpu0) * 1000) / lookups;
     // Steady state, as a running worker sees it: the first lookups of a process run unoptimised
     // code.
     for (let i = 0; i < job.warmUp; i++) {
@@ -45,14 +39,14 @@ async function run(job: LookupJob) {
     }
     const times = new Float64Array(lookups);
     let found = 0;
-    const cpu0 = cpuSeconds();
+    const cpu0 = ownCpuSeconds();
     for (let i = 0; i < lookups; i++) {
       const t = performance.now();
       const [v] = await ix.find([{ id: `q${i}`, text: texts[i] }]);
       times[i] = performance.now() - t;
       if (i % 2 && v.duplicateOf === `e${(i * 7919) % n}`) found++;
     }
-    const cpuMsPerLookup = ((cpuSeconds() - cpu0) * 1000) / lookups;
+    const cpuMsPerLookup = ((ownCpuSeconds() - cpu0) * 1000) / lookups;
     if (found !== lookups / 2) throw new Error(`${found} of ${lookups / 2} repeats found`);
     const pings = new Float64Array(lookups);
     for (let i = 0; i < lookups; i++) {

@@ -5,17 +5,17 @@
  * write (`addOriginals`: the same script and layout as the worker's path, one command per 1,000
  * originals) in parallel workers (`_near_dup_fill.ts`). Then, in a process of its own with the
  * roles' V8 flags (`_near_dup_lookups.ts`: the heap a sentiment worker has), after 2,000 untimed
- * lookups (a warm process), p50/p99 of 4,000 one-text lookups (new texts and repeats, every repeat must be
- * found), the client CPU per lookup (and how much of it is the signature and gist), and a bare
- * Redis PING round trip from the same process as the ceiling; here, the script's server time
+ * lookups (a warm process), p50/p99 of 4,000 one-text lookups (new texts and repeats, every
+ * repeat must be found), the client CPU per lookup (and how much of it is the signature and
+ * gist), and a bare Redis PING round trip from the same process as the ceiling; here, the script's server time
  * (`INFO commandstats`, EVALSHA: shared with other clients of this Redis, so an upper bound) and
  * Redis memory and key count at full size.
  */
-import process from "node:process";
 import { Redis } from "ioredis";
 import { NearDupIndex } from "../actors/finance/mod.ts";
 import { ROLE_V8_FLAGS } from "../scripts/compile.ts";
 import { REDIS_URL, uniqueName } from "../tests/helpers/mod.ts";
+import { ownCpuSeconds } from "./_cpu.ts";
 
 export { percentiles } from "./_percentiles.ts";
 
@@ -23,12 +23,6 @@ type Out = (line: string) => void;
 const LOOKUPS = 4_000;
 /** Lookups run and not timed before the timed ones. */
 const WARM_UP = 2_000;
-
-/** This process's user + system CPU time, in seconds. */
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
 
 interface LookupFigures {
   p50Ms: number;
@@ -65,10 +59,6 @@ async function evalshaStats(redis: Redis): Promise<{ calls: number; usec: number
   return { calls: num("calls"), usec: num("usec") };
 }
 
-/**
- * Stores originals `e0` … `e<n - 1>` through the index's bulk write, in BENCH_NEAR_DUP_WORKERS
- * (default 2) workers; returns the wall time and this process's CPU time (every thread).
- */
 /** Runs `_near_dup_lookups.ts` as a role would run: its own process, the roles' V8 flags. */
 async function lookupsProcess(job: unknown): Promise<LookupFigures> {
   const script = new URL("./_near_dup_lookups.ts", import.meta.url).pathname;
@@ -84,10 +74,14 @@ async function lookupsProcess(job: unknown): Promise<LookupFigures> {
   return JSON.parse(text.decode(stdout).trim().split("\n").at(-1)!) as LookupFigures;
 }
 
+/**
+ * Stores originals `e0` … `e<n - 1>` through the index's bulk write, in BENCH_NEAR_DUP_WORKERS
+ * (default 2) workers; returns the wall time and this process's CPU time (every thread).
+ */
 export async function fill(prefix: string, ttlS: number, n: number) {
   const workers = Math.max(1, Number(Deno.env.get("BENCH_NEAR_DUP_WORKERS") ?? 2));
   const t0 = performance.now();
-  const cpu0 = cpuSeconds();
+  const cpu0 = ownCpuSeconds();
   const per = Math.ceil(n / workers);
   await Promise.all(Array.from({ length: workers }, (_, w) =>
     inWorker("./_near_dup_fill.ts", {
@@ -97,7 +91,7 @@ export async function fill(prefix: string, ttlS: number, n: number) {
       from: w * per,
       to: Math.min(n, (w + 1) * per),
     }, "near-dup fill")));
-  return { seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSeconds() - cpu0 };
+  return { seconds: (performance.now() - t0) / 1000, cpuSeconds: ownCpuSeconds() - cpu0 };
 }
 
 export async function nearDupBench(out: Out) {
