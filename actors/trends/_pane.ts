@@ -216,10 +216,6 @@ const empty = (): PaneAgg => ({
   samples: [],
 });
 
-/** Distinct voices of a keyword: authors, but identical texts from many accounts count once. */
-export const voices = (a: { authors: Set<string>; texts: Set<unknown> }): number =>
-  Math.min(a.authors.size, a.texts.size);
-
 /** A text's fingerprint (FNV-1a of its lowercased, space-collapsed form, URLs removed). */
 export function textFingerprint(text: string): number {
   let t = text.toLowerCase();

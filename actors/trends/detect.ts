@@ -299,12 +299,10 @@ export class TrendDetector {
     if (cusum < CHANGE_UNDER_WAY && !hot) {
       st[1] = ewma(st[1], Math.min(20, (used[0] - e1) ** 2 / Math.max(e1, 1)), alpha);
     }
-    st[0] = ewma(st[0], used[0] / Math.max(vols[0], 1), alpha);
-    st[6] = ewma(st[6], used[1] / Math.max(vols[1], 1), alpha);
-    st[7] = ewma(st[7], used[2] / Math.max(vols[2], 1), alpha);
+    used.forEach((x, i) => {
+      st[SHARE_OF[i]] = ewma(st[SHARE_OF[i]] as number, x / Math.max(vols[VOL_OF[i]], 1), alpha);
+    });
     st[2] = ewma(st[2], used[2] / Math.max(vols[2], 1), alpha / 10);
-    st[9] = ewma(st[9], used[3] / Math.max(vols[0], 1), alpha);
-    st[10] = ewma(st[10], used[4] / Math.max(vols[1], 1), alpha);
   }
 
   /** Records an onset (a hot slide after a quiet one); true when onsets recur regularly. */
@@ -349,7 +347,7 @@ const CHANGE_UNDER_WAY = Math.log(100);
 
 const ewma = (old: number, x: number, a: number) => old + a * (x - old);
 
-/** Poisson, or over-dispersed by the keyword's measured dispersion, plus 10 % model error. */
+/** Poisson, or over-dispersed by the keyword's measured dispersion, plus `MODEL_ERROR`. */
 const variance = (e: number, d = 1) => Math.max(1, d) * e + (MODEL_ERROR * e) ** 2;
 /**
  * The expectation's relative error beyond what the measured dispersion shows (the share drifting
