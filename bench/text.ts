@@ -203,21 +203,20 @@ export async function textBench(out: (line: string) => void): Promise<TextBench>
       topic: s.topic,
       count: N,
     });
-    out("text: ceiling 2, raw PostgreSQL COPY of the same rows...");
-    const target = await freshSchema("copy");
-    const copy = await ceiling("copy", { url: DATABASE_URL, schema: target.schema, file: tsv })
-      .finally(() => target.drop());
-    out(`text: ceiling 3, raw PostgreSQL COPY in ${batchRows}-row transactions...`);
-    const target2 = await freshSchema("copyb");
-    const copyBatched = {
-      ...await ceiling("copy", {
+    /** COPY of the rows into a fresh schema: one stream, or transactions of `batch` rows. */
+    const copyCeiling = async (tag: string, batch?: number) => {
+      const target = await freshSchema(tag);
+      return await ceiling("copy", {
         url: DATABASE_URL,
-        schema: target2.schema,
+        schema: target.schema,
         file: tsv,
-        batchRows,
-      }).finally(() => target2.drop()),
-      batchRows,
+        ...(batch ? { batchRows: batch } : {}),
+      }).finally(() => target.drop());
     };
+    out("text: ceiling 2, raw PostgreSQL COPY of the same rows...");
+    const copy = await copyCeiling("copy");
+    out(`text: ceiling 3, raw PostgreSQL COPY in ${batchRows}-row transactions...`);
+    const copyBatched = { ...await copyCeiling("copyb", batchRows), batchRows };
     out("text: one text-writer process...");
     const one = await writers(s, 1, "one");
     out("text: two text-writer processes in one group...");
