@@ -4,6 +4,13 @@
  * what the earlier benches left (a young-generation collection costs what survives it, and most of
  * the lookups' p99 is collections). `deno run -A bench/_near_dup_lookups.ts '<job JSON>'` with
  * `{ url, prefix, n, lookups, warmUp }`; prints the figures as one JSON line.
+ *
+ * `warmUp` lookups of new texts run first; the first `lookups` of them give the cold figures (a
+ * process just started), then `lookups` more give the steady state a running worker has. The two
+ * differ because a new process's first 15,000–20,000 Redis round trips each leave far more alive
+ * at a young-generation collection: 0.4–1.3 MB is promoted per collection (pauses of 1–2 ms), then
+ * 6 KB (0.3 ms), the same in a loop of bare `PING`s and with V8's allocation-site pretenuring off
+ * (`--trace-gc-nvp`, measured 2026-11-30).
  */
 import { Redis } from "ioredis";
 import { NearDupIndex } from "../actors/finance/mod.ts";
@@ -32,10 +39,11 @@ async function run(job: LookupJob) {
     const probeCpu0 = ownCpuSeconds();
     for (const text of texts) ix.probe(text);
     const probeCpuMs = ((ownCpuSeconds() - probeCpu0) * 1000) / lookups;
-    // Steady state, as a running worker sees it: the first lookups of a process run unoptimised
-    // code.
+    const cold = new Float64Array(Math.min(lookups, job.warmUp));
     for (let i = 0; i < job.warmUp; i++) {
+      const t = performance.now();
       await ix.find([{ id: `w${i}`, text: headline(n + lookups + i) }]);
+      if (i < cold.length) cold[i] = performance.now() - t;
     }
     const times = new Float64Array(lookups);
     let found = 0;
@@ -58,6 +66,7 @@ async function run(job: LookupJob) {
       ...percentiles([...times]),
       cpuMsPerLookup,
       probeCpuMs,
+      cold: percentiles([...cold]),
       ceiling: percentiles([...pings]),
     };
   } finally {

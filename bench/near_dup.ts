@@ -4,9 +4,10 @@
  * (`NEAR_DUP_PREFIX` if set, plus a unique suffix; deleted after) through the index's own bulk
  * write (`addOriginals`: the same script and layout as the worker's path, one command per 1,000
  * originals) in parallel workers (`_near_dup_fill.ts`). Then, in a process of its own with the
- * roles' V8 flags (`_near_dup_lookups.ts`: the heap a sentiment worker has), after 2,000 untimed
- * lookups (a warm process), p50/p99 of 4,000 one-text lookups (new texts and repeats, every
- * repeat must be found), the client CPU per lookup (and how much of it is the signature and
+ * roles' V8 flags (`_near_dup_lookups.ts`: the heap a sentiment worker has), p50/p99 of the first
+ * 10,000 lookups of new texts (a process just started), then after 20,000 such lookups p50/p99 of
+ * 10,000 one-text lookups (a running worker's steady state: new texts and repeats, every repeat
+ * must be found), the client CPU per lookup (and how much of it is the signature and
  * gist), and a bare Redis PING round trip from the same process as the ceiling; here, the script's server time
  * (`INFO commandstats`, EVALSHA: shared with other clients of this Redis, so an upper bound) and
  * Redis memory and key count at full size.
@@ -20,15 +21,16 @@ import { ownCpuSeconds } from "./_cpu.ts";
 export { percentiles } from "./_percentiles.ts";
 
 type Out = (line: string) => void;
-const LOOKUPS = 4_000;
-/** Lookups run and not timed before the timed ones. */
-const WARM_UP = 2_000;
+const LOOKUPS = 10_000;
+/** Lookups before the steady-state ones; the first LOOKUPS of them are the cold figures. */
+const WARM_UP = 20_000;
 
 interface LookupFigures {
   p50Ms: number;
   p99Ms: number;
   cpuMsPerLookup: number;
   probeCpuMs: number;
+  cold: { p50Ms: number; p99Ms: number };
   ceiling: { p50Ms: number; p99Ms: number };
 }
 
@@ -122,6 +124,7 @@ export async function nearDupBench(out: Out) {
       keys,
       memoryBytes,
       lookups: LOOKUPS,
+      warmUp: WARM_UP,
       ...lookups,
       scriptUsPerCall: (script1.usec - script0.usec) / Math.max(1, script1.calls - script0.calls),
     };
