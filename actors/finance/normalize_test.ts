@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { ValidationError } from "../../lib/errors.ts";
 import { NewsArticle, RedditThing } from "../../schemas/finance.ts";
 import {
@@ -7,6 +8,7 @@ import {
   eventKey,
   normalizeSymbol,
   sanitizeText,
+  stripHtml,
   toFinanceEvent,
 } from "./normalize.ts";
 
@@ -18,6 +20,18 @@ Deno.test("sanitizeText removes tags, scripts and control characters and decodes
     "Up 5% & more\u200b",
   );
   assert.equal(sanitizeText("a\u202Eb\tc\n\n\n\nd"), "ab c\n\nd");
+});
+
+Deno.test("a text without < or & is its own HTML-stripped text (sanitizeText's fast path)", () => {
+  const text = fc.string({
+    unit: fc.oneof(
+      fc.constantFrom(">", ";", "#", "/", "x"),
+      fc.string({ unit: "binary", maxLength: 1 }),
+    ),
+  })
+    .filter((s) => !s.includes("<") && !s.includes("&"));
+  fc.assert(fc.property(text, (s) => stripHtml(s) === s), { numRuns: 5_000 });
+  assert.equal(stripHtml("a &lt; b"), "a < b"); // not its own: the fast path does not apply
 });
 
 Deno.test("symbols are upper-cased without $ and refused when they are not tickers", () => {

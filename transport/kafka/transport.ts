@@ -14,6 +14,7 @@ import { KafkaConsumer } from "./consumer.ts";
 import { KafkaProducer } from "./producer.ts";
 import { StaleMembers } from "./_stale_members.ts";
 import { dropNegativeTimeoutWarnings } from "./_timer_warning.ts";
+import { fastVarints } from "./_varint.ts";
 
 /** How consumer-group members keep their membership; see `consumer.ts`. */
 export interface GroupTimings {
@@ -85,6 +86,7 @@ export class KafkaTransport implements Transport {
     this.#group = options.group ?? {};
     this.#log = (options.logger ?? rootLogger).child("kafka");
     dropNegativeTimeoutWarnings();
+    fastVarints();
     this.kafka = new Kafka({
       clientId: options.clientId ?? "sluice",
       brokers: options.brokers,
