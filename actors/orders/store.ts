@@ -87,33 +87,37 @@ export class OrderStore {
   /**
    * Inserts orders whose id is new (ids distinct within a call) and compares the others with
    * what is stored. `items` is each order's `items` as JSON, serialised once by the caller. On
-   * PostgreSQL the batch is COPYed straight into the table (the usual case: every id is new);
-   * if any id is already stored that COPY fails as a whole and the batch is inserted with
-   * `unnest` of typed arrays and `ON CONFLICT DO NOTHING` instead. Rows go in order_id order, so
-   * concurrent writers take their locks in the same order.
+   * PostgreSQL the batch is COPYed straight into the table, a statement alone (the usual case:
+   * every id is new); if any id is already stored that COPY fails as a whole and the batch is
+   * inserted with `unnest` of typed arrays and `ON CONFLICT DO NOTHING` instead. Rows go in
+   * order_id order, so concurrent writers take their locks in the same order.
    */
-  insertBatch(rows: OrderIn[]): Promise<InsertOutcome> {
+  async insertBatch(rows: OrderIn[]): Promise<InsertOutcome> {
     const out: InsertOutcome = { inserted: new Set(), duplicates: new Set(), conflicts: new Map() };
-    if (rows.length === 0) return Promise.resolve(out);
+    if (rows.length === 0) return out;
     const sorted = inIdOrder(rows)
       ? rows
       : [...rows].sort((a, b) => a.order_id < b.order_id ? -1 : a.order_id > b.order_id ? 1 : 0);
-    return this.db.transaction(async (tx) => {
-      if (tx.copyFrom) {
-        try {
-          await tx.query("SAVEPOINT direct");
-          await tx.copyFrom(
-            `COPY orders (order_id, customer_id, items, total_amount, status, created_at)
-             FROM STDIN`,
-            copyData(sorted),
-          );
-          for (const { order_id } of sorted) out.inserted.add(order_id);
-          return out;
-        } catch (err) {
-          if ((err as { code?: string }).code !== "DB_23505") throw err;
-          await tx.query("ROLLBACK TO SAVEPOINT direct");
-        }
+    if (this.db.copyFrom) {
+      try {
+        await this.db.copyFrom(
+          `COPY orders (order_id, customer_id, items, total_amount, status, created_at)
+           FROM STDIN`,
+          copyData(sorted),
+        );
+        for (const { order_id } of sorted) out.inserted.add(order_id);
+        return out;
+      } catch (err) {
+        // Some id is stored already: nothing of the batch was, so it goes in row by row.
+        if ((err as { code?: string }).code !== "DB_23505") throw err;
       }
+    }
+    return this.#insertNew(sorted, out);
+  }
+
+  /** `ON CONFLICT DO NOTHING`, then the ids stored already compared with what is stored. */
+  #insertNew(sorted: OrderIn[], out: InsertOutcome): Promise<InsertOutcome> {
+    return this.db.transaction(async (tx) => {
       const cols = (f: (o: OrderIn) => unknown) => sorted.map(f);
       const ins = await tx.query<{ order_id: string }>(
         `INSERT INTO orders (order_id, customer_id, items, total_amount, status, created_at)
