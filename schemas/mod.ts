@@ -8,6 +8,16 @@ export { storable, unstorable } from "./_storable.ts";
 import type { z } from "zod";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+const lenient = new TextDecoder("utf-8");
+
+/** `value` as text; throws, as a fatal decoder does, on bytes that are not UTF-8. */
+export function decodeUtf8(value: Uint8Array): string {
+  // Deno's lenient decoder takes about half the time of its fatal one (0.4 against 0.8 µs for
+  // an order of 450 bytes). It turns bad bytes into U+FFFD, so only text holding a U+FFFD (bad
+  // bytes, or a real one) is decoded again, strictly, to tell the two apart.
+  const text = lenient.decode(value);
+  return text.includes("\uFFFD") ? utf8.decode(value) : text;
+}
 
 /** What parses a message: a zod schema, or a fast path that answers as one. */
 export interface Parser<T> {
@@ -26,7 +36,7 @@ export function parseMessage<T>(
   if (value === null) return { invalid: "empty message (tombstone)" };
   let json: unknown;
   try {
-    json = JSON.parse(utf8.decode(value));
+    json = JSON.parse(decodeUtf8(value));
   } catch (err) {
     return { invalid: `malformed JSON: ${err instanceof Error ? err.message : String(err)}` };
   }

@@ -22,6 +22,7 @@ import { TopicDeadLetters } from "../../transport/mod.ts";
 import type { DeadLetter, Envelope, Producer } from "../../transport/mod.ts";
 import type { Actor } from "../../runtime/actor.ts";
 import { createBatchWorker } from "../../runtime/batch_worker.ts";
+import type { Item } from "../../runtime/batch_worker.ts";
 import { insertIsolating } from "../../db/isolate.ts";
 
 export interface OrderProcessorOptions {
@@ -93,7 +94,7 @@ export function createOrderProcessor(o: OrderProcessorOptions): Actor<Envelope> 
             attempt: attempt + 1,
             delayMs: wait,
             // A batch: the first order's id, and how many are held with it.
-            order_id: orders[0]?.order.order_id,
+            order_id: orders[0]?.order_id,
             orders: orders.length,
             err,
           },
@@ -103,44 +104,42 @@ export function createOrderProcessor(o: OrderProcessorOptions): Actor<Envelope> 
     }
   };
 
-  return createBatchWorker<Order>({
+  return createBatchWorker<OrderIn>({
     deadLetters: new TopicDeadLetters(o.producer, log),
+    // Straight to the row, its items serialised once (stored as is and compared with repeats):
+    // the parsed order is garbage before the batch waits for the database.
     decode: (env) => {
       const r = parseMessage(env.message.value, FastOrder, "order");
-      return "invalid" in r ? { ...r, fields: { order_id: rawOrderId(env.message.value) } } : r;
+      return "invalid" in r
+        ? { ...r, fields: { order_id: rawOrderId(env.message.value) } }
+        : orderIn(r);
     },
     handle: async (items, batch) => {
       const bad: DeadLetter[] = [];
-      // One serialisation per order: its items, stored as is and compared with repeats.
-      const first = new Map<string, { row: OrderIn; env: Envelope }>();
-      const repeats: Array<{ row: OrderIn; env: Envelope }> = [];
-      for (const { value: order, env } of items) {
-        const item = { row: orderIn(order), env };
-        if (first.has(order.order_id)) repeats.push(item);
-        else first.set(order.order_id, item);
+      const first = new Map<string, Item<OrderIn>>();
+      const repeats: Array<Item<OrderIn>> = [];
+      for (const item of items) {
+        if (first.has(item.value.order_id)) repeats.push(item);
+        else first.set(item.value.order_id, item);
       }
       // In order_id order, as the store writes them: the bare ids sorted natively (cheaper than
       // sorting the rows with a comparator).
-      const rows = [...first.keys()].sort().map((id) => first.get(id)!.row);
+      const rows = [...first.keys()].sort().map((id) => first.get(id)!.value);
       const { out, rejected } = await store(rows, batch.stopping);
       // Dead-lettering logs each refused order, with its order_id and the database's reason.
       const refused = new Map<string, string>();
-      for (const { item: { order }, reason } of rejected) {
+      for (const { item: { order_id }, reason } of rejected) {
         const why = `rejected by the database: ${reason}`;
-        refused.set(order.order_id, why);
-        bad.push({
-          env: first.get(order.order_id)!.env,
-          reason: why,
-          fields: { order_id: order.order_id },
-        });
+        refused.set(order_id, why);
+        bad.push({ env: first.get(order_id)!.env, reason: why, fields: { order_id } });
       }
-      for (const { row, env } of repeats) {
-        const id = row.order.order_id;
+      for (const { value: row, env } of repeats) {
+        const id = row.order_id;
         if (refused.has(id)) {
           bad.push({ env, reason: refused.get(id)!, fields: { order_id: id } });
           continue;
         }
-        if (sameOrder(first.get(id)!.row, row)) out.duplicates.add(`${id}#${env.message.offset}`);
+        if (sameOrder(first.get(id)!.value, row)) out.duplicates.add(`${id}#${env.message.offset}`);
         else {
           bad.push({
             env,
@@ -172,9 +171,8 @@ export function createOrderProcessor(o: OrderProcessorOptions): Actor<Envelope> 
 }
 
 /** Whether two orders of one id have the same content (their items compared as serialised). */
-function sameOrder(a: OrderIn, b: OrderIn): boolean {
-  const x = a.order, y = b.order;
-  return a.items === b.items && x.customer_id === y.customer_id &&
+function sameOrder(x: OrderIn, y: OrderIn): boolean {
+  return x.items === y.items && x.customer_id === y.customer_id &&
     x.total_amount === y.total_amount && x.status === y.status && x.created_at === y.created_at;
 }
 

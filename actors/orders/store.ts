@@ -24,14 +24,28 @@ export interface OrderRow {
   processed_at: string;
 }
 
-/** An order to store, with its `items` already serialised as JSON (once per order). */
+/**
+ * An order to store: its fields, with `items` serialised as JSON once. The lines themselves are
+ * not kept, so they die young instead of surviving, with their batch, until it is stored.
+ */
 export interface OrderIn {
-  order: Order;
+  order_id: string;
+  customer_id: string;
   items: string;
+  total_amount: number;
+  status: Order["status"];
+  created_at: string;
 }
 
-export function orderIn(order: Order): OrderIn {
-  return { order, items: JSON.stringify(order.items) };
+export function orderIn(o: Order): OrderIn {
+  return {
+    order_id: o.order_id,
+    customer_id: o.customer_id,
+    items: JSON.stringify(o.items),
+    total_amount: o.total_amount,
+    status: o.status,
+    created_at: o.created_at,
+  };
 }
 
 export interface InsertOutcome {
@@ -73,36 +87,38 @@ export class OrderStore {
   /**
    * Inserts orders whose id is new (ids distinct within a call) and compares the others with
    * what is stored. `items` is each order's `items` as JSON, serialised once by the caller. On
-   * PostgreSQL the batch is COPYed straight into the table (the usual case: every id is new);
-   * if any id is already stored that COPY fails as a whole and the batch is inserted with
-   * `unnest` of typed arrays and `ON CONFLICT DO NOTHING` instead. Rows go in order_id order, so
-   * concurrent writers take their locks in the same order.
+   * PostgreSQL the batch is COPYed straight into the table, a statement alone (the usual case:
+   * every id is new); if any id is already stored that COPY fails as a whole and the batch is
+   * inserted with `unnest` of typed arrays and `ON CONFLICT DO NOTHING` instead. Rows go in
+   * order_id order, so concurrent writers take their locks in the same order.
    */
-  insertBatch(rows: OrderIn[]): Promise<InsertOutcome> {
+  async insertBatch(rows: OrderIn[]): Promise<InsertOutcome> {
     const out: InsertOutcome = { inserted: new Set(), duplicates: new Set(), conflicts: new Map() };
-    if (rows.length === 0) return Promise.resolve(out);
+    if (rows.length === 0) return out;
     const sorted = inIdOrder(rows)
       ? rows
-      : [...rows].sort((a, b) =>
-        a.order.order_id < b.order.order_id ? -1 : a.order.order_id > b.order.order_id ? 1 : 0
-      );
-    return this.db.transaction(async (tx) => {
-      if (tx.copyFrom) {
-        try {
-          await tx.query("SAVEPOINT direct");
-          await tx.copyFrom(
-            `COPY orders (order_id, customer_id, items, total_amount, status, created_at)
-             FROM STDIN`,
-            copyData(sorted),
-          );
-          for (const { order } of sorted) out.inserted.add(order.order_id);
-          return out;
-        } catch (err) {
-          if ((err as { code?: string }).code !== "DB_23505") throw err;
-          await tx.query("ROLLBACK TO SAVEPOINT direct");
-        }
+      : [...rows].sort((a, b) => a.order_id < b.order_id ? -1 : a.order_id > b.order_id ? 1 : 0);
+    if (this.db.copyFrom) {
+      try {
+        await this.db.copyFrom(
+          `COPY orders (order_id, customer_id, items, total_amount, status, created_at)
+           FROM STDIN`,
+          copyData(sorted),
+        );
+        for (const { order_id } of sorted) out.inserted.add(order_id);
+        return out;
+      } catch (err) {
+        // Some id is stored already: nothing of the batch was, so it goes in row by row.
+        if ((err as { code?: string }).code !== "DB_23505") throw err;
       }
-      const cols = (f: (o: Order) => unknown) => sorted.map(({ order }) => f(order));
+    }
+    return this.#insertNew(sorted, out);
+  }
+
+  /** `ON CONFLICT DO NOTHING`, then the ids stored already compared with what is stored. */
+  #insertNew(sorted: OrderIn[], out: InsertOutcome): Promise<InsertOutcome> {
+    return this.db.transaction(async (tx) => {
+      const cols = (f: (o: OrderIn) => unknown) => sorted.map(f);
       const ins = await tx.query<{ order_id: string }>(
         `INSERT INTO orders (order_id, customer_id, items, total_amount, status, created_at)
          SELECT * FROM unnest($1::text[], $2::text[], $3::json[], $4::numeric[], $5::text[],
@@ -111,23 +127,24 @@ export class OrderStore {
         [
           cols((o) => o.order_id),
           cols((o) => o.customer_id),
-          sorted.map((r) => r.items),
+          cols((o) => o.items),
           cols((o) => o.total_amount),
           cols((o) => o.status),
           cols((o) => o.created_at),
         ],
       );
       for (const r of ins) out.inserted.add(r.order_id);
-      const rest = sorted.filter(({ order }) => !out.inserted.has(order.order_id));
+      const rest = sorted.filter(({ order_id }) => !out.inserted.has(order_id));
       if (rest.length === 0) return out;
       const stored = new Map(
         (await tx.query<OrderRow>(
           `SELECT * FROM orders WHERE order_id = ANY($1::text[])`,
-          [rest.map(({ order }) => order.order_id)],
+          [rest.map(({ order_id }) => order_id)],
         )).map((r) => [r.order_id, fingerprint(r)]),
       );
-      for (const { order: o } of rest) {
-        if (stored.get(o.order_id) === fingerprint(o)) out.duplicates.add(o.order_id);
+      for (const o of rest) {
+        const ours = fingerprint({ ...o, items: JSON.parse(o.items) });
+        if (stored.get(o.order_id) === ours) out.duplicates.add(o.order_id);
         else out.conflicts.set(o.order_id, "order_id already stored with different content");
       }
       return out;
@@ -203,7 +220,7 @@ export class OrderStore {
 /** Whether distinct ids are in ascending order already (the processor sorts them). */
 function inIdOrder(rows: OrderIn[]): boolean {
   for (let i = 1; i < rows.length; i++) {
-    if (rows[i - 1].order.order_id > rows[i].order.order_id) return false;
+    if (rows[i - 1].order_id > rows[i].order_id) return false;
   }
   return true;
 }
@@ -211,9 +228,9 @@ function inIdOrder(rows: OrderIn[]): boolean {
 /** Rows in COPY's text format, in the column order of the COPY above. */
 function copyData(rows: OrderIn[]): string {
   let out = "";
-  for (const { order: o, items } of rows) {
+  for (const o of rows) {
     out += `${copyText(o.order_id)}\t${copyText(o.customer_id)}\t${
-      copyText(items)
+      copyText(o.items)
     }\t${o.total_amount}\t${o.status}\t${copyText(o.created_at)}\n`;
   }
   return out;
