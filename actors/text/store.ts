@@ -34,46 +34,49 @@ export class TextMessageStore {
 
   /**
    * Inserts rows whose id is new (ids must be distinct within a call) and reports the ids
-   * stored with a different message. On PostgreSQL the rows are COPYed straight into the table
-   * (the usual case: nothing of the batch is stored yet); if any id is already there that COPY
-   * fails as a whole, and the batch goes through a temporary staging table instead: COPY into
-   * it, then `INSERT … SELECT … ON CONFLICT (id) DO NOTHING`. Rows are written in id order, so
-   * two writers storing overlapping batches take their locks in the same order.
+   * stored with a different message. On PostgreSQL the rows are COPYed straight into the table,
+   * a statement alone (the usual case: nothing of the batch is stored yet; one round trip where
+   * BEGIN, SAVEPOINT, COPY, COMMIT were four); if any id is already there that COPY fails as a
+   * whole, and the batch goes through a temporary staging table instead: COPY into it, then
+   * `INSERT … SELECT … ON CONFLICT (id) DO NOTHING`. Rows are written in id order, so two
+   * writers storing overlapping batches take their locks in the same order.
    */
-  insertBatch(rows: Array<{ id: string; message: string }>): Promise<TextInsert> {
-    if (rows.length === 0) return Promise.resolve({ inserted: 0, conflicts: [] });
+  async insertBatch(rows: Array<{ id: string; message: string }>): Promise<TextInsert> {
+    if (rows.length === 0) return { inserted: 0, conflicts: [] };
     const sorted = inIdOrder(rows) ? rows : [...rows].sort((a, b) => (a.id < b.id ? -1 : 1));
-    return this.db.transaction(async (tx) => {
-      if (!tx.copyFrom) return await this.#insertUnnest(tx, sorted);
-      const data = copyData(sorted);
-      try {
-        await tx.query("SAVEPOINT direct");
-        await tx.copyFrom("COPY text_messages (id, message) FROM STDIN", data);
-        return { inserted: sorted.length, conflicts: [] };
-      } catch (err) {
-        if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
-        await tx.query("ROLLBACK TO SAVEPOINT direct");
-      }
-      await tx.query(
-        `CREATE TEMP TABLE IF NOT EXISTS text_messages_stage (id text, message text)
-         ON COMMIT DELETE ROWS`,
-      );
-      await tx.copyFrom("COPY text_messages_stage (id, message) FROM STDIN", data);
-      const [{ n }] = await tx.query<{ n: number }>(
-        `WITH ins AS (
-           INSERT INTO text_messages (id, message)
-           SELECT id, message FROM text_messages_stage ORDER BY id
-           ON CONFLICT (id) DO NOTHING RETURNING 1)
-         SELECT count(*)::int AS n FROM ins`,
-      );
-      if (n === sorted.length) return { inserted: n, conflicts: [] };
-      // A new statement, so rows committed meanwhile by another writer are seen too.
-      const conflicts = await tx.query<{ id: string }>(
-        `SELECT s.id FROM text_messages_stage s JOIN text_messages t ON t.id = s.id
-         WHERE t.message <> s.message`,
-      );
-      return { inserted: n, conflicts: conflicts.map((r) => r.id) };
-    });
+    if (!this.db.copyFrom) return this.db.transaction((tx) => this.#insertUnnest(tx, sorted));
+    const data = copyData(sorted);
+    try {
+      await this.db.copyFrom("COPY text_messages (id, message) FROM STDIN", data);
+      return { inserted: sorted.length, conflicts: [] };
+    } catch (err) {
+      // Some id is stored already: nothing of the batch was, so it goes through the stage.
+      if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+    }
+    return this.db.transaction((tx) => this.#insertStaged(tx, data, sorted.length));
+  }
+
+  /** COPY into a temporary stage, `ON CONFLICT DO NOTHING` from it, then the conflicts. */
+  async #insertStaged(tx: Queryable, data: string, rows: number): Promise<TextInsert> {
+    await tx.query(
+      `CREATE TEMP TABLE IF NOT EXISTS text_messages_stage (id text, message text)
+       ON COMMIT DELETE ROWS`,
+    );
+    await tx.copyFrom!("COPY text_messages_stage (id, message) FROM STDIN", data);
+    const [{ n }] = await tx.query<{ n: number }>(
+      `WITH ins AS (
+         INSERT INTO text_messages (id, message)
+         SELECT id, message FROM text_messages_stage ORDER BY id
+         ON CONFLICT (id) DO NOTHING RETURNING 1)
+       SELECT count(*)::int AS n FROM ins`,
+    );
+    if (n === rows) return { inserted: n, conflicts: [] };
+    // A new statement, so rows committed meanwhile by another writer are seen too.
+    const conflicts = await tx.query<{ id: string }>(
+      `SELECT s.id FROM text_messages_stage s JOIN text_messages t ON t.id = s.id
+       WHERE t.message <> s.message`,
+    );
+    return { inserted: n, conflicts: conflicts.map((r) => r.id) };
   }
 
   /** PGlite has no COPY from a client stream: one insert of the arrays, then the comparison. */
