@@ -12,7 +12,11 @@ Deno.test("deno task compile builds one binary per role, plus all and the CLI", 
 
 Deno.test("role binaries get deno task start's permissions and files; the CLI gets less", () => {
   assert.ok(compiledPermissions("writer").includes("--allow-write"));
-  assert.ok(compiledPermissions("text-writer").includes("--v8-flags=--max-semi-space-size=8"));
+  assert.ok(
+    compiledPermissions("text-writer").includes(
+      "--v8-flags=--max-semi-space-size=8,--heap-growing-percent=200",
+    ),
+  );
   assert.ok(compileArgs("writer").includes("migrations"));
   assert.ok(!compiledPermissions("cli").includes("--allow-write"));
   assert.ok(!compileArgs("cli").includes("--include"));
