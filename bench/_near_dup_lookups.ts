@@ -75,6 +75,9 @@ async function run(job: LookupJob) {
   }
 }
 
+/** What the lookups process prints. */
+export type LookupFigures = Awaited<ReturnType<typeof run>>;
+
 if (import.meta.main) {
   const out = await run(JSON.parse(Deno.args[0]) as LookupJob);
   Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(out) + "\n"));

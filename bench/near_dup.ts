@@ -17,22 +17,12 @@ import { NearDupIndex } from "../actors/finance/mod.ts";
 import { ROLE_V8_FLAGS } from "../scripts/compile.ts";
 import { REDIS_URL, uniqueName } from "../tests/helpers/mod.ts";
 import { ownCpuSeconds } from "./_cpu.ts";
-
-export { percentiles } from "./_percentiles.ts";
+import type { LookupFigures } from "./_near_dup_lookups.ts";
 
 type Out = (line: string) => void;
 const LOOKUPS = 10_000;
 /** Lookups before the steady-state ones; the first LOOKUPS of them are the cold figures. */
 const WARM_UP = 20_000;
-
-interface LookupFigures {
-  p50Ms: number;
-  p99Ms: number;
-  cpuMsPerLookup: number;
-  probeCpuMs: number;
-  cold: { p50Ms: number; p99Ms: number };
-  ceiling: { p50Ms: number; p99Ms: number };
-}
 
 /** Runs a module of this folder as a worker with one message; resolves with its answer. */
 function inWorker<T>(module: string, job: unknown, what: string): Promise<T> {

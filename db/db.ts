@@ -71,6 +71,37 @@ export function copyText(s: string): string {
 }
 const COPY_ESCAPES = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
 
+/**
+ * `rows` in ascending `key` order (the same array when they are already, as the writers sort
+ * them): a store writes its rows in one order, so two writers storing overlapping batches take
+ * their locks in the same order. Keys are distinct within a call.
+ */
+export function inKeyOrder<T>(rows: T[], key: (r: T) => string): T[] {
+  for (let i = 1; i < rows.length; i++) {
+    if (key(rows[i - 1]) > key(rows[i])) {
+      return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    }
+  }
+  return rows;
+}
+
+/**
+ * The usual batch of a store: a `COPY` on its own, one round trip (`db.copyFrom` is its own
+ * transaction). True when it stored every row; false when some row's key was stored already
+ * (SQLSTATE 23505), in which case the COPY stored none and the caller inserts the batch in a way
+ * that skips what is there. Any other failure is thrown. PostgreSQL only (`db.copyFrom`).
+ */
+export async function copyIfAllNew(db: Queryable, sql: string, data: string): Promise<boolean> {
+  if (!db.copyFrom) throw new RangeError("copyIfAllNew needs a database with COPY");
+  try {
+    await db.copyFrom(sql, data);
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code !== "DB_23505") throw err;
+    return false;
+  }
+}
+
 /** Streams `data` to `COPY … FROM STDIN` on `client`; resolves once the server has it all. */
 function copyInto(client: pg.PoolClient, sql: string, data: string): Promise<void> {
   const stream = client.query(copyFromStream(sql));

@@ -1,5 +1,5 @@
 import { compile, z } from "zod";
-import { storable } from "./_storable.ts";
+import { storable, unstorable } from "./_storable.ts";
 
 const cents = (n: number) => Math.round(n * 100);
 
@@ -69,7 +69,7 @@ function fastItem(v: unknown): OrderItem | null {
   const { item_id, name, price, quantity } = i;
   return typeof item_id === "string" && ITEM_ID.test(item_id) &&
       typeof name === "string" && name.length >= 1 && name.length <= 200 &&
-      !name.includes("\u0000") && name.isWellFormed() &&
+      unstorable(name) === null &&
       typeof price === "number" && price > 0 && price <= 10_000 &&
       typeof quantity === "number" && Number.isSafeInteger(quantity) && quantity > 0
     ? { item_id, name, price, quantity }

@@ -4,7 +4,7 @@
  * order-id block allocator used by producers, and their runs' progress.
  */
 import type { Order } from "../../schemas/orders.ts";
-import { copyText } from "../../db/db.ts";
+import { copyIfAllNew, copyText, inKeyOrder } from "../../db/db.ts";
 import type { Db } from "../../db/db.ts";
 import type { IdPosition } from "./ids.ts";
 
@@ -95,23 +95,14 @@ export class OrderStore {
   async insertBatch(rows: OrderIn[]): Promise<InsertOutcome> {
     const out: InsertOutcome = { inserted: new Set(), duplicates: new Set(), conflicts: new Map() };
     if (rows.length === 0) return out;
-    const sorted = inIdOrder(rows)
-      ? rows
-      : [...rows].sort((a, b) => a.order_id < b.order_id ? -1 : a.order_id > b.order_id ? 1 : 0);
-    if (this.db.copyFrom) {
-      try {
-        await this.db.copyFrom(
-          `COPY orders (order_id, customer_id, items, total_amount, status, created_at)
-           FROM STDIN`,
-          copyData(sorted),
-        );
-        for (const { order_id } of sorted) out.inserted.add(order_id);
-        return out;
-      } catch (err) {
-        // Some id is stored already: nothing of the batch was, so it goes in row by row.
-        if ((err as { code?: string }).code !== "DB_23505") throw err;
-      }
+    const sorted = inKeyOrder(rows, (r) => r.order_id);
+    const copy = `COPY orders (order_id, customer_id, items, total_amount, status, created_at)
+      FROM STDIN`;
+    if (this.db.copyFrom && await copyIfAllNew(this.db, copy, copyData(sorted))) {
+      for (const { order_id } of sorted) out.inserted.add(order_id);
+      return out;
     }
+    // PGlite, or some id is stored already (nothing of the batch was): it goes in row by row.
     return this.#insertNew(sorted, out);
   }
 
@@ -215,14 +206,6 @@ export class OrderStore {
       [runId, topic, p.sent, p.ids.day, p.ids.next, p.ids.end],
     );
   }
-}
-
-/** Whether distinct ids are in ascending order already (the processor sorts them). */
-function inIdOrder(rows: OrderIn[]): boolean {
-  for (let i = 1; i < rows.length; i++) {
-    if (rows[i - 1].order_id > rows[i].order_id) return false;
-  }
-  return true;
 }
 
 /** Rows in COPY's text format, in the column order of the COPY above. */

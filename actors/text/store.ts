@@ -1,5 +1,5 @@
 /** The `text_messages` table: idempotent batch inserts by id, reads for the API. */
-import { copyText } from "../../db/db.ts";
+import { copyIfAllNew, copyText, inKeyOrder } from "../../db/db.ts";
 import type { Db, Queryable } from "../../db/db.ts";
 
 export interface TextRow {
@@ -27,8 +27,6 @@ export function mergeInserts(a: TextInsert, b: TextInsert): TextInsert {
   return { inserted: a.inserted + b.inserted, conflicts: [...a.conflicts, ...b.conflicts] };
 }
 
-const UNIQUE_VIOLATION = "DB_23505";
-
 export class TextMessageStore {
   constructor(readonly db: Db) {}
 
@@ -43,16 +41,13 @@ export class TextMessageStore {
    */
   async insertBatch(rows: Array<{ id: string; message: string }>): Promise<TextInsert> {
     if (rows.length === 0) return { inserted: 0, conflicts: [] };
-    const sorted = inIdOrder(rows) ? rows : [...rows].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const sorted = inKeyOrder(rows, (r) => r.id);
     if (!this.db.copyFrom) return this.db.transaction((tx) => this.#insertUnnest(tx, sorted));
     const data = copyData(sorted);
-    try {
-      await this.db.copyFrom("COPY text_messages (id, message) FROM STDIN", data);
+    if (await copyIfAllNew(this.db, "COPY text_messages (id, message) FROM STDIN", data)) {
       return { inserted: sorted.length, conflicts: [] };
-    } catch (err) {
-      // Some id is stored already: nothing of the batch was, so it goes through the stage.
-      if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
     }
+    // Some id is stored already: nothing of the batch was, so it goes through the stage.
     return this.db.transaction((tx) => this.#insertStaged(tx, data, sorted.length));
   }
 
@@ -131,12 +126,6 @@ export class TextMessageStore {
     const r = rows[0];
     return { total: r.total, lastHour: r.last_hour, oldest: r.oldest, newest: r.newest };
   }
-}
-
-/** Whether distinct ids are in ascending order already (the writer sorts them). */
-function inIdOrder(rows: Array<{ id: string }>): boolean {
-  for (let i = 1; i < rows.length; i++) if (rows[i - 1].id > rows[i].id) return false;
-  return true;
 }
 
 /** Rows in COPY's text format, one line each. */
