@@ -3,7 +3,10 @@ import { Hono } from "hono";
 
 const app = new Hono();
 app.get("/", (c) => c.text("hello"));
-app.post("/", (c) => c.text("hello"));
+app.post("/", async (c) => {
+  await c.req.arrayBuffer();
+  return c.text("hello");
+});
 Deno.serve({
   port: 0,
   hostname: "127.0.0.1",

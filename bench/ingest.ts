@@ -1,11 +1,15 @@
 /**
  * Ingest figures (`deno task bench`, BENCH_ONLY=ingest): the ingest role and the API as their own
- * processes on the real Kafka and PostgreSQL, loaded by autocannon from this process, against a
- * bare Hono hello world (bench/hello.ts) measured the same way as the ceiling.
+ * processes (with the roles' V8 flags) on the real Kafka and PostgreSQL, against a bare Hono hello
+ * world (bench/hello.ts) measured the same ways as the ceiling.
  *
- * - events/s: closed loop, BENCH_CONNECTIONS (64) connections, signed batches of BENCH_BATCH (50)
+ * - events/s: closed loop (autocannon in this process), BENCH_CONNECTIONS (64) connections,
+ *   signed batches of BENCH_BATCH (50)
  * - req/s: the same with one event per delivery, and its ratio to the hello world's req/s
- * - p50/p99 at a fixed BENCH_RATE (5,000) req/s, one event per delivery
+ * - p50/p99 at a fixed BENCH_RATE (5,000) req/s, one event per delivery: an open-loop generator in
+ *   a process of its own (`_open_loop.ts`: evenly spaced, latency from each request's scheduled
+ *   time), BENCH_OPEN_CONNECTIONS (256) connections, after a 2 s warm-up at the same rate; the
+ *   hello world at the same rate is the latency ceiling
  * - POST /messages: req/s closed loop and p99 at BENCH_RATE
  * - with each, the CPU ms per event of the role process, of its PostgreSQL backends and of the
  *   Kafka broker (the broker is shared: other load on it counts too)
@@ -20,12 +24,17 @@ import { signatureHeaders } from "../actors/finance/signature.ts";
 import { financeSandbox } from "../tests/helpers/finance.ts";
 import type { FinanceSandbox } from "../tests/helpers/finance.ts";
 import { bearer, DATABASE_URL, listeningUrl, RoleProcess } from "../tests/helpers/mod.ts";
+import { ROLE_V8_FLAGS } from "../scripts/compile.ts";
 import { CpuMeter, withApplicationName } from "./_cpu.ts";
+import { openLoop } from "./_open_loop.ts";
 
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 10);
 const CONNECTIONS = Number(Deno.env.get("BENCH_CONNECTIONS") ?? 64);
 const BATCH = Number(Deno.env.get("BENCH_BATCH") ?? 50);
 const RATE = Number(Deno.env.get("BENCH_RATE") ?? 5_000);
+const OPEN_CONNECTIONS = Number(Deno.env.get("BENCH_OPEN_CONNECTIONS") ?? 256);
+/** Seconds the open-loop generator sends at the rate before it records. */
+const WARM_UP_S = 2;
 const BASE = Deno.env.get("BENCH_INGEST_BASE");
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? (BASE ? 3 : 1));
 const THIS_MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -45,25 +54,33 @@ export interface Load {
   errors: number;
   ok: number;
   cpu?: CpuPerEvent;
+  /** Fixed-rate runs: the generator's own CPU ms a request and its worst lateness. */
+  generator?: { cpuMsPerRequest: number; maxLagMs: number };
 }
 
 interface LoadOptions {
   url: string;
   /** The body and headers of each request (null: a GET). */
   body?: () => { body: string; headers: Record<string, string> };
+  /** Requests per second from the open-loop generator (POSTs only); unset: closed loop. */
   rate?: number;
   /** Measures the CPU per event of this role (events per request: `eventsPerRequest`). */
   meter?: CpuMeter;
   eventsPerRequest?: number;
 }
 
+const perEvent = (used: { role: number; database: number; broker: number }, events: number) => {
+  const per = (ms: number) => Math.round((ms / Math.max(1, events)) * 1000) / 1000;
+  return { role: per(used.role), database: per(used.database), broker: per(used.broker) };
+};
+
 async function load(o: LoadOptions): Promise<Load> {
+  if (o.rate) return await fixedRate(o, o.rate);
   await o.meter?.start();
   const r = await autocannon({
     url: o.url,
     connections: CONNECTIONS,
     duration: SECONDS,
-    ...(o.rate ? { overallRate: o.rate } : {}),
     requests: [{
       method: o.body ? "POST" : "GET",
       setupRequest: (req: Record<string, unknown>) => {
@@ -74,8 +91,6 @@ async function load(o: LoadOptions): Promise<Load> {
     }],
   });
   const used = await o.meter?.read();
-  const events = Math.max(1, r["2xx"] * (o.eventsPerRequest ?? 1));
-  const per = (ms: number) => Math.round((ms / events) * 1000) / 1000;
   return {
     requestsPerSecond: r.requests.average,
     p50Ms: r.latency.p50,
@@ -83,9 +98,33 @@ async function load(o: LoadOptions): Promise<Load> {
     non2xx: r.non2xx,
     errors: r.errors,
     ok: r["2xx"],
-    ...(used
-      ? { cpu: { role: per(used.role), database: per(used.database), broker: per(used.broker) } }
-      : {}),
+    ...(used ? { cpu: perEvent(used, r["2xx"] * (o.eventsPerRequest ?? 1)) } : {}),
+  };
+}
+
+/** `rate` POSTs a second from the open-loop generator; the CPU meter covers its whole run. */
+async function fixedRate(o: LoadOptions, rate: number): Promise<Load> {
+  const body = o.body ?? (() => ({ body: "{}", headers: {} }));
+  await o.meter?.start();
+  const r = await openLoop(
+    { url: o.url, rate, seconds: SECONDS, warmupS: WARM_UP_S, connections: OPEN_CONNECTIONS },
+    () => body(),
+  );
+  const used = await o.meter?.read();
+  // The meter also saw the warm-up's requests.
+  const sent = Math.round(rate * (SECONDS + WARM_UP_S)) * (o.eventsPerRequest ?? 1);
+  return {
+    requestsPerSecond: r.requestsPerSecond,
+    p50Ms: Math.round(r.p50Ms * 10) / 10,
+    p99Ms: Math.round(r.p99Ms * 10) / 10,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    ok: r.ok,
+    ...(used ? { cpu: perEvent(used, sent) } : {}),
+    generator: {
+      cpuMsPerRequest: Math.round(r.cpuMsPerRequest * 1000) / 1000,
+      maxLagMs: Math.round(r.maxLagMs * 10) / 10,
+    },
   };
 }
 
@@ -120,6 +159,8 @@ export interface IngestBench {
   single: Load;
   fixedRate: Load;
   hello: Load;
+  /** The hello world at the fixed rate, POSTs of a single-event delivery's size. */
+  helloFixedRate: Load;
   messages: Load;
   messagesFixedRate: Load;
   rate: number;
@@ -128,7 +169,12 @@ export interface IngestBench {
 }
 
 const cpuText = (l: Load) =>
-  l.cpu ? `cpu ms/event role ${l.cpu.role}, db ${l.cpu.database}, broker ${l.cpu.broker}` : "";
+  (l.cpu ? `cpu ms/event role ${l.cpu.role}, db ${l.cpu.database}, broker ${l.cpu.broker}` : "") +
+  generatorText(l);
+const generatorText = (l: Load) =>
+  l.generator
+    ? `; generator ${l.generator.cpuMsPerRequest} cpu ms/req, late ≤ ${l.generator.maxLagMs} ms`
+    : "";
 
 /** The ingest and api roles of one version (`main`), measured once. */
 async function measureSide(
@@ -146,7 +192,7 @@ async function measureSide(
       name,
       { ...s.env, DATABASE_URL: withApplicationName(DATABASE_URL, `${app}_${name}`) },
       [],
-      ["run", "-A", main, name],
+      ["run", "-A", ...ROLE_V8_FLAGS, main, name],
     );
   const ingest = role("ingest");
   const api = role("api");
@@ -233,6 +279,11 @@ export async function ingestBench(out: (line: string) => void): Promise<IngestBe
     );
     const helloLoad = await load({ url: hu });
     out(`  hello world          ${Math.round(helloLoad.requestsPerSecond)} req/s`);
+    const helloFixedRate = await load({ url: hu, body: () => delivery("hello", 1), rate: RATE });
+    out(
+      `  hello world at ${RATE} req/s p50 ${helloFixedRate.p50Ms} ms, p99 ${helloFixedRate.p99Ms} ms` +
+        generatorText(helloFixedRate),
+    );
     const runs: SideRun[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       // Alternating which goes first, so a load trend does not favour one side.
@@ -249,6 +300,7 @@ export async function ingestBench(out: (line: string) => void): Promise<IngestBe
       single: last.single,
       fixedRate: last.fixedRate,
       hello: helloLoad,
+      helloFixedRate,
       messages: last.messages,
       messagesFixedRate: last.messagesFixedRate,
       rate: RATE,

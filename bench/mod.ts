@@ -156,7 +156,7 @@ if (ig) {
   out(
     `ingest   : at ${
       fmt(ig.rate)
-    } req/s p50 ${ig.fixedRate.p50Ms} ms, p99 ${ig.fixedRate.p99Ms} ms`,
+    } req/s (open loop) p50 ${ig.fixedRate.p50Ms} ms, p99 ${ig.fixedRate.p99Ms} ms; hello world p50 ${ig.helloFixedRate.p50Ms} ms, p99 ${ig.helloFixedRate.p99Ms} ms`,
   );
   out(
     `messages : ${fmt(ig.messages.requestsPerSecond)} req/s (ratio ${

@@ -12,6 +12,13 @@
  * or waiting does an UPDATE of its own mark them (one at a time, folding the keys acknowledged
  * meanwhile), so an idle ingester leaves nothing unmarked.
  *
+ * Under load, a flush starts at most every `flushIntervalMs` (INGEST_FLUSH_INTERVAL_MS, 2 ms)
+ * while the backlog is small: when requests arrive one event at a time, the first waits up to that
+ * long so that those behind it share its INSERT and its broker send. At 5,000 single-event
+ * requests a second that took the ingest process 0.16 → 0.14 ms of CPU an event, PostgreSQL
+ * 0.08 → 0.05 and the broker 0.026 → 0.016 (flushes of about 20 events instead of 11). An idle
+ * ingester flushes a lone request at once: the interval counts from the previous flush's start.
+ *
  * One INSERT is in flight while the backlog is small: every statement has a fixed cost, and
  * concurrent INSERTs would only split the batches (four in flight cost the ingest process 25 %
  * and PostgreSQL 60 % more CPU an event with one event per request). Another one (up to
@@ -54,6 +61,11 @@ export interface IngesterOptions {
    * Default 4.
    */
   concurrency?: number;
+  /**
+   * Least time from one flush's start to the next one's, in ms, while fewer than a quarter of
+   * `maxEvents` wait (0: none). Default 0.
+   */
+  flushIntervalMs?: number;
   /** Runs between the INSERT and the send (the crash point the tests kill a process at). */
   afterStore?: () => Promise<void>;
 }
@@ -94,6 +106,8 @@ export class Ingester {
   #concurrency: number;
   /** Events waiting that justify another INSERT in flight. */
   #parallelAt: number;
+  /** When the last flush started (performance.now()). */
+  #lastFlush = -Infinity;
 
   constructor(private o: IngesterOptions) {
     this.#max = o.maxEvents ?? 2_000;
@@ -121,6 +135,12 @@ export class Ingester {
     this.#running++;
     // A loop stops when the rest is for the others: the last one running takes all that waits.
     while (this.#wanted(this.#running - 1)) {
+      const wait = this.#lastFlush + (this.o.flushIntervalMs ?? 0) - performance.now();
+      if (wait > 0 && this.#queued < this.#parallelAt) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        continue;
+      }
+      this.#lastFlush = performance.now();
       let n = 0, k = 0;
       while (k < this.#queue.length && (k === 0 || n + this.#queue[k].events.length <= this.#max)) {
         n += this.#queue[k++].events.length;

@@ -22,7 +22,7 @@ const event = (id: string): FinanceEvent => ({
   payload: {},
 });
 
-async function setup(producer?: Producer, maxEvents?: number) {
+async function setup(producer?: Producer, maxEvents?: number, flushIntervalMs?: number) {
   const db = await PgliteDb.open("memory://");
   const store = new RawEventStore(db, 1, 1); // few partitions: PGlite creates them slowly
   await store.ensureSchema();
@@ -35,6 +35,7 @@ async function setup(producer?: Producer, maxEvents?: number) {
     topic: "fin",
     logger: createLogger("test"),
     maxEvents,
+    flushIntervalMs,
     producer: producer ?? {
       send: (topic, records) => {
         sent.push(...records.map((r) => String(r.value)));
@@ -249,6 +250,30 @@ Deno.test("a backlog of a quarter of maxEvents starts another INSERT", async () 
     assert.equal(t.sent.length, 3);
   } finally {
     held.open();
+    await t.close();
+  }
+});
+
+Deno.test("under load a flush waits for the interval, so the requests behind it share one INSERT", async () => {
+  const t = await setup(undefined, 40, 300);
+  const held = holdInserts(t.store);
+  held.open();
+  try {
+    const started = performance.now();
+    // After a quiet spell the first request is flushed at once.
+    await t.ingester.submit([event("a")]);
+    const first = performance.now() - started;
+    assert.ok(first < 300, `the lone request took ${first} ms`);
+    const rest = await Promise.all(["b", "c", "d"].map((id) => t.ingester.submit([event(id)])));
+    assert.ok(performance.now() - started >= 300, "the second flush started within the interval");
+    assert.deepEqual(rest.flat().map((r) => r.status), ["accepted", "accepted", "accepted"]);
+    assert.equal(held.inserts(), 2);
+    // A quarter of maxEvents waiting does not wait for the interval.
+    const quick = performance.now();
+    await t.ingester.submit(Array.from({ length: 10 }, (_, i) => event(`e${i}`)));
+    assert.ok(performance.now() - quick < 300, "a backlog waited for the interval");
+    assert.equal(held.inserts(), 3);
+  } finally {
     await t.close();
   }
 });

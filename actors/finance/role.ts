@@ -56,6 +56,7 @@ export async function openIngest(rt: Runtime, logger: Logger, overrides: IngestO
     logger,
     maxEvents: c.INGEST_FLUSH_MAX,
     concurrency: c.INGEST_FLUSH_CONCURRENCY,
+    flushIntervalMs: c.INGEST_FLUSH_INTERVAL_MS,
     publishTimeoutMs: c.INGEST_PUBLISH_TIMEOUT_MS,
     afterStore: overrides.afterStore,
   });
