@@ -53,6 +53,7 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
         ? new PostgresDb(postgresOptions(c, c.LOG_DATABASE_URL, 2))
         : null;
       const app = createApp({
+        maxBodyBytes: c.API_MAX_BODY_BYTES,
         texts: new TextMessageStore(db),
         db,
         // Concurrent POST /messages share broker sends, each answered after its own ack.

@@ -59,4 +59,6 @@ export interface ApiDeps {
   logs?: LogReader;
   /** API keys, whether reads need one, CORS origins (`NO_AUTH`: no keys, reads open, no CORS). */
   auth: ApiAuth;
+  /** A request body over this many bytes is refused (413) before it is read. Default 8 MiB. */
+  maxBodyBytes?: number;
 }

@@ -48,6 +48,7 @@ export function financeAnalyticsRoutes(api: FinanceApi, auth: ApiAuth): OpenAPIH
     responses: {
       200: json(AnalyzeAnswer, "one result per text, in order"),
       400: invalid,
+      413: json(ErrorBody, "the body is over API_MAX_BODY_BYTES"),
       415: json(ErrorBody, "the body is not application/json"),
     },
   }, async (c) => {

@@ -7,6 +7,7 @@
  * route is declared with zod schemas: `/openapi.json` and `/docs` (`_openapi.ts`) come from them.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
 import { deadline } from "../lib/deadline.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { activeConditions } from "../lib/health.ts";
@@ -32,6 +33,8 @@ export { NO_AUTH, NO_KEYS_MESSAGE } from "./_auth.ts";
 
 const started = Date.now();
 const CHECK_TIMEOUT_MS = 2_000;
+/** API_MAX_BODY_BYTES's default: a 1,000,000-character text, JSON-escaped, fits. */
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 async function check(fn: () => Promise<unknown>): Promise<string> {
   try {
@@ -56,6 +59,15 @@ export function createApp(deps: ApiDeps): OpenAPIHono {
   const auth = deps.auth ?? NO_AUTH;
   app.use("*", registerMetrics);
   app.use("*", corsFor(auth.corsOrigins, []));
+  // Bounds what a request can make the server buffer: a body is read whole before validation.
+  const maxBody = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: maxBody,
+      onError: (c) => c.json({ error: `body: larger than ${maxBody} bytes`, field: "body" }, 413),
+    }),
+  );
   // Writes check their own scope (route middleware); reads need `read` with API_AUTH_READS.
   const read = requireRead(auth);
   app.use("*", async (c, next) => {

@@ -238,6 +238,30 @@ Deno.test("POST /messages takes {text} or its alias {message}, with any printabl
       },
     );
 
+    await t.step("a body over the limit is 413 naming it, before it is read", async () => {
+      const small = await testApp(() => ({ maxBodyBytes: 2_000 }));
+      try {
+        const res = await small.app.request("/messages", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ text: "x".repeat(3_000) }),
+        });
+        assert.equal(res.status, 413);
+        assert.deepEqual(await res.json(), {
+          error: "body: larger than 2000 bytes",
+          field: "body",
+        });
+        const fits = await small.app.request("/messages", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ text: "x".repeat(1_000) }),
+        });
+        assert.equal(fits.status, 202);
+      } finally {
+        await small.close();
+      }
+    });
+
     await t.step("an absent id is 404, a NUL or too long id 400 naming id", async () => {
       assert.equal((await app.request("/messages/test-124")).status, 404);
       for (const bad of ["nul\u0000", "y".repeat(129)]) {

@@ -68,7 +68,10 @@ export function textRoutes(deps: ApiDeps, auth: ApiAuth): OpenAPIHono {
       201: json(Stored, "stored (with `?wait=true`)"),
       202: json(Accepted, "published; the writer stores it"),
       400: invalid,
-      413: json(ErrorBody, "the record is over the topic's `max.message.bytes`"),
+      413: json(
+        ErrorBody,
+        "the body is over API_MAX_BODY_BYTES, or the record over the topic's `max.message.bytes`",
+      ),
       415: json(ErrorBody, "the body is not application/json"),
       503: json(ErrorBody, "the broker is unavailable"),
       504: json(ErrorBody, "not stored within the wait"),
