@@ -15,9 +15,10 @@
  * Under load, a flush starts at most every `flushIntervalMs` (INGEST_FLUSH_INTERVAL_MS, 2 ms)
  * while the backlog is small: when requests arrive one event at a time, the first waits up to that
  * long so that those behind it share its INSERT and its broker send. At 5,000 single-event
- * requests a second that took the ingest process 0.16 → 0.14 ms of CPU an event, PostgreSQL
- * 0.08 → 0.05 and the broker 0.026 → 0.016 (flushes of about 20 events instead of 11). An idle
- * ingester flushes a lone request at once: the interval counts from the previous flush's start.
+ * requests a second (two runs each) that took the ingest process from 0.138–0.140 to 0.122–0.128
+ * ms of CPU an event, PostgreSQL from 0.077–0.080 to 0.053 and the broker from 0.024 to
+ * 0.016–0.017, for about 1.5 ms more at the median. An idle ingester flushes a lone request at
+ * once: the interval counts from the previous flush's start.
  *
  * One INSERT is in flight while the backlog is small: every statement has a fixed cost, and
  * concurrent INSERTs would only split the batches (four in flight cost the ingest process 25 %
