@@ -12,6 +12,8 @@
  * `application_name`; first row → last commit) reads about the same on a loaded machine as on a
  * quiet one, unlike the rates. BENCH_PROCESSOR_V8_FLAGS, when set, is the processor's
  * DENO_V8_FLAGS (`--prof`, say: the profile lands in the repository's folder);
+ * BENCH_PROCESSOR_DENO_FLAGS, when set, are more flags of its `deno run`, split on spaces
+ * (`--cpu-prof --cpu-prof-dir=/tmp/prof`: Deno's own profiler, which is not a V8 flag);
  * BENCH_ORDER_PROCESSOR_MAIN, when set to another checkout's main.ts, runs that checkout's
  * processor instead (A/B runs on a shared machine).
  */
@@ -77,13 +79,16 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
     await kp.close();
 
     const start = performance.now();
-    const main = Deno.env.get("BENCH_ORDER_PROCESSOR_MAIN");
-    processor = new RoleProcess(
+    const main = Deno.env.get("BENCH_ORDER_PROCESSOR_MAIN") ??
+      new URL("../main.ts", import.meta.url).pathname;
+    const denoFlags = (Deno.env.get("BENCH_PROCESSOR_DENO_FLAGS") ?? "").split(" ").filter(Boolean);
+    processor = new RoleProcess("order-processor", processorEnv, undefined, [
+      "run",
+      ...denoFlags,
+      ...compiledPermissions("all"),
+      main,
       "order-processor",
-      processorEnv,
-      undefined,
-      main ? ["run", ...compiledPermissions("all"), main, "order-processor"] : undefined,
-    );
+    ]);
     const pg = backends = backendCpu(s.db, s.orderGroup);
     const stored = async () =>
       (await s.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders`)
@@ -168,6 +173,16 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
   } finally {
     await backends?.stop();
     await producer?.dispose();
+    // A profiler writes its profile on a graceful stop only.
+    if (processor && Deno.env.get("BENCH_PROCESSOR_DENO_FLAGS")) {
+      processor.kill("SIGTERM");
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        processor.exited,
+        new Promise((r) => timer = setTimeout(r, 30_000)),
+      ]);
+      clearTimeout(timer);
+    }
     await processor?.dispose();
     await s.dispose();
   }
