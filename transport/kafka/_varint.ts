@@ -5,9 +5,19 @@
  * produce of small records that was a fifth of the ingest role's CPU (its profile, 2026-11-30).
  * `fastVarints()` replaces the two writers on kafkajs's own `Encoder` class with ones that write
  * the same bytes in place; a property test holds them equal to the originals, byte for byte.
+ *
+ * Reading, each record of a fetched batch cost kafkajs a varlong read through `Long` objects (about
+ * ten BigInt operations for a one-byte timestamp delta) and two conversions of the batch's first
+ * offset and first timestamp from their decimal strings. `fastDecoding()` reads a varlong of up to
+ * four bytes with numbers and lets `Long.fromValue` remember its last two strings: a batch of
+ * 1,000 records of about 94 bytes decodes in 0.20–0.21 µs a record instead of 0.41–0.43 (the text
+ * writer spends about 4 µs a message in all). Property tests hold them equal to the originals.
+ *
  * kafkajs is pinned in the lock file: a new version gets this file re-read, not assumed.
  */
+import Decoder from "kafkajs/src/protocol/decoder.js";
 import Encoder from "kafkajs/src/protocol/encoder.js";
+import Long from "kafkajs/src/utils/long.js";
 
 /** What these writers use of kafkajs's `Encoder`. */
 interface Encoding {
@@ -55,4 +65,74 @@ export function fastVarints(): void {
   installed = true;
   proto.writeUVarInt = writeUVarInt;
   proto.writeVarLong = writeVarLong;
+}
+
+interface Decoding {
+  buffer: Uint8Array;
+  offset: number;
+  readVarLong(): unknown;
+}
+
+interface LongClass {
+  fromNumber(value: number): unknown;
+  fromValue(value: unknown): unknown;
+}
+
+const decoderProto = (Decoder as unknown as { prototype: Decoding }).prototype;
+const LongType = Long as unknown as LongClass;
+
+/** kafkajs's own readers, kept for values outside the fast path and for the equality test. */
+export const originalReaders = {
+  readVarLong: decoderProto.readVarLong,
+  fromValue: LongType.fromValue,
+};
+
+/** A varlong of at most 4 bytes (below 2^27 in magnitude) read with numbers, as kafkajs's. */
+function readVarLong(this: Decoding): unknown {
+  const buf = this.buffer;
+  let at = this.offset;
+  let b = buf[at++];
+  let v = b & 0x7f;
+  if (b & 0x80) {
+    b = buf[at++];
+    v |= (b & 0x7f) << 7;
+    if (b & 0x80) {
+      b = buf[at++];
+      v |= (b & 0x7f) << 14;
+      if (b & 0x80) {
+        b = buf[at++];
+        v |= (b & 0x7f) << 21;
+        if (b & 0x80) return originalReaders.readVarLong.call(this);
+      }
+    }
+  }
+  this.offset = at;
+  return LongType.fromNumber((v >>> 1) ^ -(v & 1));
+}
+
+/** The last two strings converted, and their Longs. */
+const memo: Array<{ text: string; long: unknown }> = [];
+
+/**
+ * `Long.fromValue` remembering its last two strings: each record of a batch converts the batch's
+ * first timestamp and first offset, the same two strings for every record. kafkajs's Long is
+ * immutable (its operations return new ones), so handing the same one out again is safe.
+ */
+function fromValue(this: LongClass, value: unknown): unknown {
+  if (typeof value !== "string") return originalReaders.fromValue.call(this, value);
+  for (const m of memo) if (m.text === value) return m.long;
+  const long = originalReaders.fromValue.call(this, value);
+  if (memo.length === 2) memo.shift();
+  memo.push({ text: value, long });
+  return long;
+}
+
+let decodingInstalled = false;
+
+/** Installs the number-based varlong reader and the memo once per process. */
+export function fastDecoding(): void {
+  if (decodingInstalled) return;
+  decodingInstalled = true;
+  decoderProto.readVarLong = readVarLong;
+  LongType.fromValue = fromValue;
 }

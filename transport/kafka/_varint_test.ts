@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import Decoder from "kafkajs/src/protocol/decoder.js";
 import Encoder from "kafkajs/src/protocol/encoder.js";
 import Long from "kafkajs/src/utils/long.js";
 import RecordV0 from "kafkajs/src/protocol/recordBatch/record/v0/index.js";
-import { fastVarints, original } from "./_varint.ts";
+import { fastDecoding, fastVarints, original, originalReaders } from "./_varint.ts";
 
 fastVarints();
 
@@ -85,4 +86,47 @@ Deno.test("a record encodes as kafkajs alone encodes it", () => {
     Encoder.prototype.writeUVarInt = saved.u;
     Encoder.prototype.writeVarLong = saved.l;
   }
+});
+
+Deno.test("varlong reader reads what kafkajs's own reads, and stops at the same byte", () => {
+  fastDecoding();
+  const value = fc.oneof(
+    int.map((v) => BigInt(v)),
+    fc.bigInt({ min: -(2n ** 27n), max: 2n ** 27n }),
+    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+  );
+  fc.assert(
+    fc.property(value, fc.integer({ min: 0, max: 255 }), (v, next) => {
+      const e = new Encoder().writeInt8(5);
+      original.writeVarLong.call(e, Long.fromString(String(v)));
+      e.writeInt8(next - 128);
+      const fast = new Decoder(e.buffer);
+      const own = new Decoder(e.buffer);
+      fast.readInt8();
+      own.readInt8();
+      const a = fast.readVarLong() as Long;
+      const b = originalReaders.readVarLong.call(own) as Long;
+      assert.equal(a.toString(), b.toString());
+      assert.equal(a.toString(), String(v));
+      assert.equal(fast.readInt8(), own.readInt8());
+    }),
+    { numRuns: 5_000 },
+  );
+});
+
+Deno.test("Long.fromValue with its memo gives the Long kafkajs gives, whatever the order", () => {
+  fastDecoding();
+  const text = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String);
+  const value = fc.oneof(text, fc.integer(), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }));
+  fc.assert(
+    fc.property(fc.array(value, { maxLength: 12 }), (values) => {
+      for (const v of [...values, ...values.toReversed()]) {
+        const a = Long.fromValue(v);
+        const b = originalReaders.fromValue.call(Long, v) as Long;
+        assert.equal(a.toString(), b.toString());
+        assert.equal(a.add(Long.fromInt(3)).toString(), b.add(Long.fromInt(3)).toString());
+      }
+    }),
+    { numRuns: 2_000 },
+  );
 });

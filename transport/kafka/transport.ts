@@ -14,7 +14,7 @@ import { KafkaConsumer } from "./consumer.ts";
 import { KafkaProducer } from "./producer.ts";
 import { StaleMembers } from "./_stale_members.ts";
 import { dropNegativeTimeoutWarnings } from "./_timer_warning.ts";
-import { fastVarints } from "./_varint.ts";
+import { fastDecoding, fastVarints } from "./_varint.ts";
 
 /** How consumer-group members keep their membership; see `consumer.ts`. */
 export interface GroupTimings {
@@ -87,6 +87,7 @@ export class KafkaTransport implements Transport {
     this.#log = (options.logger ?? rootLogger).child("kafka");
     dropNegativeTimeoutWarnings();
     fastVarints();
+    fastDecoding();
     this.kafka = new Kafka({
       clientId: options.clientId ?? "sluice",
       brokers: options.brokers,
