@@ -34,6 +34,7 @@ import {
 import type { Sandbox } from "../tests/helpers/mod.ts";
 import { type CeilingResult, peakRssMiB } from "./ceilings.ts";
 import { backendCpu, cpuSeconds } from "./_cpu.ts";
+import { ROLE_V8_FLAGS } from "../scripts/compile.ts";
 
 // Read when the bench runs, so `deno task bench quick` can set them first.
 const size = () => ({
@@ -131,7 +132,9 @@ export async function writers(
   const count = async () =>
     (await target.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM text_messages`))[0].n;
   const start = performance.now();
-  const args = main ? ["run", "-A", main, "text-writer"] : undefined;
+  // The baseline's process gets the roles' V8 flags too: without them its heap grows freely, and
+  // it collects less often than the writer it is compared with.
+  const args = main ? ["run", "-A", ...ROLE_V8_FLAGS, main, "text-writer"] : undefined;
   const procs = Array.from(
     { length: processes },
     () => new RoleProcess("text-writer", env, undefined, args),
