@@ -27,6 +27,7 @@ import { bearer, DATABASE_URL, listeningUrl, RoleProcess } from "../tests/helper
 import { ROLE_V8_FLAGS } from "../scripts/compile.ts";
 import { CpuMeter, withApplicationName } from "./_cpu.ts";
 import { openLoop } from "./_open_loop.ts";
+import type { OpenLoopResult } from "./_open_loop.ts";
 
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 10);
 const CONNECTIONS = Number(Deno.env.get("BENCH_CONNECTIONS") ?? 64);
@@ -46,13 +47,10 @@ export interface CpuPerEvent {
   broker: number;
 }
 
-export interface Load {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
-  ok: number;
+/** A load's answers, closed loop (autocannon) or at a fixed rate (the open-loop generator). */
+export interface Load
+  extends
+    Pick<OpenLoopResult, "requestsPerSecond" | "p50Ms" | "p99Ms" | "non2xx" | "errors" | "ok"> {
   cpu?: CpuPerEvent;
   /** Fixed-rate runs: the generator's own CPU ms a request and its worst lateness. */
   generator?: { cpuMsPerRequest: number; maxLagMs: number };

@@ -4,9 +4,18 @@
  * naming the field (parameters go through `_validate.ts`).
  */
 import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { SluiceError, UpstreamError, ValidationError } from "../lib/errors.ts";
 import { rootLogger } from "../lib/log.ts";
+
+/** Refuses a body over `maxBytes` with 413 naming the limit, before it is read. */
+export function limitBody(maxBytes: number) {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: (c) => c.json({ error: `body: larger than ${maxBytes} bytes`, field: "body" }, 413),
+  });
+}
 
 const log = rootLogger.child("api");
 

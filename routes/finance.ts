@@ -14,7 +14,6 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
 import { getConnInfo } from "hono/deno";
-import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import type { RequestIdVariables } from "hono/request-id";
 import { ValidationError } from "../lib/errors.ts";
@@ -27,7 +26,7 @@ import { toFinanceEvent } from "../actors/finance/normalize.ts";
 import type { RateLimits } from "../actors/finance/rate_limit.ts";
 import type { RawEventStore } from "../actors/finance/raw_store.ts";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from "../actors/finance/signature.ts";
-import { onError } from "./_http.ts";
+import { limitBody, onError } from "./_http.ts";
 import type { ApiAuth } from "./_auth.ts";
 import { corsFor, requireRead } from "./_auth.ts";
 import { invalid, json, mountDocs, route } from "./_openapi.ts";
@@ -100,10 +99,7 @@ const Delivery = z.union([z.looseObject({}), z.array(z.looseObject({}))])
 
 export function webhookRoutes(deps: FinanceDeps): OpenAPIHono<Env> {
   const app = new OpenAPIHono<Env>();
-  const limit = bodyLimit({
-    maxSize: deps.maxBodyBytes,
-    onError: (c) => c.json({ error: `body: larger than ${deps.maxBodyBytes} bytes` }, 413),
-  });
+  const limit = limitBody(deps.maxBodyBytes);
   // Refusals are counted by status, whatever refused them (auth, limits, validation, upstream).
   app.use("/:source", async (c, next) => {
     await next();

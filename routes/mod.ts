@@ -7,13 +7,12 @@
  * route is declared with zod schemas: `/openapi.json` and `/docs` (`_openapi.ts`) come from them.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { deadline } from "../lib/deadline.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { activeConditions } from "../lib/health.ts";
 import { prometheus } from "@hono/prometheus";
 import { registry } from "../lib/metrics.ts";
-import { onError } from "./_http.ts";
+import { limitBody, onError } from "./_http.ts";
 import { corsFor, NO_AUTH, requireRead } from "./_auth.ts";
 import { metricsBody } from "./_metrics.ts";
 import { json, mountDocs, route, text } from "./_openapi.ts";
@@ -60,14 +59,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono {
   app.use("*", registerMetrics);
   app.use("*", corsFor(auth.corsOrigins, []));
   // Bounds what a request can make the server buffer: a body is read whole before validation.
-  const maxBody = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: maxBody,
-      onError: (c) => c.json({ error: `body: larger than ${maxBody} bytes`, field: "body" }, 413),
-    }),
-  );
+  app.use("*", limitBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
   // Writes check their own scope (route middleware); reads need `read` with API_AUTH_READS.
   const read = requireRead(auth);
   app.use("*", async (c, next) => {
