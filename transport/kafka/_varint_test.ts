@@ -63,6 +63,7 @@ Deno.test("varlong writer gives kafkajs's own bytes, for numbers and Longs", () 
         bytes((e, x) => e.writeVarLong(x), v),
         bytes((e, x) => original.writeVarLong.call(e, x), v),
       );
+      assert.equal(Encoder.sizeOfVarLong(v), original.sizeOfVarLong.call(Encoder, v));
     }),
     { numRuns: 5_000 },
   );

@@ -14,6 +14,7 @@ import { KafkaConsumer } from "./consumer.ts";
 import { KafkaProducer } from "./producer.ts";
 import { StaleMembers } from "./_stale_members.ts";
 import { dropNegativeTimeoutWarnings } from "./_timer_warning.ts";
+import { slabEncoding } from "./_slab.ts";
 import { fastDecoding, fastVarints } from "./_varint.ts";
 
 /** How consumer-group members keep their membership; see `consumer.ts`. */
@@ -88,6 +89,7 @@ export class KafkaTransport implements Transport {
     dropNegativeTimeoutWarnings();
     fastVarints();
     fastDecoding();
+    slabEncoding();
     this.kafka = new Kafka({
       clientId: options.clientId ?? "sluice",
       brokers: options.brokers,
