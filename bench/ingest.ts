@@ -25,7 +25,12 @@ import { financeSandbox } from "../tests/helpers/finance.ts";
 import type { FinanceSandbox } from "../tests/helpers/finance.ts";
 import { bearer, DATABASE_URL, listeningUrl, RoleProcess } from "../tests/helpers/mod.ts";
 import { ROLE_V8_FLAGS } from "../scripts/compile.ts";
-import { CpuMeter, withApplicationName } from "./_cpu.ts";
+import { CpuMeter, cpuMs, withApplicationName } from "./_cpu.ts";
+import { Runtime } from "../actors/mod.ts";
+import { openIngest } from "../actors/finance/role.ts";
+import { loadConfig } from "../lib/config.ts";
+import { createLogger } from "../lib/log.ts";
+import { ingestApp } from "../routes/finance.ts";
 import { openLoop } from "./_open_loop.ts";
 import type { OpenLoopResult } from "./_open_loop.ts";
 
@@ -153,6 +158,14 @@ export interface SideRun {
 
 export interface IngestBench {
   eventsPerSecond: number;
+  /**
+   * CPU ms a delivery of the webhook app alone (HTTP routing, signature, rate limit, parsing and
+   * validating, the answer) in the bench process, the write path answering at once: the part of
+   * the ingest process's CPU that comes before its INSERT and broker send.
+   */
+  appAloneMs: number;
+  /** CPU ms a request of the hello world's process at the fixed rate. */
+  helloCpuMs: number;
   batch: number;
   single: Load;
   fixedRate: Load;
@@ -256,6 +269,58 @@ async function measureSide(
   }
 }
 
+const APP_ALONE_DELIVERIES = 5_000;
+
+/**
+ * The webhook app of this version in this process, with a write path that answers at once (no
+ * INSERT, no send), fed signed single-event deliveries with their content-length as a server
+ * hands them over: the median over 5 rounds of CPU ms a delivery (the process's CPU, so its
+ * collector's threads too), after a round to warm it.
+ */
+async function appAlone(s: FinanceSandbox): Promise<number> {
+  // Its own rate-limit keys: the role's loads after it count against the sandbox's.
+  const rt = new Runtime(loadConfig({ ...s.env, INGEST_RATE_PREFIX: `${runTag}-app-alone` }));
+  const { deps, close } = await openIngest(rt, createLogger("bench-ingest"));
+  const app = ingestApp({
+    ...deps,
+    ingest: (events) =>
+      Promise.resolve(events.map((e) => ({ event_id: e.event_id, status: "accepted" as const }))),
+  });
+  const info = { remoteAddr: { hostname: "127.0.0.1", port: 40_000, transport: "tcp" } };
+  const utf8 = new TextEncoder();
+  try {
+    const perDelivery: number[] = [];
+    for (let round = 0; round < 6; round++) {
+      const requests = Array.from({ length: APP_ALONE_DELIVERIES }, () => {
+        const { body, headers } = delivery(s.secrets.news, 1);
+        return new Request("http://ingest/webhooks/news", {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "content-length": String(utf8.encode(body).length),
+            ...headers,
+          },
+          body,
+        });
+      });
+      const before = cpuMs("self");
+      for (const request of requests) {
+        const res = await app.fetch(request, info);
+        if (res.status !== 202) {
+          throw new Error(`webhook app alone: ${res.status} ${await res.text()}`);
+        }
+        await res.arrayBuffer();
+      }
+      if (round > 0) perDelivery.push((cpuMs("self") - before) / APP_ALONE_DELIVERIES);
+    }
+    perDelivery.sort((a, b) => a - b);
+    return Math.round(perDelivery[perDelivery.length >> 1] * 1000) / 1000;
+  } finally {
+    await close();
+    await rt.close();
+  }
+}
+
 export async function ingestBench(out: (line: string) => void): Promise<IngestBench> {
   const s = await financeSandbox({
     LOG_LEVEL: "error",
@@ -277,10 +342,20 @@ export async function ingestBench(out: (line: string) => void): Promise<IngestBe
     );
     const helloLoad = await load({ url: hu });
     out(`  hello world          ${Math.round(helloLoad.requestsPerSecond)} req/s`);
-    const helloFixedRate = await load({ url: hu, body: () => delivery("hello", 1), rate: RATE });
+    const helloFixedRate = await load({
+      url: hu,
+      body: () => delivery("hello", 1),
+      rate: RATE,
+      meter: new CpuMeter(hello.child.pid, `bench_hello_${runTag}`, admin),
+    });
+    const helloCpuMs = helloFixedRate.cpu!.role;
     out(
       `  hello world at ${RATE} req/s p50 ${helloFixedRate.p50Ms} ms, p99 ${helloFixedRate.p99Ms} ms` +
-        generatorText(helloFixedRate),
+        `, ${helloCpuMs} cpu ms/req` + generatorText(helloFixedRate),
+    );
+    const appAloneMs = await appAlone(s);
+    out(
+      `  webhook app alone, in process, write path answering at once: ${appAloneMs} cpu ms/delivery`,
     );
     const runs: SideRun[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
@@ -294,6 +369,8 @@ export async function ingestBench(out: (line: string) => void): Promise<IngestBe
     const last = runs.filter((r) => r.side === "this").at(-1)!;
     return {
       eventsPerSecond: last.eventsPerSecond,
+      appAloneMs,
+      helloCpuMs,
       batch: BATCH,
       single: last.single,
       fixedRate: last.fixedRate,

@@ -159,6 +159,11 @@ if (ig) {
     } req/s (open loop) p50 ${ig.fixedRate.p50Ms} ms, p99 ${ig.fixedRate.p99Ms} ms; hello world p50 ${ig.helloFixedRate.p50Ms} ms, p99 ${ig.helloFixedRate.p99Ms} ms`,
   );
   out(
+    `ingest   : CPU a delivery at ${
+      fmt(ig.rate)
+    } req/s ${ig.fixedRate.cpu?.role} ms; of it, the webhook app alone (in process, no INSERT or send) ${ig.appAloneMs} ms; hello world ${ig.helloCpuMs} ms`,
+  );
+  out(
     `messages : ${fmt(ig.messages.requestsPerSecond)} req/s (ratio ${
       (ig.messages.requestsPerSecond / ig.hello.requestsPerSecond).toFixed(2)
     }); at ${
