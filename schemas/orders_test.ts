@@ -66,8 +66,11 @@ const order = fc.tuple(
   fc.jsonValue(),
 ).map(([o, pick, any]) => {
   const lines = Array.isArray(o.items) ? o.items as Array<Record<string, unknown>> : [];
+  // Only numbers count: a generated value can be an object Number() cannot convert at all (a
+  // `valueOf` or `toString` key that is not a function), which would throw here.
+  const num = (v: unknown) => typeof v === "number" ? v : NaN;
   const cents = lines.reduce(
-    (n, i) => n + Math.round(Number(i?.price) * 100) * Number(i?.quantity),
+    (n, i) => n + Math.round(num(i?.price) * 100) * num(i?.quantity),
     0,
   );
   const x: Record<string, unknown> = { ...o, total_amount: cents / 100 };
