@@ -66,9 +66,3 @@ export function slabEncoding(): void {
   installed = true;
   proto.ensureAvailable = ensureAvailable;
 }
-
-/** Puts kafkajs's own growth back (for the equality test). */
-export function uninstallSlabEncoding(): void {
-  proto.ensureAvailable = originalEnsureAvailable;
-  installed = false;
-}

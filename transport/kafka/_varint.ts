@@ -64,17 +64,24 @@ function writeUVarInt(this: Encoding, value: number): Encoding {
 /** Below 2^30 in magnitude, 64-bit zigzag equals 32-bit zigzag: no `Long` needed. */
 const SMALL = 2 ** 30;
 
-function writeVarLong(this: Encoding, value: unknown): Encoding {
+/** The zigzag of `value` when it is an integer small enough for 32 bits, else null. */
+function smallZigZag(value: unknown): number | null {
   if (typeof value === "number" && Number.isInteger(value) && value > -SMALL && value < SMALL) {
-    return writeUVarInt.call(this, ((value << 1) ^ (value >> 31)) >>> 0);
+    return ((value << 1) ^ (value >> 31)) >>> 0;
   }
+  return null;
+}
+
+function writeVarLong(this: Encoding, value: unknown): Encoding {
+  const zig = smallZigZag(value);
+  if (zig !== null) return writeUVarInt.call(this, zig);
   return original.writeVarLong.call(this, value);
 }
 
 /** The bytes `writeVarLong` takes: each record's size is computed first, its timestamp delta too. */
 function sizeOfVarLong(this: EncoderClass, value: unknown): number {
-  if (typeof value === "number" && Number.isInteger(value) && value > -SMALL && value < SMALL) {
-    let zig = ((value << 1) ^ (value >> 31)) >>> 0;
+  let zig = smallZigZag(value);
+  if (zig !== null) {
     let bytes = 1;
     while ((zig & 0xffffff80) !== 0) {
       bytes++;

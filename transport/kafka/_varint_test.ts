@@ -78,14 +78,20 @@ Deno.test("a record encodes as kafkajs alone encodes it", () => {
     headers: { "x-request-id": "r-1", other: ["a", "b"] },
   };
   const fast = [...RecordV0(record).buffer];
-  const saved = { u: Encoder.prototype.writeUVarInt, l: Encoder.prototype.writeVarLong };
+  const saved = {
+    u: Encoder.prototype.writeUVarInt,
+    l: Encoder.prototype.writeVarLong,
+    size: Encoder.sizeOfVarLong,
+  };
   Encoder.prototype.writeUVarInt = original.writeUVarInt;
   Encoder.prototype.writeVarLong = original.writeVarLong;
+  Encoder.sizeOfVarLong = original.sizeOfVarLong;
   try {
     assert.deepEqual(fast, [...RecordV0(record).buffer]);
   } finally {
     Encoder.prototype.writeUVarInt = saved.u;
     Encoder.prototype.writeVarLong = saved.l;
+    Encoder.sizeOfVarLong = saved.size;
   }
 });
 
