@@ -21,7 +21,7 @@ import autocannon from "autocannon";
 import pg from "pg";
 import { providerPayload } from "../actors/finance/feed_payloads.ts";
 import { signatureHeaders } from "../actors/finance/signature.ts";
-import { financeSandbox } from "../tests/helpers/finance.ts";
+import { financeSandbox, signedRequest } from "../tests/helpers/finance.ts";
 import type { FinanceSandbox } from "../tests/helpers/finance.ts";
 import { bearer, DATABASE_URL, listeningUrl, RoleProcess } from "../tests/helpers/mod.ts";
 import { ROLE_V8_FLAGS } from "../scripts/compile.ts";
@@ -133,13 +133,18 @@ async function fixedRate(o: LoadOptions, rate: number): Promise<Load> {
 
 let n = 0;
 const runTag = crypto.randomUUID().slice(0, 8);
-/** A signed news delivery of `size` articles, each with a new id. */
-function delivery(secret: string, size: number) {
+/** The JSON of a news delivery of `size` articles, each with a new id. */
+function deliveryBody(size: number): string {
   const events = Array.from(
     { length: size },
     () => ({ ...providerPayload("news"), id: `b${runTag}-${++n}` }),
   );
-  const body = JSON.stringify(size === 1 ? events[0] : events);
+  return JSON.stringify(size === 1 ? events[0] : events);
+}
+
+/** A signed news delivery of `size` articles, each with a new id. */
+function delivery(secret: string, size: number) {
+  const body = deliveryBody(size);
   return { body, headers: signatureHeaders(secret, body) };
 }
 
@@ -292,15 +297,9 @@ async function appAlone(s: FinanceSandbox): Promise<number> {
     const perDelivery: number[] = [];
     for (let round = 0; round < 6; round++) {
       const requests = Array.from({ length: APP_ALONE_DELIVERIES }, () => {
-        const { body, headers } = delivery(s.secrets.news, 1);
-        return new Request("http://ingest/webhooks/news", {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            "content-length": String(utf8.encode(body).length),
-            ...headers,
-          },
-          body,
+        const body = deliveryBody(1);
+        return signedRequest(s, "news", body, {
+          "content-length": String(utf8.encode(body).length),
         });
       });
       const before = cpuMs("self");
