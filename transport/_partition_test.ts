@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import fc from "fast-check";
+import { Partitioners } from "kafkajs";
 import { partitionFor } from "./_partition.ts";
 
 /** murmur2 of each key as the Java client computes it (Utils.murmur2's own unit test). */
@@ -36,4 +39,31 @@ Deno.test("a key given as bytes lands where the same key as text does", () => {
   for (const n of [1, 3, 7]) {
     assert.equal(partitionFor("t", bytes, n), partitionFor("t", "CUST-00042", n));
   }
+});
+
+Deno.test("any key lands where kafkajs's own default partitioner puts it", () => {
+  const kafkajs = Partitioners.DefaultPartitioner();
+  const key = fc.oneof(
+    fc.string({ unit: "grapheme", maxLength: 200 }),
+    fc.string({ unit: "binary", maxLength: 80 }),
+    fc.uint8Array({ maxLength: 80 }),
+  );
+  fc.assert(
+    fc.property(key, fc.integer({ min: 1, max: 1_000 }), (k, n) => {
+      const partitionMetadata = Array.from({ length: n }, (_, partitionId) => ({
+        partitionErrorCode: 0,
+        partitionId,
+        leader: 0,
+        replicas: [0],
+        isr: [0],
+      }));
+      const theirs = kafkajs({
+        topic: "t",
+        partitionMetadata,
+        message: { key: typeof k === "string" ? k : Buffer.from(k), value: null },
+      });
+      assert.equal(partitionFor("t", k, n), theirs);
+    }),
+    { numRuns: 5_000 },
+  );
 });
