@@ -66,7 +66,7 @@ const M = 0x5bd1e995;
  * The Java client's `Utils.murmur2` of the first `length` bytes of `data` (seed 0x9747b28c), a
  * signed 32-bit integer.
  */
-export function murmur2(data: Uint8Array, length = data.length): number {
+function murmur2(data: Uint8Array, length = data.length): number {
   let h = 0x9747b28c ^ length;
   const whole = length & ~3;
   for (let i = 0; i < whole; i += 4) {
