@@ -32,6 +32,7 @@ import { loadConfig } from "../lib/config.ts";
 import { createLogger } from "../lib/log.ts";
 import { ingestApp } from "../routes/finance.ts";
 import { openLoop } from "./_open_loop.ts";
+import { percentiles } from "./_percentiles.ts";
 import type { OpenLoopResult } from "./_open_loop.ts";
 
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 10);
@@ -312,8 +313,7 @@ async function appAlone(s: FinanceSandbox): Promise<number> {
       }
       if (round > 0) perDelivery.push((cpuMs("self") - before) / APP_ALONE_DELIVERIES);
     }
-    perDelivery.sort((a, b) => a - b);
-    return Math.round(perDelivery[perDelivery.length >> 1] * 1000) / 1000;
+    return Math.round(percentiles(perDelivery).p50Ms * 1000) / 1000;
   } finally {
     await close();
     await rt.close();
