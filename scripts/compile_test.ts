@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { ROLES } from "../actors/roles.ts";
-import { compileArgs, compiledPermissions, packerExcludes, TARGETS } from "./compile.ts";
+import {
+  compileArgs,
+  compiledPermissions,
+  packerExcludes,
+  ROLE_V8_FLAGS,
+  TARGETS,
+} from "./compile.ts";
 
 Deno.test("deno task compile builds one binary per role, plus all and the CLI", () => {
   assert.deepEqual(TARGETS, [...ROLES, "all", "cli"]);
@@ -14,13 +20,23 @@ Deno.test("role binaries get deno task start's permissions and files; the CLI ge
   assert.ok(compiledPermissions("writer").includes("--allow-write"));
   assert.ok(
     compiledPermissions("text-writer").includes(
-      "--v8-flags=--max-semi-space-size=8,--heap-growing-percent=200",
+      "--v8-flags=--max-semi-space-size=8,--heap-growing-percent=200,--no-allocation-site-pretenuring",
     ),
   );
   assert.ok(compileArgs("writer").includes("migrations"));
   assert.ok(!compiledPermissions("cli").includes("--allow-write"));
   assert.ok(!compileArgs("cli").includes("--include"));
   assert.throws(() => compiledPermissions("nope"), RangeError);
+});
+
+Deno.test("deno task start and the image's entrypoint run with the roles' V8 flags", async () => {
+  const root = new URL("../", import.meta.url);
+  const start: string = JSON.parse(await Deno.readTextFile(new URL("deno.json", root))).tasks.start;
+  const image = await Deno.readTextFile(new URL("Dockerfile", root));
+  for (const flag of ROLE_V8_FLAGS) {
+    assert.ok(start.split(" ").includes(flag), `deno task start lacks ${flag}`);
+    assert.ok(image.includes(`"${flag}"`), `the Dockerfile's entrypoint lacks ${flag}`);
+  }
 });
 
 Deno.test("the packer leaves out bintrees' test folder, which overflows its stack", () => {
