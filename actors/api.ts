@@ -1,9 +1,8 @@
 /** Role `api`: the Hono HTTP API served with Deno.serve. */
 import type { ChildSpec } from "../runtime/supervisor.ts";
 import { consumerGroups } from "../lib/config.ts";
-import type { Config } from "../lib/config.ts";
 import { createApp } from "../routes/mod.ts";
-import type { ApiAuth } from "../routes/mod.ts";
+import { apiAuth } from "../routes/_auth.ts";
 import { LogReader, migrate, PostgresDb } from "../db/mod.ts";
 import { postgresOptions } from "./resources.ts";
 import type { Runtime } from "./resources.ts";
@@ -16,11 +15,6 @@ import { RawEventStore } from "./finance/raw_store.ts";
 import { BatchingProducer } from "../transport/mod.ts";
 import type { Admin, Producer } from "../transport/mod.ts";
 import { AlertStore, analyticsDb, AnalyticsStore, financeAnalyzer } from "./finance/mod.ts";
-
-/** The API keys, read rule and CORS origins of the configuration. */
-export function apiAuth(c: Config, corsOrigins = c.CORS_ORIGINS): ApiAuth {
-  return { keys: c.API_KEYS, authReads: c.API_AUTH_READS, corsOrigins };
-}
 
 export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpec {
   const c = rt.config;

@@ -12,6 +12,7 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { allows, findKey } from "../lib/api_keys.ts";
 import type { ApiKey, Scope } from "../lib/api_keys.ts";
+import type { Config } from "../lib/config.ts";
 
 export interface ApiAuth {
   keys: ApiKey[];
@@ -19,6 +20,11 @@ export interface ApiAuth {
   authReads: boolean;
   /** Origins CORS answers for; empty: no CORS headers at all. */
   corsOrigins: string[];
+}
+
+/** The API keys, read rule and CORS origins of the configuration. */
+export function apiAuth(c: Config, corsOrigins = c.CORS_ORIGINS): ApiAuth {
+  return { keys: c.API_KEYS, authReads: c.API_AUTH_READS, corsOrigins };
 }
 
 /** No keys, reads open, no CORS: what a process without configuration gets. */

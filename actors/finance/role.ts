@@ -6,7 +6,8 @@
 import type { Config } from "../../lib/config.ts";
 import type { Logger } from "../../lib/log.ts";
 import { ingestApp } from "../../routes/finance.ts";
-import { apiAuth } from "../api.ts";
+// Not ../api.ts: that loads every API route (and the trend, lake and social code behind them).
+import { apiAuth } from "../../routes/_auth.ts";
 import type { FinanceDeps } from "../../routes/finance.ts";
 import type { FinanceSource } from "../../schemas/finance.ts";
 import type { ChildSpec } from "../../runtime/supervisor.ts";
