@@ -3,6 +3,8 @@
  * -1), which Node's timers, and Deno's, clamp to 1 ms, as kafkajs intends, with a
  * `TimeoutNegativeWarning` printed to stderr: the first line a new user saw from every role.
  * This drops that one warning type, once per process; every other warning is emitted as before.
+ * The roles no longer arm that timer (`_request_queue.ts`); the bench's raw kafkajs ceiling, which
+ * runs kafkajs as it is, still does.
  */
 import process from "node:process";
 

@@ -13,7 +13,7 @@ import { KafkaAdmin } from "./admin.ts";
 import { KafkaConsumer } from "./consumer.ts";
 import { KafkaProducer } from "./producer.ts";
 import { StaleMembers } from "./_stale_members.ts";
-import { dropNegativeTimeoutWarnings } from "./_timer_warning.ts";
+import { quietRequestQueues } from "./_request_queue.ts";
 import { slabEncoding } from "./_slab.ts";
 import { fastDecoding, fastVarints } from "./_varint.ts";
 
@@ -86,7 +86,7 @@ export class KafkaTransport implements Transport {
   constructor(options: KafkaTransportOptions) {
     this.#group = options.group ?? {};
     this.#log = (options.logger ?? rootLogger).child("kafka");
-    dropNegativeTimeoutWarnings();
+    quietRequestQueues();
     fastVarints();
     fastDecoding();
     slabEncoding();
