@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { Hono } from "hono";
+import { limitBody } from "./_http.ts";
 import type { ChildState } from "../runtime/supervisor.ts";
 import { UpstreamError } from "../lib/errors.ts";
 import { testApp } from "../tests/helpers/test_app.ts";
@@ -89,4 +91,44 @@ Deno.test("the error handler and degraded states", async (t) => {
   } finally {
     await close();
   }
+});
+
+Deno.test("limitBody: 413 by the declared length without reading, or by counting a chunked body", async () => {
+  const app = new Hono();
+  let read = "";
+  app.use("*", limitBody(10));
+  app.all("/", async (c) => {
+    read = await c.req.text();
+    return c.text("ok");
+  });
+  /** A body stream that records whether anything pulled it. */
+  const watched = (text: string) => {
+    const seen = { pulled: false };
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        seen.pulled = true;
+        controller.enqueue(new TextEncoder().encode(text));
+        controller.close();
+      },
+    }, { highWaterMark: 0 }); // pulled only when read
+    return { body, seen };
+  };
+  const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+    app.request("/", { method: "POST", body, headers });
+
+  const over = watched("x".repeat(11));
+  const refused = await post(over.body, { "content-length": "11" });
+  assert.equal(refused.status, 413);
+  assert.deepEqual(await refused.json(), { error: "body: larger than 10 bytes", field: "body" });
+  assert.equal(over.seen.pulled, false, "a declared length over the limit is refused unread");
+
+  const fits = watched("y".repeat(10));
+  assert.equal((await post(fits.body, { "content-length": "10" })).status, 200);
+  assert.equal(read, "y".repeat(10));
+
+  // No declared length: counted as it streams.
+  assert.equal((await post(watched("z".repeat(11)).body)).status, 413);
+  assert.equal((await post(watched("w".repeat(4)).body)).status, 200);
+  assert.equal(read, "wwww");
+  assert.equal((await app.request("/")).status, 200, "a GET has no body to limit");
 });
