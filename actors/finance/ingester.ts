@@ -99,10 +99,13 @@ export class Ingester {
   #toMark: RawKey[] = [];
   #marking: Promise<void> | null = null;
   /**
-   * Events this process saw acknowledged whose `published_at` UPDATE has not finished: a
-   * provider's retry arriving meanwhile finds them unpublished in the table, but they are not.
+   * The marks an INSERT or UPDATE is writing now. With `#toMark`, the events this process saw
+   * acknowledged whose `published_at` is not written yet: a provider's retry arriving meanwhile
+   * finds them unpublished in the table, but they are not. Kept as the batches themselves, not a
+   * set of keys: only a flush with a duplicate asks (`#ackedKeys`), and a long-lived set that
+   * grew and shrank with every flush was old-generation garbage.
    */
-  #acked = new Set<string>();
+  #writingMarks = new Set<RawKey[]>();
   #max: number;
   #concurrency: number;
   /** Events waiting that justify another INSERT in flight. */
@@ -167,6 +170,7 @@ export class Ingester {
   async #store(all: FinanceEvent[]): Promise<Stored> {
     const unique = [...new Map(all.map((e) => [e.event_id, e])).values()];
     const marks = this.#toMark.splice(0, this.#max);
+    this.#writingMarks.add(marks);
     let inserted: Set<string>;
     try {
       inserted = await this.o.store.insert(unique, marks);
@@ -174,16 +178,18 @@ export class Ingester {
       this.#markFailed(marks.length, err);
       throw err;
     } finally {
-      for (const k of marks) this.#acked.delete(ackKey(k));
+      this.#writingMarks.delete(marks);
     }
     // A duplicate whose first delivery never reached the broker (it crashed, or is in flight
     // elsewhere) is sent again: downstream absorbs a second copy, never a missing one. Its row is
     // claimed for this send, so a flush whose send fails meanwhile does not delete it; one that
     // such a flush deleted before the claim is stored again, by this flush.
-    let unsure = unique.filter((e) =>
-      // Decided before the query: an UPDATE finishing during it takes its keys out of `#acked`.
-      !inserted.has(e.event_id) && !this.#acked.has(ackKey(keyOf(e)))
-    );
+    let unsure = unique.filter((e) => !inserted.has(e.event_id));
+    if (unsure.length > 0) {
+      // Decided before the query: an UPDATE finishing during it no longer counts its keys.
+      const acked = this.#ackedKeys();
+      unsure = unsure.filter((e) => !acked.has(ackKey(keyOf(e))));
+    }
     const pending: FinanceEvent[] = [];
     for (let round = 0; unsure.length > 0; round++) {
       const claim = await this.o.store.claimUnpublished(unsure.map(keyOf));
@@ -234,11 +240,15 @@ export class Ingester {
    * whose re-publish downstream absorbs.
    */
   #markPublished(keys: RawKey[]): void {
-    for (const k of keys) {
-      this.#toMark.push(k);
-      this.#acked.add(ackKey(k));
-    }
+    for (const k of keys) this.#toMark.push(k);
     this.#markAlone();
+  }
+
+  /** The keys of events acknowledged whose mark is queued or being written. */
+  #ackedKeys(): Set<string> {
+    const keys = new Set(this.#toMark.map(ackKey));
+    for (const batch of this.#writingMarks) for (const k of batch) keys.add(ackKey(k));
+    return keys;
   }
 
   /**
@@ -250,8 +260,9 @@ export class Ingester {
     this.#marking = (async () => {
       while (this.#toMark.length > 0 && this.#running === 0) {
         const batch = this.#toMark.splice(0, this.#max);
+        this.#writingMarks.add(batch);
         await this.o.store.markPublished(batch).catch((err) => this.#markFailed(batch.length, err));
-        for (const k of batch) this.#acked.delete(ackKey(k));
+        this.#writingMarks.delete(batch);
       }
       this.#marking = null;
     })();
