@@ -140,7 +140,7 @@ export function webhookRoutes(deps: FinanceDeps): OpenAPIHono<Env> {
     const raw = new Uint8Array(await c.req.arrayBuffer());
     const secret = deps.secrets[source];
     const verdict = secret
-      ? verify(
+      ? await verify(
         secret,
         raw,
         c.req.header(TIMESTAMP_HEADER),
