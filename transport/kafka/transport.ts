@@ -4,15 +4,15 @@
  * (`admin.ts`).
  */
 import { Kafka, logLevel as KafkaLogLevel, Partitioners } from "kafkajs";
-import type { LogEntry } from "kafkajs";
 import { UpstreamError } from "../../lib/errors.ts";
-import { RepeatLimiter, rootLogger } from "../../lib/log.ts";
+import { rootLogger } from "../../lib/log.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { Admin, Consumer, ConsumerOptions, Producer, Transport } from "../types.ts";
 import { KafkaAdmin } from "./admin.ts";
 import { KafkaConsumer } from "./consumer.ts";
 import { KafkaProducer } from "./producer.ts";
 import { StaleMembers } from "./_stale_members.ts";
+import { kafkaLogCreator } from "./_log.ts";
 import { quietRequestQueues } from "./_request_queue.ts";
 import { slabEncoding } from "./_slab.ts";
 import { fastDecoding, fastVarints } from "./_varint.ts";
@@ -38,39 +38,6 @@ export interface KafkaTransportOptions {
    * is used within about this long. Default 2_000.
    */
   retryMaxMs?: number;
-}
-
-/** How long a repeated kafkajs error (same namespace, message and error) is logged at debug. */
-const REPEAT_QUIET_MS = 30_000;
-
-function kafkaLogCreator(log: Logger) {
-  const repeats = new RepeatLimiter({ intervalMs: REPEAT_QUIET_MS });
-  return () => ({ namespace, level, log: entry }: LogEntry) => {
-    // Stacks of the client's internals say nothing to an operator; the message and error do.
-    const { message, stack: _stack, ...fields } = entry as LogEntry["log"] & { stack?: string };
-    const f = { kafkajs: namespace, ...fields };
-    // Retries are bounded on purpose (a send must fail rather than hang); the client's EoS
-    // warning about that is expected, not actionable.
-    if (message.startsWith("Limiting retries for the idempotent producer")) {
-      log.debug(message, f);
-      return;
-    }
-    if (level !== KafkaLogLevel.ERROR && level !== KafkaLogLevel.WARN) {
-      log.debug(message, f);
-      return;
-    }
-    // An unreachable broker makes every retrier log the same failure: once per interval is
-    // enough, the rest go to debug.
-    const key = `${namespace}|${message}|${String((fields as { error?: unknown }).error ?? "")}`;
-    const verdict = repeats.check(key);
-    if (!verdict.log) {
-      log.debug(message, f);
-      return;
-    }
-    const g = verdict.suppressed > 0 ? { ...f, suppressed: verdict.suppressed } : f;
-    if (level === KafkaLogLevel.ERROR) log.error(message, g);
-    else log.warn(message, g);
-  };
 }
 
 export class KafkaTransport implements Transport {
