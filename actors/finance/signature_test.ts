@@ -48,7 +48,7 @@ Deno.test("the receiver's HMAC (hash-wasm) agrees with the sender's (node:crypto
         const at = (b: Uint8Array) =>
           verify(secret, b, h[TIMESTAMP_HEADER], h[SIGNATURE_HEADER], 300, now);
         assert.deepEqual(await at(bytes), { ok: true });
-        // Any changed byte (or one more) is refused, whichever secret signed it.
+        // A body with one byte changed (an empty one: with one byte more) is refused.
         const changed = bytes.length
           ? bytes.with(flip % bytes.length, bytes[flip % bytes.length] ^ 1)
           : Uint8Array.of(flip);

@@ -16,7 +16,7 @@ import { RepeatLimiter } from "../../lib/log.ts";
 import type { Logger } from "../../lib/log.ts";
 
 /** How long a repeated kafkajs error (same namespace, message and error) is logged at debug. */
-export const REPEAT_QUIET_MS = 30_000;
+const REPEAT_QUIET_MS = 30_000;
 
 export function kafkaLogCreator(log: Logger) {
   const repeats = new RepeatLimiter({ intervalMs: REPEAT_QUIET_MS });
