@@ -51,7 +51,7 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
         texts: new TextMessageStore(db),
         db,
         // Concurrent POST /messages share broker sends, each answered after its own ack.
-        producer: new BatchingProducer(lazyProducer(rt)),
+        producer: new BatchingProducer(lazyProducer(rt), { intervalMs: c.API_SEND_INTERVAL_MS }),
         admin: lazyAdmin(rt),
         children: () => rt.children(),
         restarts: () => rt.root?.totalRestarts() ?? 0,

@@ -16,6 +16,8 @@
  *
  * A/B: BENCH_INGEST_BASE=<another checkout>/main.ts runs that version's roles too, alternating
  * with this one's, BENCH_ROUNDS times (default 3 with a base, else 1), in the same run.
+ * BENCH_INGEST_DENO_FLAGS adds `deno run` flags to both roles (`--cpu-prof --cpu-prof-dir=DIR`:
+ * they are then stopped with SIGTERM, so that the profiler writes its profile).
  */
 import autocannon from "autocannon";
 import pg from "pg";
@@ -45,6 +47,8 @@ const WARM_UP_S = 2;
 const BASE = Deno.env.get("BENCH_INGEST_BASE");
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? (BASE ? 3 : 1));
 const THIS_MAIN = new URL("../main.ts", import.meta.url).pathname;
+/** Extra `deno run` flags for the ingest and api roles (`--cpu-prof --cpu-prof-dir=DIR`). */
+const ROLE_DENO_FLAGS = (Deno.env.get("BENCH_INGEST_DENO_FLAGS") ?? "").split(" ").filter(Boolean);
 
 /** CPU ms per event (per request for /messages) of the role, its database backends, the broker. */
 export interface CpuPerEvent {
@@ -209,7 +213,7 @@ async function measureSide(
       name,
       { ...s.env, DATABASE_URL: withApplicationName(DATABASE_URL, `${app}_${name}`) },
       [],
-      ["run", "-A", ...ROLE_V8_FLAGS, main, name],
+      ["run", "-A", ...ROLE_V8_FLAGS, ...ROLE_DENO_FLAGS, main, name],
     );
   const ingest = role("ingest");
   const api = role("api");
@@ -271,7 +275,8 @@ async function measureSide(
       messagesFixedRate,
     };
   } finally {
-    await Promise.all([ingest.dispose(), api.dispose()]);
+    // A profiler writes its profile on a graceful stop only.
+    await Promise.all([ingest, api].map((r) => ROLE_DENO_FLAGS.length ? r.stop() : r.dispose()));
   }
 }
 

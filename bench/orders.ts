@@ -174,15 +174,7 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
     await backends?.stop();
     await producer?.dispose();
     // A profiler writes its profile on a graceful stop only.
-    if (processor && Deno.env.get("BENCH_PROCESSOR_DENO_FLAGS")) {
-      processor.kill("SIGTERM");
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        processor.exited,
-        new Promise((r) => timer = setTimeout(r, 30_000)),
-      ]);
-      clearTimeout(timer);
-    }
+    if (Deno.env.get("BENCH_PROCESSOR_DENO_FLAGS")) await processor?.stop();
     await processor?.dispose();
     await s.dispose();
   }

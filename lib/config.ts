@@ -65,6 +65,7 @@ export const Config = z.object({
   API_AUTH_READS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   CORS_ORIGINS: origins(),
   API_MAX_BODY_BYTES: int(8 * 1024 * 1024, 1_000),
+  API_SEND_INTERVAL_MS: int(2, 0),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   TOPIC_PARTITIONS: int(3, 1),
   TOPIC_RETENTION_MS: int(7 * 24 * 3600 * 1000, 1),

@@ -5,6 +5,12 @@
  * failed send rejects every caller whose records were in it. A record refused for its size
  * fails only its own caller (with a `RecordTooLargeError` naming its records); the others'
  * records are sent again if they had not landed.
+ *
+ * Under load a send starts at most every `intervalMs` (from one send's start to the next one's)
+ * while fewer than a quarter of `maxRecords` wait: when callers send one record at a time, the
+ * first waits up to that long so that those behind it share its broker request, as Kafka's own
+ * producer does with `linger.ms`. An idle producer sends at once: the interval counts from the
+ * previous send's start.
  */
 import { RecordTooLargeError } from "./size.ts";
 import type { Delivery, OutRecord, Producer } from "./types.ts";
@@ -14,6 +20,11 @@ export interface BatchingProducerOptions {
   concurrency?: number;
   /** Most records in one send. Default 5_000. */
   maxRecords?: number;
+  /**
+   * Least time from one send's start to the next one's, in ms, while fewer than a quarter of
+   * `maxRecords` wait (0: none). Default 0.
+   */
+  intervalMs?: number;
 }
 
 interface Waiting {
@@ -27,10 +38,18 @@ export class BatchingProducer implements Producer {
   #inFlight = 0;
   #concurrency: number;
   #max: number;
+  #interval: number;
+  /** Records waiting in `#queues`. */
+  #waiting = 0;
+  /** When the last send started (performance.now()). */
+  #lastSend = -Infinity;
+  /** The pump waiting for the interval to pass. */
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private inner: Producer, options: BatchingProducerOptions = {}) {
     this.#concurrency = options.concurrency ?? 1;
     this.#max = options.maxRecords ?? 5_000;
+    this.#interval = options.intervalMs ?? 0;
     if (this.#concurrency < 1) throw new RangeError("Send concurrency must be at least 1");
   }
 
@@ -40,14 +59,24 @@ export class BatchingProducer implements Producer {
       const q = this.#queues.get(topic) ?? [];
       q.push({ records, resolve, reject });
       this.#queues.set(topic, q);
+      this.#waiting += records.length;
       this.#pump();
     });
   }
 
   #pump(): void {
-    while (this.#inFlight < this.#concurrency) {
+    while (this.#inFlight < this.#concurrency && this.#queues.size > 0) {
+      const wait = this.#lastSend + this.#interval - performance.now();
+      if (wait > 0 && this.#waiting * 4 < this.#max) {
+        this.#timer ??= setTimeout(() => {
+          this.#timer = undefined;
+          this.#pump();
+        }, wait);
+        return;
+      }
       const next = this.#take();
       if (!next) return;
+      this.#lastSend = performance.now();
       this.#inFlight++;
       void this.#sendBatch(next.topic, next.batch);
     }
@@ -61,6 +90,7 @@ export class BatchingProducer implements Producer {
         n += q[k++].records.length;
       }
       const batch = q.splice(0, k);
+      this.#waiting -= n;
       if (q.length === 0) this.#queues.delete(topic);
       return { topic, batch };
     }
@@ -107,7 +137,9 @@ export class BatchingProducer implements Producer {
       }
       at = end;
     }
-    if (again.length > 0) this.#queues.set(topic, [...again, ...(this.#queues.get(topic) ?? [])]);
+    if (again.length === 0) return;
+    this.#queues.set(topic, [...again, ...(this.#queues.get(topic) ?? [])]);
+    for (const w of again) this.#waiting += w.records.length;
   }
 
   #done(): void {
@@ -115,7 +147,12 @@ export class BatchingProducer implements Producer {
     this.#pump();
   }
 
+  /** Sends what waits for the interval at once, then closes the producer. */
   close(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#interval = 0;
+    this.#pump();
     return this.inner.close();
   }
 }

@@ -78,3 +78,37 @@ Deno.test("a record too large fails only its own caller; the others' records are
   const kept = t.broker.topic("t").partitions[0].map((m) => new TextDecoder().decode(m.value!));
   assert.deepEqual(kept, ["first", "a1", "a2", "c"]);
 });
+
+Deno.test("under load a send waits for the interval, so the sends behind it share one request", async () => {
+  const { inner, sends } = gated();
+  const p = new BatchingProducer(inner, { maxRecords: 40, intervalMs: 300 });
+  const started = performance.now();
+  // After a quiet spell the first send goes out at once.
+  const a = p.send("t", [rec("a")]);
+  assert.equal(sends.length, 1);
+  sends[0].release();
+  await a;
+  const rest = ["b", "c", "d"].map((v) => p.send("t", [rec(v)]));
+  // Another send waits for the interval to pass since the first one's start.
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(sends.length, 1, "the second send started within the interval");
+  const deadline = Date.now() + 5_000;
+  while (sends.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(performance.now() - started >= 300, "the second send started within the interval");
+  assert.equal(sends[1].records.length, 3);
+  sends[1].release();
+  assert.deepEqual((await Promise.all(rest)).flat().map((d) => d.offset), ["1", "2", "3"]);
+  // A quarter of maxRecords waiting does not wait for the interval.
+  const backlog = p.send("t", Array.from({ length: 10 }, (_, i) => rec(`e${i}`)));
+  assert.equal(sends.length, 3, "a backlog waited for the interval");
+  sends[2].release();
+  assert.equal((await backlog).length, 10);
+  // Closing sends what waits at once.
+  const last = p.send("t", [rec("z")]);
+  assert.equal(sends.length, 3);
+  const closed = p.close();
+  assert.equal(sends.length, 4, "closing left a send waiting for the interval");
+  sends[3].release();
+  assert.equal((await last).length, 1);
+  await closed;
+});

@@ -304,6 +304,18 @@ export class RoleProcess {
     }
   }
 
+  /**
+   * SIGTERM, and SIGKILL if it has not exited within `graceMs`: a graceful stop, which a
+   * profiler (`--cpu-prof`) needs to write its profile.
+   */
+  async stop(graceMs = 30_000): Promise<void> {
+    this.kill("SIGTERM");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.exited, new Promise((r) => timer = setTimeout(r, graceMs))]);
+    clearTimeout(timer);
+    await this.dispose();
+  }
+
   /** SIGKILL if still running, and wait for the exit. */
   async dispose(): Promise<void> {
     this.kill("SIGKILL");
