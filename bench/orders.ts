@@ -174,8 +174,7 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
     await backends?.stop();
     await producer?.dispose();
     // A profiler writes its profile on a graceful stop only.
-    if (Deno.env.get("BENCH_PROCESSOR_DENO_FLAGS")) await processor?.stop();
-    await processor?.dispose();
+    await (Deno.env.get("BENCH_PROCESSOR_DENO_FLAGS") ? processor?.stop() : processor?.dispose());
     await s.dispose();
   }
 }
