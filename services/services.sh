@@ -190,6 +190,7 @@ start_s3() {
         { tail -n 30 "$S3MOCK_HOME/mvn.log" >&2; die "fetching S3Mock failed"; }
     fi
     mkdir -p "$S3MOCK_HOME/data"
+    s3_quarantine
     log "starting S3Mock $S3MOCK_VERSION on 127.0.0.1:9090, log $S3MOCK_HOME/s3mock.log"
     COM_ADOBE_TESTING_S3MOCK_STORE_ROOT="$S3MOCK_HOME/data" \
       COM_ADOBE_TESTING_S3MOCK_STORE_RETAIN_FILES_ON_EXIT=true SERVER_ADDRESS=127.0.0.1 \
@@ -197,12 +198,34 @@ start_s3() {
       </dev/null >"$S3MOCK_HOME/s3mock.log" 2>&1 9>&- &
     echo $! >"$S3MOCK_HOME/s3mock.pid"
   fi
-  deadline_wait $((SECONDS + 90)) s3_up_or_dead && s3_ready ||
-    { tail -n 30 "$S3MOCK_HOME/s3mock.log" >&2 || true; die "S3Mock did not answer on 127.0.0.1:9090"; }
+  deadline_wait $((SECONDS + 90)) s3_up_or_dead
+  s3_ready || {
+    tail -n 30 "$S3MOCK_HOME/s3mock.log" >&2 || true
+    local code; code=$(s3_status)
+    [ "$code" = 000 ] && die "S3Mock did not answer on 127.0.0.1:9090"
+    log "ListBuckets answered HTTP $code: $(curl -s --max-time 2 http://127.0.0.1:9090/ | head -c 300)"
+    die "S3Mock answers but cannot list its buckets (see its log above): 'services.sh stop s3' then 'start s3' moves unreadable buckets out of $S3MOCK_HOME/data"
+  }
   log "s3 is up on 127.0.0.1:9090"
 }
-s3_ready() { curl -sf -o /dev/null --max-time 2 http://127.0.0.1:9090/; } # ListBuckets answers
-s3_up_or_dead() { s3_ready || ! alive "$S3MOCK_HOME/s3mock.pid"; }
+s3_status() { curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1:9090/ || true; }
+s3_ready() { [ "$(s3_status)" = 200 ]; } # ListBuckets answers
+s3_up_or_dead() { [ "$(s3_status)" != 000 ] || ! alive "$S3MOCK_HOME/s3mock.pid"; } # any answer ends the wait
+# A bucket folder S3Mock cannot load (its metadata cut short by a kill mid-write) makes every
+# ListBuckets answer 500: before S3Mock starts, such folders move to <data>.unreadable/.
+s3_quarantine() {
+  local data="$S3MOCK_HOME/data" bad b to
+  command -v deno >/dev/null || { log "deno not found: not checking $data for unreadable buckets"; return 0; }
+  bad=$(deno run --quiet --allow-read "$HERE/s3_unreadable.ts" "$data") ||
+    { log "could not check $data for unreadable buckets"; return 0; }
+  [ -n "$bad" ] || return 0
+  mkdir -p "$data.unreadable"
+  while IFS= read -r b; do
+    to="$data.unreadable/$b.$(date +%s)"
+    mv "$data/$b" "$to"
+    log "WARNING: S3Mock cannot load bucket '$b' (bucketMetadata.json missing or cut short): moved to $to"
+  done <<<"$bad"
+}
 
 stop_jvm() { # stop_jvm <name> <pidfile> <main class>: SIGTERM, then SIGKILL after 20 s
   if ! alive "$2"; then rm -f "$2"; log "$1: not running (from here)"; return 0; fi

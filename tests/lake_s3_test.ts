@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { S3Lake } from "../actors/trends/lake_s3.ts";
-import { objectText, testBucket } from "./helpers/lake.ts";
+import { dropBucket, objectText, testBucket } from "./helpers/lake.ts";
 
 const H = 3_600_000;
 const T = Date.UTC(2026, 10, 24, 10, 30);
@@ -52,7 +52,7 @@ Deno.test("S3 lake: one gzip NDJSON object per kind, hour and batch; recovery dr
     assert.deepEqual(await lines(client, b, hour10 + "1.ndjson.gz"), [{ t: T, n: 1 }]);
     assert.deepEqual(await lines(client, b, hour10 + "2.ndjson.gz"), [{ t: T, n: 3 }]);
   } finally {
-    client.destroy();
+    await dropBucket(client, b);
   }
 });
 
@@ -68,7 +68,7 @@ Deno.test("S3 lake: recovery leaves other writers' objects alone", async () => {
       "windows/date=2026-11-24/hour=10/windows-b-000000000005.ndjson.gz",
     ]);
   } finally {
-    client.destroy();
+    await dropBucket(client, b);
   }
 });
 
@@ -97,6 +97,6 @@ Deno.test("S3 lake: retention deletes hour partitions older than the window, eve
       ],
     );
   } finally {
-    client.destroy();
+    await dropBucket(client, b);
   }
 });

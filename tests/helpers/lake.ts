@@ -3,7 +3,12 @@
  * read back in write order (a folder's files by path, a bucket's objects by key).
  */
 import { gunzipSync } from "node:zlib";
-import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import {
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+} from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { ensureBucket, s3Client } from "../../actors/trends/lake_s3.ts";
 import { S3_ENDPOINT, uniqueName } from "./mod.ts";
@@ -30,6 +35,24 @@ export async function testBucket(): Promise<{ client: S3Client; bucket: string }
   const bucket = uniqueName("lake").toLowerCase();
   await ensureBucket(client, bucket);
   return { client, bucket };
+}
+
+/**
+ * Deletes a test bucket with its objects and closes the client: the S3 server's store (kept between
+ * runs) then holds only what a run still uses.
+ */
+export async function dropBucket(client: S3Client, bucket: string): Promise<void> {
+  try {
+    for (;;) {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+      const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
+      if (keys.length === 0) break;
+      await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+    }
+    await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+  } finally {
+    client.destroy();
+  }
 }
 
 /** The text of an object (gunzipped when it is `.gz`). */
@@ -86,6 +109,6 @@ export async function s3Lake(): Promise<TestLake> {
       const texts = await Promise.all(keys.sort().map((k) => objectText(client, bucket, k)));
       return texts.flatMap(split);
     },
-    dispose: () => Promise.resolve(client.destroy()),
+    dispose: () => dropBucket(client, bucket),
   };
 }
