@@ -1,14 +1,15 @@
 /**
  * `deno task bench [names...] [quick]`: figures on the real broker and PostgreSQL. Names pick
- * benches (default: all): text, naive, orders, classifier, trends, ingest, sentiment,
+ * benches (default: all): text, naive, orders, container, classifier, trends, ingest, sentiment,
  * aggregator (`BENCH_ONLY=<name>` too). `quick` shrinks the text and order backlogs to 50,000
  * and 20,000 unless BENCH_MESSAGES / BENCH_ORDERS say otherwise.
  *
  * Text (`text.ts`): the text writer beside the machine's ceilings (raw kafkajs consume, raw
  * COPY), one and two writer processes, with ratios and peak RSS. Naive: the naive peer (one
  * insert and one commit per message, as the seed services do). Orders (`orders.ts`): the order
- * processor's backlog drain and latency. Ingest (`ingest.ts`): webhooks and POST /messages
- * under autocannon against a Hono hello world.
+ * processor's backlog drain and latency; container (`orders_container.ts`): the same drain as
+ * the order processor's compose container runs it, in its memory limit. Ingest (`ingest.ts`):
+ * webhooks and POST /messages under autocannon against a Hono hello world.
  */
 import { migrate, PostgresDb } from "../db/mod.ts";
 import {
@@ -20,6 +21,7 @@ import {
 } from "../tests/helpers/mod.ts";
 import { runNaivePeer } from "./naive_peer.ts";
 import { orderBench } from "./orders.ts";
+import { containerBench, containerLines } from "./orders_container.ts";
 import { classifierBench } from "./classifier.ts";
 import { trendRouteBench } from "./trends.ts";
 import { ingestBench } from "./ingest.ts";
@@ -68,6 +70,7 @@ async function naiveBench() {
 const t = wanted("text") ? await textBench(out) : null;
 const r = wanted("naive") ? await naiveBench() : null;
 const o = wanted("orders") ? await orderBench(out) : null;
+const oc = wanted("container") ? await containerBench(out) : null;
 const k = wanted("classifier") ? await classifierBench(out) : null;
 const tr = wanted("trends") ? await trendRouteBench(out) : null;
 const ig = wanted("ingest") ? await ingestBench(out) : null;
@@ -112,6 +115,7 @@ if (o) {
     } MiB from 5 s after the backlog on; processor CPU ${(o.rateCpuShare * 100).toFixed(1)} %)`,
   );
 }
+if (oc) { for (const line of containerLines(oc)) out(line); }
 if (ag) {
   out(
     `aggregator: ${fmt(ag.postsPerSecond)} posts/s wall, ${
@@ -225,6 +229,7 @@ await Deno.writeTextFile(
       text: t,
       naive: r,
       orders: o,
+      ordersContainer: oc,
       classifier: k,
       trends: tr,
       nearDup: nd,

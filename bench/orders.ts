@@ -17,8 +17,13 @@
  * BENCH_ORDER_PROCESSOR_MAIN, when set to another checkout's main.ts, runs that checkout's
  * processor instead (A/B runs on a shared machine).
  */
-import { generateOrder, orderId } from "../actors/orders/generator.ts";
-import { committedTotal, RoleProcess, sandbox, until } from "../tests/helpers/mod.ts";
+import {
+  committedTotal,
+  produceOrders,
+  RoleProcess,
+  sandbox,
+  until,
+} from "../tests/helpers/mod.ts";
 import { compiledPermissions } from "../scripts/compile.ts";
 import { peakRssMiB, rssSampler } from "./ceilings.ts";
 import { backendCpu, cpuSeconds } from "./_cpu.ts";
@@ -63,20 +68,7 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
   let backends: ReturnType<typeof backendCpu> | null = null;
   try {
     out(`orders: pre-filling ${s.orderTopic} with ${N} orders...`);
-    const kp = await s.kafka.producer();
-    const now = new Date();
-    for (let i = 0; i < N; i += 5_000) {
-      const chunk = Array.from(
-        { length: Math.min(5_000, N - i) },
-        // A day of its own, so these ids never meet the producer role's reserved ones.
-        (_, j) => generateOrder(orderId("19990101", i + j + 1), now),
-      );
-      await kp.send(
-        s.orderTopic,
-        chunk.map((o) => ({ key: o.customer_id, value: JSON.stringify(o) })),
-      );
-    }
-    await kp.close();
+    await produceOrders(s, N);
 
     const start = performance.now();
     const main = Deno.env.get("BENCH_ORDER_PROCESSOR_MAIN") ??

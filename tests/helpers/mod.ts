@@ -9,6 +9,7 @@ import { DEV_ENV } from "../../scripts/dev.ts";
 import { PostgresDb } from "../../db/mod.ts";
 import { MongoClient } from "mongodb";
 import { Actor } from "../../runtime/actor.ts";
+import { generateOrder, orderId } from "../../actors/orders/generator.ts";
 import { compiledPermissions } from "../../scripts/compile.ts";
 import { dlqTopic, KafkaTransport } from "../../transport/mod.ts";
 import type { Envelope, InMessage } from "../../transport/mod.ts";
@@ -184,6 +185,29 @@ export async function produceTexts(
       await producer.send(
         s.topic,
         messages.slice(i, i + chunk).map((m) => ({ key: m.id, value: JSON.stringify(m) })),
+      );
+    }
+  } finally {
+    await producer.close();
+  }
+}
+
+/**
+ * Produces `count` generated orders to the sandbox's order topic, keyed by customer, with ids of
+ * a day of their own (1999-01-01), so they never meet an order producer's reserved ones.
+ */
+export async function produceOrders(s: Sandbox, count: number, chunk = 5_000): Promise<void> {
+  const producer = await s.kafka.producer();
+  const now = new Date();
+  try {
+    for (let i = 0; i < count; i += chunk) {
+      const orders = Array.from(
+        { length: Math.min(chunk, count - i) },
+        (_, j) => generateOrder(orderId("19990101", i + j + 1), now),
+      );
+      await producer.send(
+        s.orderTopic,
+        orders.map((o) => ({ key: o.customer_id, value: JSON.stringify(o) })),
       );
     }
   } finally {
