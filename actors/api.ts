@@ -9,12 +9,16 @@ import type { Runtime } from "./resources.ts";
 import { serveOrExplain } from "./_role.ts";
 import { OrderStore } from "./orders/store.ts";
 import { TextMessageStore } from "./text/store.ts";
-import { trendCache } from "./trends/role.ts";
+import { openTrendCache } from "./trends/cache.ts";
 import { TrendStore } from "./trends/store.ts";
 import { RawEventStore } from "./finance/raw_store.ts";
 import { BatchingProducer } from "../transport/mod.ts";
 import type { Admin, Producer } from "../transport/mod.ts";
-import { AlertStore, analyticsDb, AnalyticsStore, financeAnalyzer } from "./finance/mod.ts";
+import { AnalyticsStore } from "./finance/analytics_store.ts";
+import { AlertStore } from "./finance/alert_store.ts";
+import { analyticsDb } from "./finance/analytics_db.ts";
+import type { FinanceAnalyzer } from "./finance/analyze.ts";
+import type { Logger } from "../lib/log.ts";
 
 export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpec {
   const c = rt.config;
@@ -26,7 +30,7 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
       await migrate(db).catch((err) =>
         ctx.logger.warn("migrations not applied yet; the writer applies them", { err })
       );
-      const cache = trendCache(rt);
+      const cache = openTrendCache(c.REDIS_URL, c.TREND_CACHE_PREFIX);
       const rawEvents = new RawEventStore(
         await rt.rawDb(),
         c.RAW_RETENTION_DAYS,
@@ -42,7 +46,7 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
         });
       }
       const analytics = await analyticsDb(rt);
-      const analyzer = financeAnalyzer(rt, ctx.logger);
+      const analyzer = lazyAnalyzer(rt, ctx.logger);
       const logDb = c.LOG_DATABASE_URL
         ? new PostgresDb(postgresOptions(c, c.LOG_DATABASE_URL, 2))
         : null;
@@ -99,6 +103,33 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
           void cache.close();
         },
       };
+    },
+  };
+}
+
+/**
+ * The analyzer of `POST /finance/analyze`, loaded on its first request. Its classifiers and
+ * lexicons cost a process about 16 MiB, which every worker container's API (there for the health
+ * check and the metrics) would otherwise hold: the order roles run in 128 MB.
+ */
+function lazyAnalyzer(
+  rt: Runtime,
+  logger: Logger,
+): Pick<FinanceAnalyzer, "defaultBackend" | "analyze" | "close"> {
+  let loading: Promise<FinanceAnalyzer> | null = null;
+  const load = () =>
+    loading ??= import("./finance/sentiment_role.ts")
+      .then((m) => m.financeAnalyzer(rt, logger))
+      .catch((err) => {
+        loading = null;
+        throw err;
+      });
+  return {
+    defaultBackend: rt.config.SENTIMENT_BACKEND,
+    analyze: async (inputs, backend, signal) => (await load()).analyze(inputs, backend, signal),
+    close: async () => {
+      // A load that failed has nothing to close.
+      await (await loading?.catch(() => null))?.close();
     },
   };
 }

@@ -20,7 +20,7 @@ import type { ApiAuth } from "./_auth.ts";
 export interface FinanceApi {
   store: AnalyticsStore;
   alerts: AlertStore;
-  analyzer: FinanceAnalyzer;
+  analyzer: Pick<FinanceAnalyzer, "defaultBackend" | "analyze">;
 }
 
 export interface ApiDeps {

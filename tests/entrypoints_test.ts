@@ -8,6 +8,7 @@ import { deadline } from "../lib/deadline.ts";
 import { ROLES } from "../actors/roles.ts";
 import { compiledPermissions, TARGETS } from "../scripts/compile.ts";
 import { listeningUrl, RoleProcess, sandbox, uniqueName, until } from "./helpers/mod.ts";
+import { bearer, TEST_TOKENS } from "./helpers/api_key.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const SAMPLE = new URL("../samples/jetstream_sample.ndjson", import.meta.url).pathname;
@@ -73,6 +74,37 @@ Deno.test("GET /stats answers 200 while a pipeline's topic does not exist yet", 
     await s.dispose();
   }
 });
+
+Deno.test(
+  "the api role loads the analyzer on the first POST /analyze and answers it",
+  opts,
+  async () => {
+    const s = await sandbox();
+    const p = new RoleProcess("api", s.env);
+    try {
+      const url = await listeningUrl(p);
+      for (
+        const text of ["Apple shares plunge after weak iPhone sales", "Bitcoin rallies to a record"]
+      ) {
+        const res = await fetch(`${url}/analyze`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...bearer(TEST_TOKENS.write) },
+          body: JSON.stringify({ texts: [text] }),
+        });
+        const body = await res.json();
+        assert.equal(res.status, 200, JSON.stringify(body));
+        assert.equal(body.results.length, 1);
+        assert.ok(
+          ["positive", "negative"].includes(body.results[0].sentiment),
+          JSON.stringify(body),
+        );
+      }
+    } finally {
+      await p.dispose();
+      await s.dispose();
+    }
+  },
+);
 
 Deno.test(
   "an order producer given ORDER_COUNT sends them all and exits 0 by itself",

@@ -4,13 +4,11 @@
  * the analytics database (ANALYTICS_DATABASE_URL, else the process's database), with the
  * materialized views refreshed every SENTIMENT_VIEWS_REFRESH_S seconds.
  */
-import { migrate, PostgresDb } from "../../db/mod.ts";
-import type { Db } from "../../db/mod.ts";
+import { migrate } from "../../db/mod.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { ChildSpec } from "../../runtime/supervisor.ts";
 import { TopicDeadLetters } from "../../transport/mod.ts";
 import { ensureTopic, pipelineRole } from "../_role.ts";
-import { postgresOptions } from "../resources.ts";
 import type { Runtime } from "../resources.ts";
 import { configuredOllama } from "../nlp/mod.ts";
 import { AnalyticsStore } from "./analytics_store.ts";
@@ -20,16 +18,7 @@ import { createSentimentWorker } from "./sentiment_worker.ts";
 import { AlertStore } from "./alert_store.ts";
 import { sentimentOutputs } from "./sentiment_outputs.ts";
 import { startSystemAlerts } from "./system_alerts.ts";
-
-/** The analytics database: its own pool when ANALYTICS_DATABASE_URL is set. */
-export async function analyticsDb(rt: Runtime): Promise<{ db: Db; own: boolean }> {
-  const c = rt.config;
-  if (!c.ANALYTICS_DATABASE_URL || c.ANALYTICS_DATABASE_URL === c.DATABASE_URL) {
-    return { db: await rt.db(), own: false };
-  }
-  const db = new PostgresDb(postgresOptions(c, c.ANALYTICS_DATABASE_URL));
-  return { db, own: true };
-}
+import { analyticsDb } from "./analytics_db.ts";
 
 /** The analyzer the config describes: local, with Ollama behind a breaker for `?backend=ollama`. */
 export function financeAnalyzer(rt: Runtime, logger: Logger): FinanceAnalyzer {
