@@ -9,7 +9,7 @@ import type { Runtime } from "./resources.ts";
 import { serveOrExplain } from "./_role.ts";
 import { OrderStore } from "./orders/store.ts";
 import { TextMessageStore } from "./text/store.ts";
-import { openTrendCache } from "./trends/cache.ts";
+import { trendCache } from "./trends/cache.ts";
 import { TrendStore } from "./trends/store.ts";
 import { RawEventStore } from "./finance/raw_store.ts";
 import { BatchingProducer } from "../transport/mod.ts";
@@ -30,7 +30,7 @@ export function apiRole(rt: Runtime, onListen?: (url: string) => void): ChildSpe
       await migrate(db).catch((err) =>
         ctx.logger.warn("migrations not applied yet; the writer applies them", { err })
       );
-      const cache = openTrendCache(c.REDIS_URL, c.TREND_CACHE_PREFIX);
+      const cache = trendCache(rt);
       const rawEvents = new RawEventStore(
         await rt.rawDb(),
         c.RAW_RETENTION_DAYS,

@@ -15,6 +15,7 @@ export { apiRole } from "./api.ts";
 export { textWriterRole } from "./text/role.ts";
 export { orderProcessorRole, orderProducerRole } from "./orders/role.ts";
 export { classifierRole, firehoseRole, writerRole } from "./social/role.ts";
-export { aggregatorRole, trendCache } from "./trends/role.ts";
+export { aggregatorRole } from "./trends/role.ts";
+export { trendCache } from "./trends/cache.ts";
 export { ingestRole, marketFeedRole } from "./finance/role.ts";
 export { sentimentRole } from "./finance/mod.ts";

@@ -18,26 +18,40 @@ export interface CeilingResult {
   peakRssMiB: number;
 }
 
-/** A process's peak resident set (VmHWM), in MiB; `current` reads VmRSS instead. */
-export function peakRssMiB(pid: number | "self" = "self", current = false): number {
+/**
+ * A memory figure of a process's `/proc/<pid>/status`, in MiB: its peak resident set (VmHWM),
+ * its current one (VmRSS), or the anonymous part of that (RssAnon: what a cgroup's memory limit
+ * holds back; the binary's pages are page cache, which the kernel can reclaim).
+ */
+export type RssField = "VmHWM" | "VmRSS" | "RssAnon";
+
+export function statusMiB(pid: number | "self", field: RssField): number {
   try {
     const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const re = current ? /VmRSS:\s+(\d+) kB/ : /VmHWM:\s+(\d+) kB/;
-    return Number(re.exec(status)?.[1] ?? NaN) / 1024;
+    return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
   } catch {
     return NaN; // not Linux, or the process is gone
   }
 }
 
-/** Samples a process's RSS every 250 ms; `max()` is the largest seen (peak or current). */
-export function rssSampler(pid: number, current = false): { max: () => number; stop: () => void } {
+/** A process's peak resident set (VmHWM), in MiB; `current` reads VmRSS instead. */
+export function peakRssMiB(pid: number | "self" = "self", current = false): number {
+  return statusMiB(pid, current ? "VmRSS" : "VmHWM");
+}
+
+/** Samples a process's `field` every `intervalMs`; `max()` is the largest seen. */
+export function rssSampler(
+  pid: number,
+  field: RssField = "VmHWM",
+  intervalMs = 250,
+): { max: () => number; stop: () => void } {
   let max = NaN;
   const sample = () => {
-    const x = peakRssMiB(pid, current);
+    const x = statusMiB(pid, field);
     if (!isNaN(x)) max = isNaN(max) ? x : Math.max(max, x);
   };
   sample();
-  const timer = setInterval(sample, 250);
+  const timer = setInterval(sample, intervalMs);
   return { max: () => (sample(), max), stop: () => clearInterval(timer) };
 }
 

@@ -120,10 +120,10 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
     });
     // The producer exits once it has sent ORDER_COUNT: its peak is sampled while it runs.
     const producerRss = rssSampler(producer.child.pid);
-    const processorRss = rssSampler(pid, true);
+    const processorRss = rssSampler(pid, "VmRSS");
     const rateStart = { cpu: cpuSeconds(pid), at: performance.now() };
     const settled: { rss?: ReturnType<typeof rssSampler> } = {};
-    const settle = setTimeout(() => (settled.rss = rssSampler(pid, true)), SETTLE_S * 1000);
+    const settle = setTimeout(() => (settled.rss = rssSampler(pid, "VmRSS")), SETTLE_S * 1000);
     await until(
       "the last orders committed",
       async () => (await committedTotal(s, s.orderGroup, s.orderTopic)) >= N + SECONDS * 10,

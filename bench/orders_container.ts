@@ -10,6 +10,7 @@
  */
 import { memoryCgroup } from "../tests/helpers/cgroup.ts";
 import type { MemoryCgroup } from "../tests/helpers/cgroup.ts";
+import type { ComposeService } from "../tests/helpers/container.ts";
 import {
   composeService,
   imageEntrypoint,
@@ -18,6 +19,7 @@ import {
 } from "../tests/helpers/container.ts";
 import { committedTotal, produceOrders, sandbox, uniqueName, until } from "../tests/helpers/mod.ts";
 import { cpuSeconds } from "./_cpu.ts";
+import { rssSampler } from "./ceilings.ts";
 
 export interface ContainerDrain {
   flags: string;
@@ -36,17 +38,12 @@ export interface ContainerBench {
   compose: ContainerDrain;
 }
 
-function anonMiB(pid: number): number {
-  try {
-    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    return Number(/RssAnon:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
-  } catch {
-    return NaN; // gone, or not Linux
-  }
-}
-
-async function drain(n: number, v8Flags: string | undefined, limit: number | null) {
-  const svc = await composeService("order-processor");
+async function drain(
+  svc: ComposeService,
+  n: number,
+  v8Flags: string | undefined,
+  limit: number | null,
+) {
   const s = await sandbox();
   const cgroup: MemoryCgroup | null = limit === null
     ? null
@@ -57,13 +54,9 @@ async function drain(n: number, v8Flags: string | undefined, limit: number | nul
       cgroup,
       v8Flags,
     });
+    const pid = p.child.pid;
+    const anon = rssSampler(pid, "RssAnon", 100);
     try {
-      const pid = p.child.pid;
-      let peakAnon = 0;
-      const sampler = setInterval(() => {
-        const a = anonMiB(pid);
-        if (a > peakAnon) peakAnon = a;
-      }, 100);
       const stored = async () =>
         (await s.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders`)
           .catch(() => [{ n: 0 }]))[0].n;
@@ -71,7 +64,7 @@ async function drain(n: number, v8Flags: string | undefined, limit: number | nul
       await until(
         "first rows, or the processor gone",
         async () => {
-          if (p.exit()) return true;
+          if (p.status) return true;
           firstCpu = cpuSeconds(pid);
           firstRows = await stored();
           firstAt = performance.now();
@@ -82,14 +75,14 @@ async function drain(n: number, v8Flags: string | undefined, limit: number | nul
       );
       await until(
         "every order committed, or the processor gone",
-        async () => p.exit() !== null || await committedTotal(s, s.orderGroup, s.orderTopic) >= n,
+        async () => p.status !== null || await committedTotal(s, s.orderGroup, s.orderTopic) >= n,
         600_000,
         20,
       );
       const end = performance.now();
       const cpu = cpuSeconds(pid) - firstCpu;
-      clearInterval(sampler);
-      const killed = p.exit() !== null;
+      const peakAnon = anon.max();
+      const killed = p.status !== null;
       const drain: ContainerDrain = {
         flags: v8Flags ?? svc.environment?.DENO_V8_FLAGS ?? "",
         limitMiB: cgroup ? limit! / 2 ** 20 : null,
@@ -101,6 +94,7 @@ async function drain(n: number, v8Flags: string | undefined, limit: number | nul
       };
       return drain;
     } finally {
+      anon.stop();
       await p.dispose();
     }
   } finally {
@@ -114,9 +108,9 @@ export async function containerBench(out: (line: string) => void): Promise<Conta
   const svc = await composeService("order-processor");
   const image = (await imageEntrypoint()).v8Flags;
   out(`container: ${n} orders, the image's V8 flags, no memory limit...`);
-  const a = await drain(n, image, null);
+  const a = await drain(svc, n, image, null);
   out(`container: ${n} orders, the service's V8 flags in its ${svc.mem_limit}...`);
-  const b = await drain(n, undefined, limitBytes(svc.mem_limit));
+  const b = await drain(svc, n, undefined, limitBytes(svc.mem_limit));
   return { orders: n, image: a, compose: b };
 }
 

@@ -15,12 +15,11 @@ import {
   uniqueName,
   until,
 } from "./helpers/mod.ts";
-import type { Sandbox } from "./helpers/mod.ts";
+import type { RoleProcess, Sandbox } from "./helpers/mod.ts";
 import { memoryCgroup } from "./helpers/cgroup.ts";
 import { produceCompressed } from "./helpers/dlq.ts";
-import { classifiedPosts } from "./helpers/posts.ts";
+import { classifiedPosts, produceClassified } from "./helpers/posts.ts";
 import { composeService, limitBytes, startService } from "./helpers/container.ts";
-import type { ServiceProcess } from "./helpers/container.ts";
 
 /** A worker service and a backlog for it: fills its topic, returns the topic, group and count. */
 interface Case {
@@ -91,18 +90,7 @@ const CASES: Case[] = [
 
 /** `count` classified posts on the sandbox's classified topic, for `group` to drain. */
 async function fillClassified(s: Sandbox, count: number, group: string, table?: string) {
-  const producer = await s.kafka.producer();
-  try {
-    const posts = classifiedPosts(count, "mem");
-    for (let i = 0; i < count; i += 5_000) {
-      await producer.send(
-        s.postsClassified,
-        posts.slice(i, i + 5_000).map((p) => ({ key: p.did, value: JSON.stringify(p) })),
-      );
-    }
-  } finally {
-    await producer.close();
-  }
+  await produceClassified(s, classifiedPosts(count, "mem"));
   return { topic: s.postsClassified, group, count, table };
 }
 
@@ -122,7 +110,7 @@ for (const c of CASES) {
       const s = await sandbox();
       const cg = memoryCgroup(uniqueName(`sluice-${c.service}`), limitBytes(svc.mem_limit));
       assert.ok(cg, "a memory cgroup");
-      let p: ServiceProcess | null = null;
+      let p: RoleProcess | null = null;
       try {
         const backlog = await c.fill(s);
         p = await startService(svc, { ...s.env, LOG_LEVEL: "info", PORT: "0" }, { cgroup: cg });
@@ -130,18 +118,16 @@ for (const c of CASES) {
         await until(
           "every record committed, or the worker gone",
           async () =>
-            worker.exit() !== null ||
+            worker.status !== null ||
             await committedTotal(s, backlog.group, backlog.topic) >= backlog.count,
           240_000,
           200,
         );
         const peakMiB = (cg.peakBytes() / 2 ** 20).toFixed(0);
         assert.equal(
-          p.exit(),
+          p.status,
           null,
-          `${c.service} exited (peak ${peakMiB} MiB of ${svc.mem_limit}): ${
-            p.output().slice(-2000)
-          }`,
+          `${c.service} exited (peak ${peakMiB} MiB of ${svc.mem_limit}): ${p.output.slice(-2000)}`,
         );
         assert.equal(cg.oomKills(), 0, "the kernel killed a process of the group");
         if (backlog.table) {
@@ -150,7 +136,7 @@ for (const c of CASES) {
           );
           assert.equal(rows[0].n, backlog.count);
         }
-        assert.ok(!/"level":"error"/.test(p.output()), p.output().slice(-2000));
+        assert.ok(!/"level":"error"/.test(p.output), p.output.slice(-2000));
       } finally {
         await p?.dispose();
         cg.dispose();

@@ -6,7 +6,7 @@ import { dlqTopic } from "../transport/mod.ts";
 import type { Envelope, EnvelopeTarget } from "../transport/mod.ts";
 import { parseConsumers, RedisStreamConsumer, xaddTrimmed } from "../transport/redis/mod.ts";
 import { readTopic, REDIS_URL, RoleProcess, sandbox, uniqueName, until } from "./helpers/mod.ts";
-import { classifiedPosts, redis, sinkCounts } from "./helpers/posts.ts";
+import { classifiedPosts, produceClassified, redis, sinkCounts } from "./helpers/posts.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const N = 20_000;
@@ -17,13 +17,8 @@ Deno.test(
   async () => {
     const s = await sandbox({ WRITER_SINKS: "postgres,mongodb" });
     const posts = classifiedPosts(N);
+    await produceClassified(s, posts);
     const p = await s.kafka.producer();
-    for (let i = 0; i < N; i += 5_000) {
-      await p.send(
-        s.postsClassified,
-        posts.slice(i, i + 5_000).map((x) => ({ key: x.did, value: JSON.stringify(x) })),
-      );
-    }
     await p.send(s.postsClassified, [
       { key: "bad", value: "{broken" },
       { key: "bad", value: JSON.stringify({ ...posts[0], sentiment: "ecstatic" }) },

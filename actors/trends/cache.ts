@@ -4,6 +4,7 @@
  */
 import { Redis } from "ioredis";
 import type { Trend } from "./detect.ts";
+import type { Runtime } from "../resources.ts";
 
 export interface TopTrends {
   windowStart: number;
@@ -104,4 +105,9 @@ export function openTrendCache(
     cache: new RedisTrendCache(redis, prefix),
     close: () => redis.quit().then(() => {}),
   };
+}
+
+/** The trend cache of this process (the aggregator's and the API's): its REDIS_URL and prefix. */
+export function trendCache(rt: Runtime): { cache: TrendCache; close: () => Promise<void> } {
+  return openTrendCache(rt.config.REDIS_URL, rt.config.TREND_CACHE_PREFIX);
 }

@@ -2,7 +2,8 @@
  * Trends: `posts-classified` → the aggregator (keywords of a post, hopping windows on event
  * time, trend detection) → windows, alerts, cache and data lake.
  */
-export { aggregatorRole, trendCache } from "./role.ts";
+export { aggregatorRole } from "./role.ts";
+export { trendCache } from "./cache.ts";
 export * from "./keywords.ts";
 export * from "./windows.ts";
 export * from "./detect.ts";

@@ -14,16 +14,10 @@ import { Supervisor } from "../../runtime/supervisor.ts";
 import { ensureTopic, pipelineRole, supervisorOptions } from "../_role.ts";
 import type { Runtime } from "../resources.ts";
 import { createAggregator } from "./aggregator.ts";
-import { openTrendCache } from "./cache.ts";
-import type { TrendCache } from "./cache.ts";
+import { trendCache } from "./cache.ts";
 import { openLake } from "./lake_s3.ts";
 import { createRouter } from "./router.ts";
 import { TrendStore } from "./store.ts";
-
-/** The trend cache of this process: Redis when REDIS_URL is set, else memory. */
-export function trendCache(rt: Runtime): { cache: TrendCache; close: () => Promise<void> } {
-  return openTrendCache(rt.config.REDIS_URL, rt.config.TREND_CACHE_PREFIX);
-}
 
 /** The router's consumer group: derived, so each aggregator group has its own. */
 export const routerGroup = (aggGroup: string) => `${aggGroup}-router`;

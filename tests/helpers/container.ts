@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import type { MemoryCgroup } from "./cgroup.ts";
+import { RoleProcess } from "./mod.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -47,16 +48,6 @@ export function limitBytes(limit: string): number {
   return Number(m[1]) * 1024 * 1024 * (m[2] === "g" ? 1024 : 1);
 }
 
-export interface ServiceProcess {
-  child: Deno.ChildProcess;
-  /** Its stdout and stderr so far. */
-  output(): string;
-  /** Its exit status once it has exited, else null. */
-  exit(): Deno.CommandStatus | null;
-  /** SIGKILL if still running; waits for the exit and the end of its output. */
-  dispose(): Promise<void>;
-}
-
 /**
  * Starts `service` as its container would, with `env` (the test's connections and names, which
  * win over the compose file's network hosts) and `v8Flags` (default: the service's, else the
@@ -68,9 +59,8 @@ export async function startService(
   service: ComposeService,
   env: Record<string, string>,
   o: { cgroup?: MemoryCgroup | null; v8Flags?: string } = {},
-): Promise<ServiceProcess> {
+): Promise<RoleProcess> {
   const image = await imageEntrypoint();
-  const argv = [Deno.execPath(), ...image.args, ...service.command];
   if (o.cgroup) {
     try {
       Deno.writeTextFileSync("/proc/sys/vm/drop_caches", "1");
@@ -78,37 +68,11 @@ export async function startService(
       // not allowed here: the group is charged only for what is not cached already
     }
   }
-  const { cmd, args } = o.cgroup ? o.cgroup.wrap(argv) : { cmd: argv[0], args: argv.slice(1) };
-  const child = new Deno.Command(cmd, {
-    args,
-    cwd: ROOT,
-    env: {
-      ...env,
-      DENO_V8_FLAGS: o.v8Flags ?? service.environment?.DENO_V8_FLAGS ?? image.v8Flags,
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  let status: Deno.CommandStatus | null = null;
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) output += chunk;
-  };
-  const drained = Promise.all([collect(child.stdout), collect(child.stderr)]);
-  const exited = child.status.then((st) => status = st);
-  return {
-    child,
-    output: () => output,
-    exit: () => status,
-    dispose: async () => {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // exited already
-      }
-      await exited;
-      await drained;
-    },
-  };
+  return new RoleProcess(
+    service.command.join(" "),
+    { ...env, DENO_V8_FLAGS: o.v8Flags ?? service.environment?.DENO_V8_FLAGS ?? image.v8Flags },
+    undefined,
+    [...image.args, ...service.command],
+    o.cgroup?.wrap,
+  );
 }

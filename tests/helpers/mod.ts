@@ -173,23 +173,34 @@ export function textMessages(n: number, tag = "m"): Array<{ id: string; text: st
   return Array.from({ length: n }, (_, i) => ({ id: crypto.randomUUID(), text: `${tag} ${i}` }));
 }
 
-/** Produces messages as JSON, keyed by id, in chunks. */
-export async function produceTexts(
-  s: Sandbox,
-  messages: Array<{ id: string; text: string }>,
+/** Produces `items` as JSON to `topic`, each keyed by `key(item)`, in sends of `chunk`. */
+export async function produceJson<T>(
+  s: Pick<Sandbox, "kafka">,
+  topic: string,
+  items: T[],
+  key: (item: T) => string,
   chunk = 5_000,
 ): Promise<void> {
   const producer = await s.kafka.producer();
   try {
-    for (let i = 0; i < messages.length; i += chunk) {
+    for (let i = 0; i < items.length; i += chunk) {
       await producer.send(
-        s.topic,
-        messages.slice(i, i + chunk).map((m) => ({ key: m.id, value: JSON.stringify(m) })),
+        topic,
+        items.slice(i, i + chunk).map((x) => ({ key: key(x), value: JSON.stringify(x) })),
       );
     }
   } finally {
     await producer.close();
   }
+}
+
+/** Produces messages as JSON, keyed by id, in chunks. */
+export function produceTexts(
+  s: Sandbox,
+  messages: Array<{ id: string; text: string }>,
+  chunk = 5_000,
+): Promise<void> {
+  return produceJson(s, s.topic, messages, (m) => m.id, chunk);
 }
 
 /**
@@ -286,17 +297,25 @@ export class RoleProcess {
   readonly child: Deno.ChildProcess;
   output = "";
   readonly exited: Promise<Deno.CommandStatus>;
+  /** Its exit status once it has exited, else null. */
+  status: Deno.CommandStatus | null = null;
 
-  /** `deno run main.ts <role>`, or with `args`, `deno <args...>` in the repository's folder. */
+  /**
+   * `deno run main.ts <role>`, or with `args`, `deno <args...>` in the repository's folder; with
+   * `wrap`, the command it makes of that (`MemoryCgroup.wrap`: run inside a cgroup).
+   */
   constructor(
     role: string,
     env: Record<string, string>,
     permissions = ROLE_PERMISSIONS,
     args?: string[],
+    wrap?: (argv: string[]) => { cmd: string; args: string[] },
   ) {
     const main = new URL("../../main.ts", import.meta.url).pathname;
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: args ?? ["run", ...permissions, main, role],
+    const argv = [Deno.execPath(), ...(args ?? ["run", ...permissions, main, role])];
+    const command = wrap ? wrap(argv) : { cmd: argv[0], args: argv.slice(1) };
+    this.child = new Deno.Command(command.cmd, {
+      args: command.args,
       cwd: new URL("../../", import.meta.url).pathname,
       // Every role process knows the suite's API keys, and its CLI children send the admin one.
       env: {
@@ -315,6 +334,7 @@ export class RoleProcess {
     };
     const drained = Promise.all([collect(this.child.stdout), collect(this.child.stderr)]);
     this.exited = this.child.status.then(async (st) => {
+      this.status = st;
       await drained;
       return st;
     });

@@ -2,6 +2,7 @@
 import { MongoClient } from "mongodb";
 import { Redis } from "ioredis";
 import type { ClassifiedPost } from "../../schemas/social.ts";
+import { produceJson } from "./mod.ts";
 import type { Sandbox } from "./mod.ts";
 
 export function classifiedPosts(n: number, tag = "p"): ClassifiedPost[] {
@@ -30,6 +31,11 @@ export function classifiedPosts(n: number, tag = "p"): ClassifiedPost[] {
     model: "test",
     classified_at: new Date(t0 / 1000 + i).toISOString(),
   }));
+}
+
+/** Produces classified posts as JSON to the sandbox's classified topic, keyed by author. */
+export function produceClassified(s: Sandbox, posts: ClassifiedPost[]): Promise<void> {
+  return produceJson(s, s.postsClassified, posts, (p) => p.did);
 }
 
 export async function sinkCounts(s: Sandbox): Promise<{ postgres: number; mongodb: number }> {
