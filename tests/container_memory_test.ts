@@ -3,13 +3,14 @@
  * service's command and `DENO_V8_FLAGS` (else the image's) and the image's entrypoint
  * (Dockerfile), run inside a Linux cgroup with the service's `mem_limit`, which is what Docker
  * makes of it. Working at full speed (a backlog drained, a local Jetstream read as fast as it
- * sends, signed webhook deliveries from 32 connections) must not get a worker killed by the
+ * sends, signed webhook deliveries or `POST /messages` from 32 connections) must not get a worker killed by the
  * kernel: the order processor, in 128 MB with the image's own V8 flags, was killed after about
  * 15,000 of 50,000 orders. Each prints its group's peak (page cache included) and its largest
  * anonymous RSS. Needs root (to make the cgroup); elsewhere the tests are ignored.
  */
 import assert from "node:assert/strict";
 import {
+  bearer,
   committedTotal,
   listeningUrl,
   produceOrders,
@@ -196,6 +197,28 @@ const CASES: Case[] = [
       return backlog(s, f.sentimentTopic, s.env.SENTIMENT_GROUP, count, "sentiment_results");
     },
   },
+  {
+    // The API alone: text messages created over HTTP from 32 connections, published to Kafka.
+    service: "api",
+    work: (s) => {
+      const count = 20_000;
+      return Promise.resolve({
+        drive: async (p: RoleProcess) => {
+          const url = await listeningUrl(p);
+          await pool(Array.from({ length: count }, (_, i) => i), 32, async (i) => {
+            const res = await fetch(`${url}/messages`, {
+              method: "POST",
+              headers: { "content-type": "application/json", ...bearer() },
+              body: JSON.stringify({ id: `api-${i}`, text: `a message created over HTTP, ${i}` }),
+            });
+            assert.equal(res.status, 202, await res.text());
+          });
+        },
+        // Every answer was 202 once `drive` is done; the records are on the topic.
+        done: async () => await topicTotal(s, s.topic) >= count,
+      });
+    },
+  },
 ];
 
 const HEADLINES = [
@@ -229,6 +252,12 @@ function jetstreamPosts(count: number, t0: number): string[] {
       },
     });
   });
+}
+
+/** How many records a topic holds (the sum of its partitions' high watermarks). */
+async function topicTotal(s: Sandbox, topic: string): Promise<number> {
+  const lag = await (await s.kafka.admin()).lag(uniqueName("mem-count"), topic);
+  return lag.reduce((n, p) => n + Number(p.high), 0);
 }
 
 /** Runs `task` over `items`, at most `width` at once. */
