@@ -24,6 +24,7 @@ import {
   sandbox,
   until,
 } from "../tests/helpers/mod.ts";
+import type { Sandbox } from "../tests/helpers/mod.ts";
 import { compiledPermissions } from "../scripts/compile.ts";
 import { peakRssMiB, rssSampler } from "./ceilings.ts";
 import { backendCpu, cpuSeconds } from "./_cpu.ts";
@@ -55,6 +56,64 @@ export interface OrderBench {
   rateCpuShare: number;
 }
 
+/** A processor's drain of a backlog: timed from its first stored row to its last commit. */
+export interface Drain {
+  /** Rows already stored when the first were seen (not in the rate). */
+  firstRows: number;
+  /** When the last offset was committed (performance.now()). */
+  end: number;
+  /** Orders a second from the first row to the last commit (NaN if the processor was `gone`). */
+  sustainedRate: number;
+  /** The processor's CPU time per order over the same span, in µs (NaN if `gone`). */
+  cpuUsPerOrder: number;
+}
+
+/**
+ * Waits for the processor `pid` to store its first orders of the sandbox's backlog of `n`, then
+ * for its group to commit all `n`. `mark` runs at the moment the first rows are read (other
+ * counters to start there); `gone` stops both waits early (the process exited).
+ */
+export async function timeDrain(
+  s: Sandbox,
+  pid: number,
+  n: number,
+  o: { mark?: () => void; gone?: () => boolean } = {},
+): Promise<Drain> {
+  const gone = o.gone ?? (() => false);
+  const stored = async () =>
+    (await s.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders`)
+      .catch(() => [{ n: 0 }]))[0].n;
+  let firstAt = 0, firstRows = 0, firstCpu = 0;
+  await until(
+    "first rows, or the processor gone",
+    async () => {
+      if (gone()) return true;
+      firstCpu = cpuSeconds(pid);
+      o.mark?.();
+      firstRows = await stored();
+      firstAt = performance.now();
+      return firstRows > 0;
+    },
+    120_000,
+    5,
+  );
+  await until(
+    "every order committed, or the processor gone",
+    async () => gone() || await committedTotal(s, s.orderGroup, s.orderTopic) >= n,
+    600_000,
+    20,
+  );
+  const end = performance.now();
+  const cpu = cpuSeconds(pid) - firstCpu;
+  const ended = gone();
+  return {
+    firstRows,
+    end,
+    sustainedRate: ended ? NaN : (n - firstRows) / ((end - firstAt) / 1000),
+    cpuUsPerOrder: ended ? NaN : cpu * 1e6 / (n - firstRows),
+  };
+}
+
 export async function orderBench(out: (line: string) => void): Promise<OrderBench> {
   // Read when the bench runs, so `deno task bench quick` can set them first.
   const N = Number(Deno.env.get("BENCH_ORDERS") ?? 50_000);
@@ -82,33 +141,12 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
       "order-processor",
     ]);
     const pg = backends = backendCpu(s.db, s.orderGroup);
-    const stored = async () =>
-      (await s.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders`)
-        .catch(() => [{ n: 0 }]))[0].n;
-    let firstAt = 0, firstRows = 0, firstCpu = 0, firstPg = 0;
+    let firstPg = 0;
     const pid = processor.child.pid;
-    await until(
-      "first rows",
-      async () => {
-        firstCpu = cpuSeconds(pid);
-        firstPg = pg.seconds();
-        firstRows = await stored();
-        firstAt = performance.now();
-        return firstRows > 0;
-      },
-      120_000,
-      5,
-    );
-    await until(
-      "every order committed",
-      async () => (await committedTotal(s, s.orderGroup, s.orderTopic)) >= N,
-      600_000,
-      20,
-    );
-    const end = performance.now();
-    const cpuUsPerOrder = (cpuSeconds(pid) - firstCpu) * 1e6 / (N - firstRows);
+    const d = await timeDrain(s, pid, N, { mark: () => (firstPg = pg.seconds()) });
     await pg.stop();
-    const pgCpuUsPerOrder = (pg.seconds() - firstPg) * 1e6 / (N - firstRows);
+    const pgCpuUsPerOrder = (pg.seconds() - firstPg) * 1e6 / (N - d.firstRows);
+    const { end, cpuUsPerOrder } = d;
     const seconds = (end - start) / 1000;
     const processorPeakRssMiB = peakRssMiB(processor.child.pid);
 
@@ -147,7 +185,7 @@ export async function orderBench(out: (line: string) => void): Promise<OrderBenc
       orders: N,
       seconds,
       ordersPerSecond: N / seconds,
-      sustainedRate: (N - firstRows) / ((end - firstAt) / 1000),
+      sustainedRate: d.sustainedRate,
       processorPeakRssMiB,
       cpuUsPerOrder,
       pgCpuUsPerOrder,

@@ -17,9 +17,9 @@ import {
   limitBytes,
   startService,
 } from "../tests/helpers/container.ts";
-import { committedTotal, produceOrders, sandbox, uniqueName, until } from "../tests/helpers/mod.ts";
-import { cpuSeconds } from "./_cpu.ts";
+import { produceOrders, sandbox, uniqueName } from "../tests/helpers/mod.ts";
 import { rssSampler } from "./ceilings.ts";
+import { timeDrain } from "./orders.ts";
 
 export interface ContainerDrain {
   flags: string;
@@ -57,37 +57,13 @@ async function drain(
     const pid = p.child.pid;
     const anon = rssSampler(pid, "RssAnon", 100);
     try {
-      const stored = async () =>
-        (await s.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders`)
-          .catch(() => [{ n: 0 }]))[0].n;
-      let firstAt = 0, firstRows = 0, firstCpu = 0;
-      await until(
-        "first rows, or the processor gone",
-        async () => {
-          if (p.status) return true;
-          firstCpu = cpuSeconds(pid);
-          firstRows = await stored();
-          firstAt = performance.now();
-          return firstRows > 0;
-        },
-        120_000,
-        5,
-      );
-      await until(
-        "every order committed, or the processor gone",
-        async () => p.status !== null || await committedTotal(s, s.orderGroup, s.orderTopic) >= n,
-        600_000,
-        20,
-      );
-      const end = performance.now();
-      const cpu = cpuSeconds(pid) - firstCpu;
+      const d = await timeDrain(s, pid, n, { gone: () => p.status !== null });
       const peakAnon = anon.max();
-      const killed = p.status !== null;
       const drain: ContainerDrain = {
         flags: v8Flags ?? svc.environment?.DENO_V8_FLAGS ?? "",
         limitMiB: cgroup ? limit! / 2 ** 20 : null,
-        sustainedRate: killed ? NaN : (n - firstRows) / ((end - firstAt) / 1000),
-        cpuUsPerOrder: killed ? NaN : cpu * 1e6 / (n - firstRows),
+        sustainedRate: d.sustainedRate,
+        cpuUsPerOrder: d.cpuUsPerOrder,
         peakAnonMiB: peakAnon,
         cgroupPeakMiB: cgroup ? cgroup.peakBytes() / 2 ** 20 : null,
         oomKills: cgroup ? cgroup.oomKills() : 0,
